@@ -1,0 +1,169 @@
+"""Writing a run directory (and reading its module table back).
+
+A run directory holds:
+
+==============================  ==============================================================
+``modules.tsv``                 ``module_id``, ``feature``, ``kind`` (``mirna`` / ``mrna``)
+``module_edges.tsv``            ``module_id``, ``mirna``, ``target``
+``module_summary.tsv``          ``module_id``, ``n_mirnas``, ``n_mrnas``, ``n_edges``, ``density``
+``clusters.tsv``                ``feature``, ``kind``, ``cluster``
+``sse_curve.tsv``               ``kind``, ``k``, ``sse``, ``candidate``, ``chosen``
+``codes_mirna.tsv.gz``          feature x ``code_1..code_L`` (autoencoder codes)
+``codes_mrna.tsv.gz``           same for mRNAs
+``training_history.tsv``        ``kind``, ``epoch``, ``train_loss``, ``val_loss``, ``seconds``
+``interactions_used.tsv``       ``mirna``, ``target``: the interaction universe after mapping
+``id_harmonisation.tsv``        ``source``, ``input_id``, ``mirna``, ``status``, ``n_candidates``
+``preprocessing.tsv``           the preprocessing step report
+``cytoscape_nodes.tsv``         ``node``, ``kind``, ``modules`` (``;``-joined), ``n_modules``
+``cytoscape_edges.tsv``         ``source``, ``target``, ``interaction``, ``module_id``
+``modules.graphml``             all modules as one graph (node/edge attributes as above)
+``manifest.json``               parameters, seeds, versions, input SHA-256, sample order, times
+==============================  ==============================================================
+
+Files are written into a temporary sibling folder that is renamed into place at the end, so an
+interrupted or failed write leaves no half-written run directory.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import shutil
+import tempfile
+import time
+from pathlib import Path
+from typing import Any
+
+import networkx as nx
+import pandas as pd
+
+from .exceptions import InputDataError
+from .io import read_table
+from .modules import MEMBER_COLUMNS, ModuleSet
+from .pipeline import MicaResult
+
+logger = logging.getLogger(__name__)
+
+
+def cytoscape_tables(modules: ModuleSet) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Node and edge tables for Cytoscape (import as network: source, target; nodes as table)."""
+    members = modules.members
+    nodes = (
+        members.groupby(["feature", "kind"], sort=True)["module_id"]
+        .agg(lambda s: ";".join(sorted(set(s))))
+        .reset_index()
+        .rename(columns={"feature": "node", "module_id": "modules"})
+    )
+    nodes["n_modules"] = nodes["modules"].str.count(";") + 1
+    edges = modules.edges.rename(columns={"mirna": "source", "target": "target"})
+    edges = edges.assign(interaction="represses")[["source", "target", "interaction", "module_id"]]
+    return nodes.reset_index(drop=True), edges.reset_index(drop=True)
+
+
+def module_graph(modules: ModuleSet) -> nx.Graph:
+    """All modules as one networkx graph; node attrs ``kind``, ``modules``; edge attr ``modules``."""
+    nodes, edges = cytoscape_tables(modules)
+    graph = nx.Graph()
+    for row in nodes.itertuples(index=False):
+        graph.add_node(row.node, kind=row.kind, modules=row.modules, n_modules=int(row.n_modules))
+    grouped = edges.groupby(["source", "target"], sort=True)["module_id"].agg(
+        lambda s: ";".join(sorted(set(s))))
+    for (src, tgt), mods in grouped.items():
+        graph.add_edge(src, tgt, interaction="represses", modules=mods)
+    return graph
+
+
+def _json_default(value: Any) -> Any:
+    if hasattr(value, "item"):
+        return value.item()
+    if isinstance(value, Path):
+        return str(value)
+    msg = f"not JSON serialisable: {type(value)}"
+    raise TypeError(msg)
+
+
+def save_result(result: MicaResult, out_dir: str | Path, *, overwrite: bool = False) -> Path:
+    """Write ``result`` as a run directory (see module docstring); return its path.
+
+    Raises
+    ------
+    InputDataError
+        ``out_dir`` exists and is not empty, and ``overwrite`` is False.
+    """
+    out = Path(out_dir)
+    if out.exists() and (not out.is_dir() or any(out.iterdir())) and not overwrite:
+        msg = (f"Output folder {out} exists and is not empty; choose a new folder or pass "
+               "overwrite=True (--overwrite).")
+        raise InputDataError(msg)
+    out.parent.mkdir(parents=True, exist_ok=True)
+    start = time.perf_counter()
+    tmp = Path(tempfile.mkdtemp(prefix=f".{out.name}.", dir=out.parent))
+    try:
+        _write_files(result, tmp, start)
+        if out.exists():
+            shutil.rmtree(out) if out.is_dir() else out.unlink()
+        tmp.rename(out)
+    except BaseException:
+        shutil.rmtree(tmp, ignore_errors=True)
+        raise
+    logger.info("wrote run directory %s", out)
+    return out
+
+
+def _write_files(result: MicaResult, tmp: Path, start: float) -> None:
+    def tsv(frame: pd.DataFrame, name: str, **kwargs: Any) -> None:
+        frame.to_csv(tmp / name, sep="\t", index=kwargs.pop("index", False), **kwargs)
+
+    mods = result.modules
+    tsv(mods.members, "modules.tsv")
+    tsv(mods.edges, "module_edges.tsv")
+    tsv(mods.summary(), "module_summary.tsv", float_format="%.6g")
+    clusters = pd.concat([
+        pd.DataFrame({"feature": c.labels.index, "kind": kind, "cluster": c.labels.to_numpy()})
+        for kind, c in result.clusterings.items()
+    ], ignore_index=True)
+    tsv(clusters, "clusters.tsv")
+    sse = pd.concat([c.sse_curve.assign(kind=kind) for kind, c in result.clusterings.items()],
+                    ignore_index=True)[["kind", "k", "sse", "candidate", "chosen"]]
+    tsv(sse, "sse_curve.tsv", float_format="%.8g")
+    for kind, codes in result.codes.items():
+        codes.rename_axis("feature").to_csv(tmp / f"codes_{kind}.tsv.gz", sep="\t",
+                                            float_format="%.6g")
+    history = pd.concat(list(result.histories.values()), ignore_index=True)
+    history = history.rename(columns={"modality": "kind"})[
+        ["kind", "epoch", "train_loss", "val_loss", "seconds"]]
+    tsv(history, "training_history.tsv", float_format="%.6g")
+    tsv(result.prepared.interactions, "interactions_used.tsv")
+    tsv(result.prepared.harmonisation, "id_harmonisation.tsv")
+    tsv(result.prepared.preprocessing, "preprocessing.tsv")
+    nodes, edges = cytoscape_tables(mods)
+    tsv(nodes, "cytoscape_nodes.tsv")
+    tsv(edges, "cytoscape_edges.tsv")
+    nx.write_graphml(module_graph(mods), tmp / "modules.graphml")
+    manifest = dict(result.manifest)
+    manifest["seconds"] = {**manifest.get("seconds", {}),
+                           "write_outputs": round(time.perf_counter() - start, 3)}
+    manifest["files"] = sorted(p.name for p in tmp.iterdir()) + ["manifest.json"]
+    (tmp / "manifest.json").write_text(
+        json.dumps(manifest, indent=2, default=_json_default) + "\n", encoding="utf-8")
+
+
+def read_modules(path: str | Path) -> ModuleSet:
+    """Read a ``modules.tsv`` (or a run directory holding one, with its ``module_edges.tsv``)."""
+    path = Path(path)
+    folder = path if path.is_dir() else None
+    if folder is not None:
+        path = folder / "modules.tsv"
+    members = read_table(path, what="Module table", dtype=str)
+    missing = [c for c in MEMBER_COLUMNS if c not in members]
+    if missing:
+        msg = f"Module table {path} lacks column(s) {missing}; expected {MEMBER_COLUMNS}."
+        raise InputDataError(msg)
+    bad = sorted(set(members["kind"]) - {"mirna", "mrna"})
+    if bad:
+        msg = f"Module table {path}: column 'kind' must be 'mirna' or 'mrna'; found {bad[:5]}."
+        raise InputDataError(msg)
+    edge_path = path.parent / "module_edges.tsv"
+    edges = (read_table(edge_path, what="Module edges", dtype=str) if edge_path.exists()
+             else pd.DataFrame(columns=["module_id", "mirna", "target"]))
+    return ModuleSet(members=members[MEMBER_COLUMNS], edges=edges[["module_id", "mirna", "target"]])
