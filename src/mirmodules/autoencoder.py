@@ -136,9 +136,11 @@ class ConvAutoencoderEmbedder:
     max_epochs
         Upper bound on training epochs.
     patience
-        Stop after this many epochs without a validation-loss improvement larger than ``tol``.
+        Stop after this many epochs without a validation-loss improvement; the weights of the best
+        epoch are kept.
     tol
-        Smallest validation-loss decrease that counts as an improvement.
+        Smallest *relative* validation-loss decrease that counts as an improvement
+        (``val < best * (1 - tol)``).
     validation_fraction
         Share of the features held out for early stopping (at least one feature).
     device
@@ -165,10 +167,10 @@ class ConvAutoencoderEmbedder:
         code_length: int | None = None,
         dropout: float = 0.3,
         learning_rate: float = 1e-3,
-        batch_size: int = 128,
-        max_epochs: int = 200,
-        patience: int = 10,
-        tol: float = 1e-4,
+        batch_size: int = 64,
+        max_epochs: int = 100,
+        patience: int = 5,
+        tol: float = 1e-3,
         validation_fraction: float = 0.1,
         device: Device = "cpu",
         random_state: int = 0,
@@ -250,7 +252,7 @@ class ConvAutoencoderEmbedder:
                 history.append({"epoch": epoch, "train_loss": train_loss, "val_loss": val_loss,
                                 "seconds": time.perf_counter() - start})
                 bar.set_postfix(train=f"{train_loss:.4f}", val=f"{val_loss:.4f}")
-                if val_loss < best_loss - self.tol:
+                if val_loss < best_loss * (1.0 - self.tol):
                     best_loss, best_epoch, waited = val_loss, epoch, 0
                     best_state = copy.deepcopy(model.state_dict())
                 else:

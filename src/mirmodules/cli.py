@@ -107,7 +107,7 @@ def _setup_logging(verbose: int, *, quiet: bool) -> None:
     root.handlers = [h for h in root.handlers if isinstance(h, logging.NullHandler)]
     root.addHandler(handler)
     root.setLevel(level)
-    logging.captureWarnings(True)
+    logging.captureWarnings(capture=True)
 
 
 def _cmd_run(args: argparse.Namespace) -> int:

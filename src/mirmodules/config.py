@@ -45,10 +45,10 @@ class MicaConfig:
     code_length: int | None = _opt(None, "code length (default n_samples // 4)", "autoencoder")
     dropout: float = _opt(0.3, "dropout rate before the encoder's dense layer", "autoencoder")
     learning_rate: float = _opt(1e-3, "Adam learning rate", "autoencoder")
-    batch_size: int = _opt(128, "profiles per mini-batch", "autoencoder")
-    max_epochs: int = _opt(200, "maximum training epochs", "autoencoder")
-    patience: int = _opt(10, "early stopping: epochs without validation improvement", "autoencoder")
-    tol: float = _opt(1e-4, "early stopping: smallest validation-loss decrease that counts",
+    batch_size: int = _opt(64, "profiles per mini-batch", "autoencoder")
+    max_epochs: int = _opt(100, "maximum training epochs", "autoencoder")
+    patience: int = _opt(5, "early stopping: epochs without validation improvement", "autoencoder")
+    tol: float = _opt(1e-3, "early stopping: smallest relative validation-loss decrease that counts",
                       "autoencoder")
     validation_fraction: float = _opt(0.1, "share of features held out for early stopping",
                                       "autoencoder")

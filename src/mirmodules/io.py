@@ -129,6 +129,9 @@ def read_expression(
     check_one_of(orientation, "orientation", ["features_x_samples", "samples_x_features"])
     frame = read_table(path, what=what, dtype=str)
     path = Path(path)
+    header = [h.strip().strip("\"") for h in _first_line(path).rstrip("\r\n").split(_separator(path))]
+    if len(header) == frame.shape[1]:
+        frame.columns = header  # pandas renames duplicated names ('S1' -> 'S1.1'); keep the file's
     if frame.shape[1] < 2:
         msg = (
             f"{what} file {path} has {frame.shape[1]} column(s); expected an id column followed by "
@@ -225,7 +228,7 @@ def _strength(frame: pd.DataFrame, path: str) -> pd.Series:
         weak = has_functional & ~has_strong
     elif "any_functional_strong" in frame:
         strong = frame["any_functional_strong"].astype(str).str.lower().isin(["true", "1"])
-        non_functional = pd.Series(False, index=frame.index)
+        non_functional = pd.Series(data=False, index=frame.index)
         weak = ~strong
     else:
         msg = (

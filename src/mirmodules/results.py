@@ -143,7 +143,7 @@ def _write_files(result: MicaResult, tmp: Path, start: float) -> None:
     manifest = dict(result.manifest)
     manifest["seconds"] = {**manifest.get("seconds", {}),
                            "write_outputs": round(time.perf_counter() - start, 3)}
-    manifest["files"] = sorted(p.name for p in tmp.iterdir()) + ["manifest.json"]
+    manifest["files"] = [*sorted(p.name for p in tmp.iterdir()), "manifest.json"]
     (tmp / "manifest.json").write_text(
         json.dumps(manifest, indent=2, default=_json_default) + "\n", encoding="utf-8")
 

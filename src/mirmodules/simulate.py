@@ -87,7 +87,7 @@ class SimulationParameters:
                        high_inclusive=False)
         check_in_range(self.missing_rate, "missing_rate", low=0.0, high=1.0, high_inclusive=False)
         for name in ("n_family_modules", "n_geneset_modules", "n_prognostic_modules"):
-            check_in_range(getattr(self, name), name, low=0, high=self.n_modules, integer=True)
+            check_in_range(getattr(self, name), name, low=0, integer=True)  # capped at n_modules
         check_in_range(self.n_random_gene_sets, "n_random_gene_sets", low=0, integer=True)
         check_in_range(self.seed, "seed", low=0, integer=True)
 
@@ -191,6 +191,9 @@ def simulate_cohort(parameters: SimulationParameters | None = None, **overrides:
     if overrides:
         params = SimulationParameters(**{**asdict(params), **overrides})  # type: ignore[arg-type]
     params.validate()
+    capped = {name: min(getattr(params, name), params.n_modules)
+              for name in ("n_family_modules", "n_geneset_modules", "n_prognostic_modules")}
+    params = SimulationParameters(**{**asdict(params), **capped})  # type: ignore[arg-type]
     rng = np.random.default_rng(params.seed)
     n, n_mir, n_gene = params.n_samples, params.n_mirnas, params.n_mrnas
 
@@ -271,7 +274,7 @@ def simulate_cohort(parameters: SimulationParameters | None = None, **overrides:
     keep = rng.random(n_true) >= params.missing_rate
     kept = [p for p, k in zip(true_pairs, keep, strict=True) if k]
     planted = set(true_pairs)
-    n_false = int(round(params.false_positive_rate / (1 - params.false_positive_rate) * len(kept)))
+    n_false = round(params.false_positive_rate / (1 - params.false_positive_rate) * len(kept))
     false_pairs: set[tuple[str, str]] = set()
     while len(false_pairs) < n_false:
         pair = (mirna_names[rng.integers(n_mir)], gene_names[rng.integers(n_gene)])

@@ -1,0 +1,85 @@
+from __future__ import annotations
+
+import json
+
+import pandas as pd
+import pytest
+
+from mirmodules import __version__
+from mirmodules.cli import build_parser, main
+from mirmodules.config import MicaConfig
+
+# small cohorts often have no elbow by the rule; the fallback warning is expected there
+pytestmark = pytest.mark.filterwarnings("ignore::mirmodules.exceptions.NoElbowWarning")
+
+
+def test_version(capsys):
+    with pytest.raises(SystemExit) as exc:
+        main(["--version"])
+    assert exc.value.code == 0
+    assert __version__ in capsys.readouterr().out
+
+
+def test_every_config_field_is_a_flag_with_the_same_name():
+    import dataclasses
+
+    run = build_parser()._subparsers._group_actions[0].choices["run"]
+    flags = {a.dest for a in run._actions}
+    assert {f.name for f in dataclasses.fields(MicaConfig)} <= flags
+
+
+def test_simulate_then_run_writes_modules(tmp_path, capsys):
+    data = tmp_path / "data"
+    assert main(["-q", "simulate", "--out", str(data), "--seed", "4", "--n-samples", "32",
+                 "--n-mirnas", "30", "--n-mrnas", "200", "--n-modules", "2"]) == 0
+    out = tmp_path / "run"
+    code = main(["-q", "run", "--mirna", str(data / "mirna.tsv"), "--mrna", str(data / "mrna.tsv"),
+                 "--interactions", str(data / "interactions.tsv"), "--out", str(out),
+                 "--max-epochs", "3", "--k-max", "8", "--seed", "4"])
+    assert code == 0
+    stdout = capsys.readouterr().out
+    assert "modules written to" in stdout
+    manifest = json.loads((out / "manifest.json").read_text())
+    assert manifest["parameters"]["max_epochs"] == 3 and manifest["seeds"]["seed"] == 4
+    modules = pd.read_csv(out / "modules.tsv", sep="\t")
+    assert list(modules.columns) == ["module_id", "feature", "kind"]
+
+
+@pytest.mark.parametrize(
+    ("mutate", "message"),
+    [
+        (lambda d: (d / "mirna.tsv").unlink(), "not found"),
+        (lambda d: (d / "interactions.tsv").write_text("a\tb\nx\ty\n"), "lacks column"),
+        (lambda d: (d / "mrna.tsv").write_text("gene\tS1\tS2\nG1\t1\tfoo\n"), "is not a number"),
+    ],
+)
+def test_bad_input_exit_code_2_one_message_nothing_written(tmp_path, capsys, mutate, message):
+    data = tmp_path / "data"
+    main(["-q", "simulate", "--out", str(data), "--n-samples", "20", "--n-mirnas", "20",
+          "--n-mrnas", "100", "--n-modules", "2"])
+    capsys.readouterr()
+    mutate(data)
+    out = tmp_path / "run"
+    code = main(["-q", "run", "--mirna", str(data / "mirna.tsv"), "--mrna", str(data / "mrna.tsv"),
+                 "--interactions", str(data / "interactions.tsv"), "--out", str(out)])
+    err = capsys.readouterr().err
+    assert code == 2
+    assert message in err and err.count("\n") == 1
+    assert not out.exists()
+    assert not [p for p in tmp_path.iterdir() if p.name.startswith(".run")]
+
+
+def test_invalid_parameter_exit_code_2(tmp_path, capsys):
+    code = main(["-q", "run", "--mirna", "a", "--mrna", "b", "--interactions", "c",
+                 "--out", str(tmp_path / "o"), "--dropout", "2"])
+    assert code == 2
+    assert "'dropout' parameter" in capsys.readouterr().err
+
+
+def test_existing_output_needs_overwrite(tmp_path, capsys):
+    out = tmp_path / "o"
+    out.mkdir()
+    (out / "keep.txt").write_text("x")
+    code = main(["-q", "run", "--mirna", "a", "--mrna", "b", "--interactions", "c", "--out", str(out)])
+    assert code == 2 and "--overwrite" in capsys.readouterr().err
+    assert (out / "keep.txt").exists()

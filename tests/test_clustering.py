@@ -1,0 +1,101 @@
+from __future__ import annotations
+
+import warnings
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from mirmodules import InputDataError, NoElbowWarning, cluster_features, select_k
+
+
+def test_single_sharp_elbow():
+    ks = list(range(1, 11))
+    sse = [100, 80, 60, 10, 9, 8, 7, 6, 5, 4]
+    sel = select_k(ks, sse, d=3)
+    assert (sel.k, sel.rule) == (4, "elbow")
+    # drop into 4 is 50; next three steps remove 10 - 7 = 3; score 47
+    assert sel.candidates == ((4, 47.0),)
+
+
+def test_two_candidates_largest_change_wins():
+    # the paper's Figure 3 situation: two elbows, pick the one with the largest change
+    ks = list(range(1, 25))
+    sse = [200 - 10 * i for i in range(6)]            # K=1..6: 200..150
+    sse += [100 - i for i in range(11)]                # K=7..17: 100..90  (elbow at 7, drop 50)
+    sse += [70 - 0.5 * i for i in range(7)]            # K=18..24: 70..67  (elbow at 18, drop 20)
+    sel = select_k(ks, sse, d=3)
+    cands = dict(sel.candidates)
+    assert set(cands) == {7, 18}
+    assert cands[7] == pytest.approx(50 - 3)
+    assert cands[18] == pytest.approx(20 - 1.5)
+    assert sel.k == 7
+
+
+def test_larger_d_is_harder():
+    ks = list(range(1, 12))
+    sse = [100, 70, 50, 40, 33, 28, 24, 21, 19, 17.5, 16.5]
+    # d=1: drop(K) > drop(K+1) holds for every K of this strictly convex curve
+    assert [k for k, _ in select_k(ks, sse, d=1).candidates] == list(range(2, 11))
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", NoElbowWarning)
+        assert select_k(ks, sse, d=3).candidates == ()
+
+
+def test_no_candidate_falls_back_to_kneedle_with_warning():
+    ks = np.arange(2, 21)
+    sse = 100.0 / ks            # smooth convex: drop(K) > SSE(K)-SSE(K+3) only for K < 3
+    with pytest.warns(NoElbowWarning, match="kneedle"):
+        sel = select_k(ks, sse, d=3)
+    from kneed import KneeLocator
+
+    assert sel.rule == "kneedle"
+    assert sel.k == KneeLocator(ks, sse, curve="convex", direction="decreasing").knee
+
+
+def test_bad_curves_are_rejected():
+    with pytest.raises(InputDataError, match="consecutive"):
+        select_k([1, 2, 4], [3, 2, 1])
+    with pytest.raises(InputDataError, match="same length"):
+        select_k([1, 2, 3], [3, 2])
+
+
+def _blobs(k=5, per=30, dim=6, seed=0):
+    # equidistant centres: every merge below the true K costs the same, so the elbow is at K
+    rng = np.random.default_rng(seed)
+    centres = 10 * np.eye(k, dim)
+    x = np.vstack([c + rng.normal(size=(per, dim)) for c in centres])
+    ids = [f"g{i:03d}" for i in range(len(x))]
+    return pd.DataFrame(x, index=ids), np.repeat(np.arange(k), per)
+
+
+def test_well_separated_blobs_give_the_true_k_and_partition():
+    from sklearn.metrics import adjusted_rand_score
+
+    codes, truth = _blobs()
+    clustering = cluster_features(codes, k_max=12, random_state=0)
+    assert clustering.selection.k == 5
+    assert clustering.selection.rule == "elbow"
+    assert adjusted_rand_score(truth, clustering.labels) == 1.0
+    curve = clustering.sse_curve
+    assert list(curve.columns) == ["k", "sse", "candidate", "chosen"]
+    assert curve.loc[curve.chosen, "k"].tolist() == [5]
+    assert (np.diff(curve["sse"]) <= 1e-9).all()
+
+
+def test_labels_are_renumbered_by_size_and_deterministic():
+    codes, _ = _blobs(k=3, per=10)
+    codes = pd.concat([codes, codes.iloc[:10] + 0.01])   # cluster of the first blob doubles
+    codes.index = [f"f{i:03d}" for i in range(len(codes))]
+    a = cluster_features(codes, k_max=6, random_state=1)
+    b = cluster_features(codes.sample(frac=1, random_state=0), k_max=6, random_state=1)
+    assert a.labels.value_counts().sort_index().is_monotonic_decreasing
+    pd.testing.assert_series_equal(a.labels, b.labels.loc[a.labels.index])
+
+
+def test_k_max_capped_and_too_few_features():
+    codes, _ = _blobs(k=2, per=4)
+    clustering = cluster_features(codes, k_max=30, d=1, random_state=0)
+    assert clustering.sse_curve["k"].max() == 7
+    with pytest.raises(InputDataError, match="at least 4"):
+        cluster_features(codes.iloc[:3], random_state=0)

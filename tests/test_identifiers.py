@@ -1,0 +1,105 @@
+from __future__ import annotations
+
+import pandas as pd
+import pytest
+from _shared import shared_file
+
+from mirmodules import InputDataError, harmonise_mirna_ids, load_mirbase_tables
+from mirmodules.identifiers import describe_id_style, summarise_harmonisation
+
+
+@pytest.fixture
+def tables(tmp_path):
+    mature = pd.DataFrame({
+        "mature_id": ["hsa-miR-21-5p", "hsa-miR-21-3p", "hsa-let-7a-5p", "hsa-let-7a-3p",
+                      "hsa-miR-9-5p", "hsa-miR-155-5p", "hsa-miR-155-3p"],
+        "mature_acc": ["MIMAT0000076", "MIMAT0004494", "MIMAT0000062", "MIMAT0004481",
+                       "MIMAT0000441", "MIMAT0000646", "MIMAT0004658"],
+    })
+    precursor = pd.DataFrame({
+        "precursor_id": ["hsa-mir-21", "hsa-mir-21", "hsa-let-7a-1", "hsa-let-7a-1", "hsa-mir-9-1"],
+        "precursor_acc": ["MI0000077", "MI0000077", "MI0000060", "MI0000060", "MI0000466"],
+        "mature_id": ["hsa-miR-21", "hsa-miR-21*", "hsa-let-7a", "hsa-let-7a*", "hsa-miR-9"],
+        "mature_acc": ["MIMAT0000076", "MIMAT0004494", "MIMAT0000062", "MIMAT0004481",
+                       "MIMAT0000441"],
+    })
+    m, p = tmp_path / "mature.tsv", tmp_path / "precursor.tsv"
+    mature.to_csv(m, sep="\t", index=False)
+    precursor.to_csv(p, sep="\t", index=False)
+    return load_mirbase_tables([p, m])  # order of files does not matter
+
+
+@pytest.mark.parametrize(
+    ("raw", "status", "mapped"),
+    [
+        ("hsa-miR-21-5p", "exact", ["hsa-miR-21-5p"]),
+        ("MIMAT0004494", "accession", ["hsa-miR-21-3p"]),
+        ("hsa-miR-21", "alias", ["hsa-miR-21-5p"]),          # old name from the v18-style table
+        ("hsa-miR-21*", "alias", ["hsa-miR-21-3p"]),
+        ("miR-21-5p", "exact", ["hsa-miR-21-5p"]),           # species prefix added
+        ("hsa-mir-21", "precursor", ["hsa-miR-21-3p", "hsa-miR-21-5p"]),
+        ("MI0000466", "precursor", ["hsa-miR-9-5p"]),
+        ("hsa-miR-155", "ambiguous", [""]),                 # both arms exist, no old name
+        ("hsa-MIR-9-5P", "case_insensitive", ["hsa-miR-9-5p"]),
+        ("hsa-miR-99999", "unmatched", [""]),
+        ("MIMAT9999999", "unmatched", [""]),
+    ],
+)
+def test_each_rule(tables, raw, status, mapped):
+    report = harmonise_mirna_ids([raw], tables)
+    assert report["status"].unique().tolist() == [status]
+    assert sorted(report["mirna"]) == sorted(mapped)
+
+
+def test_arm_inferred_when_only_one_arm_exists(tmp_path):
+    path = tmp_path / "m.tsv"
+    pd.DataFrame({"mature_id": ["hsa-miR-7-5p"], "mature_acc": ["MIMAT0000252"]}).to_csv(
+        path, sep="\t", index=False)
+    report = harmonise_mirna_ids(["hsa-miR-7"], load_mirbase_tables([path]))
+    assert report.iloc[0].tolist()[2:4] == ["hsa-miR-7-5p", "arm_inferred"]
+
+
+def test_without_tables_ids_pass_unchecked():
+    from mirmodules import MirnaNameMap
+
+    report = harmonise_mirna_ids(["a", "b"], MirnaNameMap({}, {}, {}))
+    assert report["status"].tolist() == ["unchecked", "unchecked"]
+    assert report["mirna"].tolist() == ["a", "b"]
+
+
+def test_summary_counts_ids_once(tables):
+    report = harmonise_mirna_ids(["hsa-mir-21", "hsa-miR-155", "MIMAT0000062"], tables, source="x")
+    summary = summarise_harmonisation(report).set_index("status")["n_ids"].to_dict()
+    assert summary == {"accession": 1, "ambiguous": 1, "precursor": 1}
+
+
+def test_unknown_table_format_is_rejected(tmp_path):
+    path = tmp_path / "weird.tsv"
+    path.write_text("x\ty\n1\t2\n")
+    with pytest.raises(InputDataError, match="match no known format"):
+        load_mirbase_tables([path])
+
+
+def test_describe_id_style():
+    text = describe_id_style(["MIMAT0000062", "MIMAT0000063", "hsa-miR-1-3p"])
+    assert text.startswith("MIMAT accessions (2")
+    assert "mature names with arm (1" in text
+
+
+@pytest.mark.realdata
+def test_real_mirbase_tables_map_gbm_accessions():
+    mature = shared_file("mirbase", "mature_v22_hsa.tsv.gz")
+    precursor = shared_file("mirbase", "precursor_to_mature_v18_hsa_with_family.tsv.gz")
+    family = shared_file("mirbase", "mature_family_hsa.tsv.gz")
+    expr = shared_file("cancersubtypes_gbm", "GBM_mirna_expression.tsv.gz")
+    name_map = load_mirbase_tables([mature, precursor, family])
+    ids = pd.read_csv(expr, sep="\t", usecols=[0]).iloc[:, 0]
+    report = harmonise_mirna_ids(ids, name_map)
+    per_id = report.drop_duplicates("input_id")
+    assert len(per_id) == len(ids) == 470
+    # let-7a-5p is MIMAT0000062 in miRBase 22
+    assert report.loc[report.input_id == "MIMAT0000062", "mirna"].tolist() == ["hsa-let-7a-5p"]
+    matched = per_id["status"].isin(["accession", "precursor"]).sum()
+    assert matched >= 460, per_id["status"].value_counts()
+    # the old v18 name of MIMAT0000064 resolves to its v22 name
+    assert harmonise_mirna_ids(["hsa-let-7c"], name_map)["mirna"].tolist() == ["hsa-let-7c-5p"]

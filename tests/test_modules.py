@@ -1,0 +1,87 @@
+from __future__ import annotations
+
+import pandas as pd
+import pytest
+
+from mirmodules import InputDataError, best_match_jaccard, modules_from_clusters, recovery_scores
+from mirmodules.modules import module_set_from_members
+
+
+def _series(mapping):
+    return pd.Series(mapping, dtype=int)
+
+
+MIR = _series({"m1": 0, "m2": 0, "m3": 0, "m4": 1, "m5": 1})
+MRNA = _series({"g1": 0, "g2": 0, "g3": 0, "g4": 0, "g5": 1, "g6": 1, "g7": 1})
+
+
+def test_maxedge_keeps_the_component_with_most_edges():
+    inter = pd.DataFrame(
+        [("m1", "g1"), ("m1", "g2"), ("m2", "g2"),         # component A: 3 edges
+         ("m3", "g3"), ("m3", "g4"),                       # component B: 2 edges
+         ("m4", "g5"), ("m5", "g6"), ("m4", "g6"),         # pair (1,1): 3 edges
+         ("m4", "g1")],                                    # pair (1,0): a single edge
+        columns=["mirna", "target"])
+    mods = modules_from_clusters(MIR, MRNA, inter)
+    sets = {frozenset(s) for s in mods.as_sets().values()}
+    assert sets == {frozenset({"m1", "m2", "g1", "g2"}), frozenset({"m4", "m5", "g5", "g6"})}
+    summary = mods.summary().set_index("module_id")
+    assert summary["n_edges"].tolist() == [3, 3]
+    assert summary["density"].tolist() == [0.75, 0.75]
+    assert list(mods.edges.columns) == ["module_id", "mirna", "target"]
+
+
+def test_all_edges_keeps_every_node_of_the_pair():
+    inter = pd.DataFrame([("m1", "g1"), ("m2", "g1"), ("m3", "g3"), ("m3", "g4")],
+                         columns=["mirna", "target"])
+    maxedge = modules_from_clusters(MIR, MRNA, inter)
+    assert maxedge.n_modules == 0                            # best component has 1 mRNA
+    alle = modules_from_clusters(MIR, MRNA, inter, combine="all_edges")
+    assert alle.members["feature"].tolist() == ["m1", "m2", "m3", "g1", "g3", "g4"]
+
+
+def test_tie_on_edges_prefers_more_nodes_then_lexicographic():
+    mir = _series({"a1": 0, "a2": 0, "b1": 0, "b2": 0})
+    mrna = _series({"x1": 0, "x2": 0, "y1": 0, "y2": 0, "y3": 0})
+    # component a: 2x2 complete = 4 edges, 4 nodes; component b: star 4 edges, 5 nodes? (b1-y1,y2,y3 + b2-y3)
+    inter = pd.DataFrame([("a1", "x1"), ("a1", "x2"), ("a2", "x1"), ("a2", "x2"),
+                          ("b1", "y1"), ("b1", "y2"), ("b1", "y3"), ("b2", "y3")],
+                         columns=["mirna", "target"])
+    mods = modules_from_clusters(mir, mrna, inter)
+    assert set(mods.members["feature"]) == {"b1", "b2", "y1", "y2", "y3"}
+    # identical shape: lexicographic order decides
+    inter2 = pd.DataFrame([("a1", "x1"), ("a2", "x1"), ("a2", "x2"),
+                           ("b1", "y1"), ("b2", "y1"), ("b2", "y2")], columns=["mirna", "target"])
+    mods2 = modules_from_clusters(mir, mrna, inter2)
+    assert set(mods2.members["feature"]) == {"a1", "a2", "x1", "x2"}
+
+
+def test_min_sizes_and_deterministic_ids():
+    mir = _series({f"m{i}": i // 3 for i in range(9)})
+    mrna = _series({f"g{i}": i // 4 for i in range(12)})
+    rows = [(f"m{i}", f"g{j}") for i in range(9) for j in range(12) if i // 3 == j // 4 and (i + j) % 2]
+    inter = pd.DataFrame(rows, columns=["mirna", "target"])
+    a = modules_from_clusters(mir, mrna, inter, min_mirnas=2, min_mrnas=2)
+    b = modules_from_clusters(mir.sample(frac=1, random_state=1), mrna, inter.sample(frac=1, random_state=2))
+    pd.testing.assert_frame_equal(a.members, b.members)
+    assert a.members["module_id"].unique().tolist() == ["M001", "M002", "M003"]
+    strict = modules_from_clusters(mir, mrna, inter, min_mirnas=3, min_mrnas=3)
+    assert strict.n_modules == 0          # every maxedge component has exactly 2 miRNAs
+    first = a.members[a.members.module_id == "M001"]["feature"].tolist()
+    assert first == ["m0", "m2", "g1", "g3"]
+    with pytest.raises(InputDataError, match="combine"):
+        modules_from_clusters(mir, mrna, inter, combine="best")
+
+
+def test_best_match_jaccard_by_hand():
+    truth = module_set_from_members(pd.DataFrame(
+        [("T1", "a", "mirna"), ("T1", "b", "mirna"), ("T1", "x", "mrna"), ("T1", "y", "mrna"),
+         ("T2", "c", "mirna"), ("T2", "z", "mrna")], columns=["module_id", "feature", "kind"]))
+    found = module_set_from_members(pd.DataFrame(
+        [("M1", "a", "mirna"), ("M1", "b", "mirna"), ("M1", "x", "mrna"),
+         ("M2", "q", "mirna"), ("M2", "z", "mrna")], columns=["module_id", "feature", "kind"]))
+    table = best_match_jaccard(truth, found)
+    assert table.values.tolist() == [["T1", "M1", 0.75], ["T2", "M2", pytest.approx(1 / 3)]]
+    scores = recovery_scores(truth, found)
+    assert scores["recovery"] == pytest.approx((0.75 + 1 / 3) / 2)
+    assert scores["relevance"] == pytest.approx((0.75 + 1 / 3) / 2)

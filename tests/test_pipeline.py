@@ -1,0 +1,147 @@
+from __future__ import annotations
+
+import json
+
+import numpy as np
+import pandas as pd
+import pytest
+from _shared import shared_file
+
+from mirmodules import (
+    InputDataError,
+    MicaConfig,
+    identify_modules,
+    prepare_inputs,
+    read_modules,
+    recovery_scores,
+    run_from_files,
+    save_result,
+    simulate_cohort,
+)
+
+# small cohorts often have no elbow by the rule; the fallback warning is expected there
+pytestmark = pytest.mark.filterwarnings("ignore::mirmodules.exceptions.NoElbowWarning")
+
+
+def test_prepare_counts_everything(small_cohort):
+    mirna = small_cohort.mirna.copy()
+    mirna["EXTRA-SAMPLE"] = 5                               # only in the miRNA file
+    inter = pd.concat([small_cohort.interactions,
+                       pd.DataFrame({"mirna": ["hsa-miR-1-5p"], "target": ["NOT_A_GENE"]})])
+    prepared = prepare_inputs(mirna, small_cohort.mrna, inter)
+    counts = prepared.counts
+    assert counts["samples_matched"] == 40 and counts["samples_only_mirna"] == 1
+    assert counts["interaction_pairs_used"] == len(small_cohort.interactions)
+    assert (counts["interaction_pairs_mirna_not_analysed"]
+            + counts["interaction_pairs_target_not_analysed"]) == 1
+    assert prepared.mirna.shape == (30, 40)
+    steps = prepared.preprocessing
+    assert set(steps["modality"]) == {"mirna", "mrna"}
+
+
+def test_no_shared_samples_is_a_clear_error(small_cohort):
+    mrna = small_cohort.mrna.rename(columns=lambda s: s + "-X")
+    with pytest.raises(InputDataError, match="No sample id is shared"):
+        prepare_inputs(small_cohort.mirna, mrna, small_cohort.interactions)
+
+
+def test_no_mirna_overlap_names_both_id_styles(small_cohort):
+    inter = small_cohort.interactions.assign(mirna=lambda d: [f"MIMAT{i:07d}" for i in range(len(d))])
+    with pytest.raises(InputDataError, match=r"MIMAT accessions.*--mirbase"):
+        prepare_inputs(small_cohort.mirna, small_cohort.mrna, inter)
+
+
+def test_no_target_overlap_is_a_clear_error(small_cohort):
+    inter = small_cohort.interactions.assign(target="ENSG00000000003")
+    with pytest.raises(InputDataError, match="No target"):
+        prepare_inputs(small_cohort.mirna, small_cohort.mrna, inter)
+
+
+def test_same_seed_identical_modules_different_seed_runs(small_cohort, fast_config, tmp_path):
+    a = identify_modules(small_cohort.mirna, small_cohort.mrna, small_cohort.interactions,
+                         config=fast_config)
+    b = identify_modules(small_cohort.mirna, small_cohort.mrna, small_cohort.interactions,
+                         config=fast_config)
+    save_result(a, tmp_path / "a")
+    save_result(b, tmp_path / "b")
+    assert (tmp_path / "a" / "modules.tsv").read_bytes() == (tmp_path / "b" / "modules.tsv").read_bytes()
+    assert (tmp_path / "a" / "codes_mrna.tsv.gz").exists()
+    pd.testing.assert_frame_equal(a.codes["mrna"], b.codes["mrna"])
+
+
+def test_sample_column_order_invariance_with_sorted_order(small_cohort, fast_config):
+    cfg = MicaConfig(**{**fast_config.to_dict(), "sample_order": "sorted"})
+    rng = np.random.default_rng(0)
+    cols = list(rng.permutation(small_cohort.mirna.columns))
+    a = identify_modules(small_cohort.mirna, small_cohort.mrna, small_cohort.interactions, config=cfg)
+    b = identify_modules(small_cohort.mirna[cols], small_cohort.mrna, small_cohort.interactions,
+                         config=cfg)
+    pd.testing.assert_frame_equal(a.modules.members, b.modules.members)
+    assert a.prepared.samples == sorted(small_cohort.mirna.columns)
+
+
+def test_planted_modules_are_recovered_and_shuffled_interactions_are_not():
+    # the demo cohort (120 samples, 100 miRNAs, 2,000 mRNAs, 6 planted modules), no false positives
+    cohort = simulate_cohort(seed=1, false_positive_rate=0.0)
+    config = MicaConfig(seed=1)
+    found = identify_modules(cohort.mirna, cohort.mrna, cohort.interactions, config=config)
+    rng = np.random.default_rng(0)
+    shuffled = cohort.interactions.assign(
+        target=rng.permutation(cohort.interactions["target"].to_numpy()))
+    control = identify_modules(cohort.mirna, cohort.mrna, shuffled, config=config)
+    recovered = recovery_scores(cohort.truth, found.modules)["recovery"]
+    chance = recovery_scores(cohort.truth, control.modules)["recovery"]
+    # measured with benchmarks/recovery.py: ~0.66 for this cohort, ~0.14 with shuffled targets;
+    # the bounds leave room for platform noise but fail if the modules stop following the truth
+    assert recovered >= 0.5, recovered
+    assert chance <= 0.3, chance
+    assert recovered - chance >= 0.3
+
+
+def test_run_directory_contents_and_manifest(small_cohort, fast_config, tmp_path):
+    paths = small_cohort.write(tmp_path / "data")
+    result = run_from_files(paths["mirna"], paths["mrna"], paths["interactions"], config=fast_config)
+    out = save_result(result, tmp_path / "run")
+    expected = {"modules.tsv", "module_edges.tsv", "module_summary.tsv", "clusters.tsv",
+                "sse_curve.tsv", "codes_mirna.tsv.gz", "codes_mrna.tsv.gz", "training_history.tsv",
+                "interactions_used.tsv", "id_harmonisation.tsv", "preprocessing.tsv",
+                "cytoscape_nodes.tsv", "cytoscape_edges.tsv", "modules.graphml", "manifest.json"}
+    assert expected <= {p.name for p in out.iterdir()}
+    manifest = json.loads((out / "manifest.json").read_text())
+    assert manifest["inputs"]["mirna"]["sha256"] and len(manifest["samples"]["order"]) == 40
+    assert manifest["versions"]["torch"].startswith("2.13")
+    assert {"stage1_autoencoder_mrna", "stage2_kmeans_mirna", "stage3_modules",
+            "write_outputs"} <= set(manifest["seconds"])
+    assert manifest["parameters"]["dropout"] == 0.3
+    summary = pd.read_csv(out / "module_summary.tsv", sep="\t")
+    assert list(summary.columns) == ["module_id", "n_mirnas", "n_mrnas", "n_edges", "density"]
+    back = read_modules(out)
+    pd.testing.assert_frame_equal(back.members, result.modules.members)
+    import networkx as nx
+
+    graph = nx.read_graphml(out / "modules.graphml")
+    assert graph.number_of_edges() == result.modules.edges[["mirna", "target"]].drop_duplicates().shape[0]
+    with pytest.raises(InputDataError, match="not empty"):
+        save_result(result, out)
+
+
+@pytest.mark.realdata
+def test_gbm_with_mirtarbase_and_mirbase_accessions(tmp_path):
+    gbm = "cancersubtypes_gbm"
+    mirna = shared_file(gbm, "GBM_mirna_expression.tsv.gz")
+    mrna = shared_file(gbm, "GBM_mrna_expression.tsv.gz")
+    mti = shared_file("mirtarbase_hsa", "hsa_MTI_pairs.tsv.gz")
+    tables = [shared_file("mirbase", "mature_v22_hsa.tsv.gz"),
+              shared_file("mirbase", "precursor_to_mature_v18_hsa_with_family.tsv.gz")]
+    result = run_from_files(mirna, mrna, mti, mirbase_paths=tables, config=MicaConfig(seed=0))
+    counts = result.prepared.counts
+    assert counts["samples_matched"] == 100
+    assert counts["mirna_ids_dropped_unmatched"] <= 10
+    assert result.prepared.mirna.shape[0] >= 450
+    assert counts["interaction_pairs_used"] > 1000
+    assert result.modules.n_modules >= 1
+    summary = result.modules.summary()
+    assert (summary["n_mirnas"] >= 2).all() and (summary["n_mrnas"] >= 2).all()
+    assert ((summary["density"] > 0) & (summary["density"] <= 1)).all()
+    out = save_result(result, tmp_path / "gbm")
+    assert (out / "manifest.json").exists()
