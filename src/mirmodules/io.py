@@ -82,6 +82,12 @@ def _separator(path: Path) -> str:
     return "\t" if header.count("\t") >= header.count(",") else ","
 
 
+def _as_clean_strings(values: pd.Series) -> pd.Series:
+    """Strip ids to plain ``str``; missing cells become ``""`` (same result on pandas 2 and 3)."""
+    cleaned = values.astype(object).where(values.notna(), "")
+    return cleaned.map(lambda v: str(v).strip()).astype(object)
+
+
 def read_table(path: str | Path, *, what: str = "Table", dtype: object = None) -> pd.DataFrame:
     """Read a TSV/CSV (optionally gzipped) into a DataFrame, with a clear error on failure."""
     path = _check_file(path, what)
@@ -143,9 +149,9 @@ def read_expression(
         msg = f"{what} file {path} has a header but no data rows."
         raise InputDataError(msg)
     id_col = frame.columns[0]
-    ids = frame[id_col].astype(str).str.strip()
-    if ids.isna().any() or (ids == "").any() or (ids == "nan").any():
-        row = int(np.flatnonzero((ids == "") | (ids == "nan") | ids.isna())[0]) + 2
+    ids = _as_clean_strings(frame[id_col])
+    if (ids == "").any():
+        row = int(np.flatnonzero(ids == "")[0]) + 2
         msg = f"{what} file {path}: the id column {id_col!r} is empty on line {row}; every row needs an id."
         raise InputDataError(msg)
     values = frame.drop(columns=[id_col])
@@ -281,8 +287,8 @@ def read_interactions(path: str | Path, *, evidence: Evidence = "all") -> Intera
         n_filtered = int((~keep).sum())
         frame = frame[keep.to_numpy()]
     for col in ("mirna", "target"):
-        frame[col] = frame[col].astype(str).str.strip()
-    empty = frame["mirna"].isin(["", "nan"]) | frame["target"].isin(["", "nan"])
+        frame[col] = _as_clean_strings(frame[col])
+    empty = (frame["mirna"] == "") | (frame["target"] == "")
     n_empty = int(empty.sum())
     frame = frame[~empty.to_numpy()]
     cols = ["mirna", "target"] + (["support_type"] if "support_type" in frame else [])

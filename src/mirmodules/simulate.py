@@ -27,6 +27,7 @@ from __future__ import annotations
 import json
 import logging
 import string
+from collections import Counter
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
@@ -212,10 +213,12 @@ def simulate_cohort(parameters: SimulationParameters | None = None, **overrides:
         size = int(rng.integers(params.mirnas_per_module[0], params.mirnas_per_module[1] + 1))
         chosen: list[int] = []
         if m < params.n_family_modules and size >= 2:
-            fams = pd.Series([family_of[i] for i in sorted(free_mir)]).value_counts()
-            fams = fams[fams >= 2]
-            if len(fams):
-                fam = fams.index[0]
+            # the largest family among the free miRNAs; ties broken by name, so that the
+            # cohort does not depend on how a library orders equal counts
+            sizes = Counter(str(family_of[i]) for i in free_mir)
+            fams = sorted((-k, name) for name, k in sizes.items() if k >= 2)
+            if fams:
+                fam = fams[0][1]
                 members = [i for i in sorted(free_mir) if family_of[i] == fam]
                 chosen = members[: min(len(members), size)]
         rest = sorted(free_mir - set(chosen))
