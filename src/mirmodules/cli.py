@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import Any
 
 from .config import MicaConfig
+from .evaluation import EvaluationOptions
 from .exceptions import InputDataError, MirmodulesError
 
 logger = logging.getLogger("mirmodules.cli")
@@ -92,6 +93,32 @@ def build_parser() -> argparse.ArgumentParser:
     sim.add_argument("--out", required=True, help="folder for the cohort's files")
     _add_dataclass_options(sim, SimulationParameters, skip=set())
 
+    ev = sub.add_parser("evaluate", help="score a run's modules: topology, families, GO/KEGG, survival; "
+                                         "write tables and report.html",
+                        description="Evaluate the modules of a run directory the way the MICA paper does "
+                                    "and write tidy tables and a self-contained report.html.")
+    ev.add_argument("run_dir", help="run directory written by `mirmodules run` (or a folder with a "
+                                    "modules.tsv and a manifest.json)")
+    ev_files = ev.add_argument_group("annotation files")
+    ev_files.add_argument("--families", help="miRNA families: miRBase miFam, TargetScan miR_Family_Info "
+                                             "or a 'mirna, family' table")
+    ev_files.add_argument("--gene-sets", nargs="+", default=[], metavar="GMT",
+                          help="gene-set collections (GMT, gz ok), e.g. GO BP and KEGG")
+    ev_files.add_argument("--clinical", help="survival table (sample, os_time_days, os_event)")
+    ev_files.add_argument("--clinical-sample-column", default="sample", help="(default: sample)")
+    ev_files.add_argument("--clinical-time-column", default="os_time_days", help="(default: os_time_days)")
+    ev_files.add_argument("--clinical-event-column", default="os_event", help="(default: os_event)")
+    ev_inputs = ev.add_argument_group("run inputs (default: the paths in the run's manifest)")
+    ev_inputs.add_argument("--mirna", help="miRNA expression file of the run")
+    ev_inputs.add_argument("--mrna", help="mRNA expression file of the run")
+    ev_inputs.add_argument("--interactions", help="interaction file of the run")
+    ev_inputs.add_argument("--mirbase", nargs="+", default=None, metavar="FILE",
+                           help="miRBase tables of the run")
+    ev.add_argument("--out", required=True, help="folder for the tables and report.html")
+    ev.add_argument("--max-module-sections", type=int, default=20,
+                    help="modules with a detail section in the report (default: 20)")
+    _add_dataclass_options(ev, EvaluationOptions, skip=set())
+
     demo = sub.add_parser("demo", help="simulate a cohort, run MICA on it, report recovery")
     demo.add_argument("--out", required=True, help="folder for data/ and run/")
     demo.add_argument("--seed", type=int, default=0, help="seed of simulation and run (default: 0)")
@@ -142,6 +169,37 @@ def _print_run_summary(result: Any, out: Path) -> None:
     print("  seconds: " + ", ".join(f"{k} {v:.1f}" for k, v in secs.items()))
 
 
+def _cmd_evaluate(args: argparse.Namespace) -> int:
+    from .evaluation import evaluate_run
+
+    options = EvaluationOptions(**_collect(args, EvaluationOptions))
+    options.validate()
+    evaluation, report = evaluate_run(
+        args.run_dir, args.out, families=args.families, gene_sets=args.gene_sets, clinical=args.clinical,
+        clinical_columns=(args.clinical_sample_column, args.clinical_time_column, args.clinical_event_column),
+        mirna=args.mirna, mrna=args.mrna, interactions=args.interactions, mirbase=args.mirbase,
+        options=options, max_module_sections=args.max_module_sections, progress=True,
+    )
+    _print_evaluation_summary(evaluation, report)
+    return 0
+
+
+def _print_evaluation_summary(evaluation: Any, report: Path) -> None:
+    row = evaluation.summary().iloc[0]
+    opts = evaluation.options
+    print(f"Evaluation of {row['method']}: {int(row['n_modules'])} modules")
+    if evaluation.family_enrichment is not None:
+        print(f"  family-enriched modules (q < {opts.family_q}): {int(row['n_family_enriched'])}")
+    if evaluation.term_enrichment is not None:
+        print(f"  modules with an enriched GO/KEGG term (p < {opts.term_p}): "
+              f"{int(row['n_term_enriched'])} ({row['fraction_term_enriched']:.2f}), "
+              f"mean terms per module {row['mean_enriched_terms']:.2f}")
+    if evaluation.survival is not None:
+        print(f"  prognostic modules (log-rank p < {opts.survival_p}): {int(row['n_prognostic'])} in-sample, "
+              f"{int(row['n_cv_prognostic'])} cross-validated, of {int(row['n_survival_tested'])} fitted")
+    print(f"  report: {report} ({report.stat().st_size / 1024:.0f} kB); tables in {report.parent}")
+
+
 def _cmd_simulate(args: argparse.Namespace) -> int:
     from .simulate import SimulationParameters, simulate_cohort
 
@@ -181,8 +239,15 @@ def _cmd_demo(args: argparse.Namespace) -> int:
           f"(mean best-match Jaccard of found modules to planted ones: {scores['relevance']:.3f}).")
     for row in table.itertuples(index=False):
         print(f"  {row.module_id}: best match {row.best_match or '-'} (Jaccard {row.jaccard:.3f})")
+    from .evaluation import evaluate_run
+
+    evaluation, report = evaluate_run(
+        run_dir, out / "evaluation", families=paths["families"], gene_sets=[paths["gene_sets"]],
+        clinical=paths["clinical"], options=EvaluationOptions(seed=args.seed), progress=True,
+    )
+    _print_evaluation_summary(evaluation, report)
     print(f"demo finished in {time.perf_counter() - start:.1f} s; data in {out / 'data'}, "
-          f"results in {run_dir}")
+          f"results in {run_dir}, report in {report}")
     return 0
 
 
@@ -191,7 +256,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
     _setup_logging(args.verbose, quiet=args.quiet)
-    handlers = {"run": _cmd_run, "simulate": _cmd_simulate, "demo": _cmd_demo}
+    handlers = {"run": _cmd_run, "simulate": _cmd_simulate, "demo": _cmd_demo, "evaluate": _cmd_evaluate}
     try:
         return handlers[args.command](args)
     except InputDataError as err:

@@ -427,16 +427,19 @@ def identify_modules(
                     timings={"prepare_inputs": time.perf_counter() - start})
 
 
-def run_from_files(
+def prepare_from_files(
     mirna_path: str | Path,
     mrna_path: str | Path,
     interactions_path: str | Path,
     *,
     mirbase_paths: Sequence[str | Path] = (),
     config: MicaConfig | None = None,
-    progress: bool = False,
-) -> MicaResult:
-    """Read the input files, run MICA and record the inputs' SHA-256 in the manifest."""
+) -> tuple[PreparedInputs, MirnaNameMap | None, dict[str, float]]:
+    """Read the input files and prepare them (what :func:`run_from_files` and ``evaluate`` share).
+
+    Returns the prepared inputs, the miRBase name map (``None`` without tables) and the seconds
+    spent reading and preparing.
+    """
     config = config or MicaConfig()
     config.validate()
     start = time.perf_counter()
@@ -453,14 +456,33 @@ def run_from_files(
         names=(str(mirna_path), str(mrna_path), str(interactions_path)),
     )
     timings["prepare_inputs"] = time.perf_counter() - start
+    return prepared, name_map, timings
+
+
+def input_record(path: str | Path) -> dict[str, str]:
+    """Path as given, absolute path and SHA-256 of an input file (for manifests)."""
+    return {"path": str(path), "resolved": str(Path(path).resolve()), "sha256": sha256_of(path)}
+
+
+def run_from_files(
+    mirna_path: str | Path,
+    mrna_path: str | Path,
+    interactions_path: str | Path,
+    *,
+    mirbase_paths: Sequence[str | Path] = (),
+    config: MicaConfig | None = None,
+    progress: bool = False,
+) -> MicaResult:
+    """Read the input files, run MICA and record the inputs' SHA-256 in the manifest."""
+    config = config or MicaConfig()
+    prepared, _, timings = prepare_from_files(mirna_path, mrna_path, interactions_path,
+                                              mirbase_paths=mirbase_paths, config=config)
     result = run_mica(prepared, config=config, progress=progress, timings=timings)
     inputs = {
-        "mirna": {"path": str(mirna_path), "sha256": sha256_of(mirna_path)},
-        "mrna": {"path": str(mrna_path), "sha256": sha256_of(mrna_path)},
-        "interactions": {"path": str(interactions_path), "sha256": sha256_of(interactions_path)},
-        "mirbase": [{"path": str(p), "sha256": sha256_of(p)} for p in mirbase_paths],
+        "mirna": input_record(mirna_path),
+        "mrna": input_record(mrna_path),
+        "interactions": input_record(interactions_path),
+        "mirbase": [input_record(p) for p in mirbase_paths],
     }
     manifest = {**result.manifest, "inputs": inputs}
     return replace(result, manifest=manifest)
-
-

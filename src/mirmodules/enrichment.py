@@ -1,0 +1,345 @@
+"""Topology of module sets and over-representation tests (miRNA families, GO / KEGG terms).
+
+Every test here is the hypergeometric upper tail ``P(X >= k)`` for ``X ~ Hypergeom(N, K, n)``:
+``N`` annotated background features, ``K`` of them in the family / term, ``n`` annotated module
+members, ``k`` of those in the family / term. Benjamini-Hochberg q-values are computed over all
+tests of one table (all modules x all families; all modules x all terms of one collection).
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Iterable
+
+import numpy as np
+import pandas as pd
+from scipy import sparse, stats
+
+from ._validation import check_in_range
+from .annotations import FamilyAnnotation, GeneSetCollection
+from .modules import ModuleSet
+
+__all__ = [
+    "FAMILY_ENRICHMENT_COLUMNS",
+    "TERM_ENRICHMENT_COLUMNS",
+    "TOPOLOGY_COLUMNS",
+    "benjamini_hochberg",
+    "family_enrichment",
+    "hypergeometric_upper_tail",
+    "module_topology",
+    "term_enrichment",
+]
+
+logger = logging.getLogger(__name__)
+
+TOPOLOGY_COLUMNS = [
+    "module_id",
+    "n_mirnas",
+    "n_mrnas",
+    "n_edges",
+    "density",
+    "mean_correlation",
+    "mean_edge_correlation",
+]
+FAMILY_ENRICHMENT_COLUMNS = [
+    "module_id",
+    "family_id",
+    "family_name",
+    "n_in_module",
+    "n_module_annotated",
+    "family_size",
+    "background_size",
+    "members",
+    "p_value",
+    "q_value",
+    "enriched",
+]
+TERM_ENRICHMENT_COLUMNS = [
+    "collection",
+    "module_id",
+    "term_id",
+    "term_name",
+    "n_in_module",
+    "n_module_annotated",
+    "term_size",
+    "background_size",
+    "genes",
+    "p_value",
+    "q_value",
+    "significant",
+]
+
+
+def hypergeometric_upper_tail(
+    k: np.ndarray | int, population: np.ndarray | int, successes: np.ndarray | int, draws: np.ndarray | int
+) -> np.ndarray:
+    """``P(X >= k)`` for ``X ~ Hypergeom(population, successes, draws)`` (vectorised).
+
+    >>> round(float(hypergeometric_upper_tail(2, 10, 3, 4)), 6)  # 1 - P(0) - P(1)
+    0.333333
+    """
+    return np.asarray(stats.hypergeom.sf(np.asarray(k) - 1, population, successes, draws), dtype=float)
+
+
+def benjamini_hochberg(p_values: Iterable[float]) -> np.ndarray:
+    """Benjamini-Hochberg adjusted p-values (q-values), in input order; empty in, empty out.
+
+    >>> benjamini_hochberg([0.01, 0.04, 0.03]).round(3).tolist()
+    [0.03, 0.04, 0.04]
+    """
+    p = np.asarray(list(p_values), dtype=float)
+    if p.size == 0:
+        return p
+    return np.asarray(stats.false_discovery_control(p, method="bh"), dtype=float)
+
+
+def _module_members(modules: ModuleSet, kind: str) -> dict[str, list[str]]:
+    part = modules.members[modules.members["kind"] == kind]
+    return {m: list(g["feature"]) for m, g in part.groupby("module_id", sort=True)}
+
+
+def module_topology(
+    modules: ModuleSet,
+    *,
+    mirna_expression: pd.DataFrame | None = None,
+    mrna_expression: pd.DataFrame | None = None,
+) -> pd.DataFrame:
+    """Per-module size, edges, density and miRNA-mRNA expression correlation.
+
+    ``density`` = module edges / (#miRNAs x #mRNAs). ``mean_correlation`` is the mean Pearson
+    correlation over all miRNA x mRNA pairs of the module and ``mean_edge_correlation`` over its
+    interaction edges only (repression shows as negative values); both need the expression
+    matrices (features x samples, same sample columns) and are NaN without them.
+
+    Returns
+    -------
+    pandas.DataFrame
+        Columns :data:`TOPOLOGY_COLUMNS`, one row per module.
+    """
+    summary = modules.summary()
+    mirs, genes = _module_members(modules, "mirna"), _module_members(modules, "mrna")
+    have_expr = mirna_expression is not None and mrna_expression is not None
+    if have_expr:
+        common = [s for s in mirna_expression.columns if s in set(mrna_expression.columns)]
+        zm = _standardise(mirna_expression[common])
+        zg = _standardise(mrna_expression[common])
+    mean_corr, edge_corr = [], []
+    for mid in summary["module_id"]:
+        if not have_expr:
+            mean_corr.append(np.nan)
+            edge_corr.append(np.nan)
+            continue
+        m_ids = [f for f in mirs.get(mid, []) if f in zm.index]
+        g_ids = [f for f in genes.get(mid, []) if f in zg.index]
+        if not m_ids or not g_ids:
+            mean_corr.append(np.nan)
+            edge_corr.append(np.nan)
+            continue
+        corr = pd.DataFrame(
+            zm.loc[m_ids].to_numpy() @ zg.loc[g_ids].to_numpy().T / zm.shape[1], index=m_ids, columns=g_ids
+        )
+        mean_corr.append(float(corr.to_numpy().mean()))
+        edges = modules.edges[modules.edges["module_id"] == mid]
+        vals = [
+            corr.at[a, b]
+            for a, b in zip(edges["mirna"], edges["target"], strict=True)
+            if a in corr.index and b in corr.columns
+        ]
+        edge_corr.append(float(np.mean(vals)) if vals else np.nan)
+    out = summary.assign(mean_correlation=mean_corr, mean_edge_correlation=edge_corr)
+    return out[TOPOLOGY_COLUMNS]
+
+
+def _standardise(frame: pd.DataFrame) -> pd.DataFrame:
+    """Rows centred and scaled to unit population SD, so that z @ z.T / n is Pearson's r."""
+    values = frame.to_numpy(dtype=float)
+    values = values - values.mean(axis=1, keepdims=True)
+    sd = values.std(axis=1, keepdims=True)
+    sd[sd == 0] = np.nan
+    return pd.DataFrame(values / sd, index=frame.index, columns=frame.columns)
+
+
+def family_enrichment(
+    modules: ModuleSet,
+    families: FamilyAnnotation,
+    analysed_mirnas: Iterable[str],
+    *,
+    min_family_size: int = 2,
+    q_threshold: float = 0.05,
+) -> pd.DataFrame:
+    """miRNA-family over-representation in each module.
+
+    Parameters
+    ----------
+    modules
+        The module set.
+    families
+        Family of each miRNA (:func:`~mirmodules.annotations.read_families`).
+    analysed_mirnas
+        The analysed miRNAs; the background is those of them that have a family.
+    min_family_size
+        Families with fewer background members are not tested (a one-member family cannot be
+        over-represented in a meaningful way).
+    q_threshold
+        ``enriched`` is ``q_value < q_threshold``.
+
+    Returns
+    -------
+    pandas.DataFrame
+        Columns :data:`FAMILY_ENRICHMENT_COLUMNS`: one row per (module, family) with at least one
+        module member in the family; q-values by BH over all those rows.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> from mirmodules.annotations import FamilyAnnotation
+    >>> from mirmodules.modules import module_set_from_members
+    >>> fam = FamilyAnnotation(pd.DataFrame({"mirna": list("abcdef"), "family_id": ["F1"] * 3 + ["F2"] * 3,
+    ...                                      "family_name": ["F1"] * 3 + ["F2"] * 3}), "toy")
+    >>> members = pd.DataFrame({"module_id": ["M1"] * 4, "feature": ["a", "b", "g1", "g2"],
+    ...                         "kind": ["mirna", "mirna", "mrna", "mrna"]})
+    >>> mods = module_set_from_members(members)
+    >>> table = family_enrichment(mods, fam, list("abcdef"))
+    >>> table[["family_id", "n_in_module", "family_size", "background_size"]].values.tolist()
+    [['F1', 2, 3, 6]]
+    >>> round(float(table["p_value"].iloc[0]), 4)  # P(X >= 2), X ~ Hypergeom(6, 3, 2) = 3/15
+    0.2
+    """
+    check_in_range(min_family_size, "min_family_size", low=1)
+    check_in_range(q_threshold, "q_threshold", low=0.0, high=1.0)
+    family_of = families.family_of()
+    names = dict(zip(families.table["family_id"], families.table["family_name"], strict=False))
+    background = sorted({m for m in analysed_mirnas if m in family_of})
+    sizes = pd.Series([family_of[m] for m in background], dtype=object).value_counts()
+    rows = []
+    for mid, members in _module_members(modules, "mirna").items():
+        annotated = [m for m in members if m in family_of]
+        by_family: dict[str, list[str]] = {}
+        for m in annotated:
+            by_family.setdefault(family_of[m], []).append(m)
+        for fam, hits in sorted(by_family.items()):
+            if sizes.get(fam, 0) < min_family_size:
+                continue
+            rows.append(
+                (
+                    mid,
+                    fam,
+                    names.get(fam, fam),
+                    len(hits),
+                    len(annotated),
+                    int(sizes[fam]),
+                    len(background),
+                    ";".join(sorted(hits)),
+                )
+            )
+    table = pd.DataFrame(rows, columns=FAMILY_ENRICHMENT_COLUMNS[:8])
+    table["p_value"] = (
+        hypergeometric_upper_tail(
+            table["n_in_module"].to_numpy(),
+            len(background),
+            table["family_size"].to_numpy(),
+            table["n_module_annotated"].to_numpy(),
+        )
+        if len(table)
+        else np.array([], dtype=float)
+    )
+    table["q_value"] = benjamini_hochberg(table["p_value"])
+    table["enriched"] = table["q_value"] < q_threshold
+    logger.info(
+        "family enrichment: %d tests, %d significant at q < %g (background %d miRNAs)",
+        len(table),
+        int(table["enriched"].sum()),
+        q_threshold,
+        len(background),
+    )
+    return table[FAMILY_ENRICHMENT_COLUMNS]
+
+
+def term_enrichment(
+    modules: ModuleSet,
+    collection: GeneSetCollection,
+    analysed_mrnas: Iterable[str],
+    *,
+    min_term_size: int = 5,
+    max_term_size: int = 500,
+    p_threshold: float = 0.005,
+) -> pd.DataFrame:
+    """GO / KEGG over-representation of each module's mRNAs in one gene-set collection.
+
+    The background is the analysed mRNAs annotated to at least one term of the collection; term
+    sizes are counted inside that background and terms outside ``[min_term_size, max_term_size]``
+    are not tested. ``significant`` is ``p_value < p_threshold`` (the paper's cut is 0.005 on the
+    raw p); ``q_value`` is BH over every test of the collection.
+
+    Returns
+    -------
+    pandas.DataFrame
+        Columns :data:`TERM_ENRICHMENT_COLUMNS`: one row per (module, term) with at least one
+        module mRNA in the term.
+    """
+    check_in_range(min_term_size, "min_term_size", low=1)
+    check_in_range(max_term_size, "max_term_size", low=min_term_size)
+    check_in_range(p_threshold, "p_threshold", low=0.0, high=1.0)
+    analysed = set(analysed_mrnas)
+    background = sorted(analysed & collection.genes)
+    index = {g: i for i, g in enumerate(background)}
+    terms = []
+    cols_i, rows_i = [], []
+    for term, genes in collection.sets.items():
+        hits = [index[g] for g in genes if g in index]
+        if min_term_size <= len(hits) <= max_term_size:
+            rows_i += hits
+            cols_i += [len(terms)] * len(hits)
+            terms.append(term)
+    membership = sparse.csr_matrix(
+        (np.ones(len(rows_i), dtype=np.int32), (rows_i, cols_i)), shape=(len(background), len(terms))
+    )
+    term_sizes = np.asarray(membership.sum(axis=0)).ravel()
+    csc = membership.tocsc()
+    rows = []
+    for mid, members in _module_members(modules, "mrna").items():
+        annotated = sorted({index[g] for g in members if g in index})
+        if not annotated:
+            continue
+        counts = np.asarray(membership[annotated].sum(axis=0)).ravel()
+        for t in np.flatnonzero(counts):
+            genes_in = csc.indices[csc.indptr[t] : csc.indptr[t + 1]]
+            hit_genes = sorted(background[i] for i in set(genes_in) & set(annotated))
+            rows.append(
+                (
+                    collection.name,
+                    mid,
+                    terms[t],
+                    collection.descriptions.get(terms[t], ""),
+                    int(counts[t]),
+                    len(annotated),
+                    int(term_sizes[t]),
+                    len(background),
+                    ";".join(hit_genes),
+                )
+            )
+    table = pd.DataFrame(rows, columns=TERM_ENRICHMENT_COLUMNS[:9])
+    table["p_value"] = (
+        hypergeometric_upper_tail(
+            table["n_in_module"].to_numpy(),
+            len(background),
+            table["term_size"].to_numpy(),
+            table["n_module_annotated"].to_numpy(),
+        )
+        if len(table)
+        else np.array([], dtype=float)
+    )
+    table["q_value"] = benjamini_hochberg(table["p_value"])
+    table["significant"] = table["p_value"] < p_threshold
+    logger.info(
+        "%s: %d terms tested (size %d-%d in a background of %d mRNAs), %d tests, %d at p < %g",
+        collection.name,
+        len(terms),
+        min_term_size,
+        max_term_size,
+        len(background),
+        len(table),
+        int(table["significant"].sum()),
+        p_threshold,
+    )
+    return table[TERM_ENRICHMENT_COLUMNS]

@@ -1,0 +1,155 @@
+"""Evaluation of run directories, the HTML report (browser-free) and the evaluate command."""
+
+from __future__ import annotations
+
+import base64
+import io
+import json
+import shutil
+from html.parser import HTMLParser
+
+import pandas as pd
+import pytest
+from PIL import Image
+
+from mirmodules import run_from_files, save_result
+from mirmodules.cli import main
+from mirmodules.evaluation import SUMMARY_COLUMNS, EvaluationOptions, evaluate_run
+
+pytestmark = pytest.mark.filterwarnings("ignore::mirmodules.exceptions.NoElbowWarning")
+
+
+class _Collector(HTMLParser):
+    def __init__(self) -> None:
+        super().__init__()
+        self.ids: set[str] = set()
+        self.images: list[str] = []
+        self.tables = 0
+        self.stack: list[str] = []
+
+    def handle_starttag(self, tag, attrs):
+        attrs = dict(attrs)
+        if "id" in attrs:
+            self.ids.add(attrs["id"])
+        if tag == "img":
+            self.images.append(attrs.get("src", ""))
+        if tag == "table":
+            self.tables += 1
+        if tag not in ("img", "meta", "br"):
+            self.stack.append(tag)
+
+    def handle_endtag(self, tag):
+        assert self.stack and self.stack[-1] == tag, f"unbalanced </{tag}> after {self.stack[-3:]}"
+        self.stack.pop()
+
+
+@pytest.fixture(scope="module")
+def evaluated_run(tmp_path_factory, small_cohort):
+    from mirmodules import MicaConfig
+
+    folder = tmp_path_factory.mktemp("evaluated")
+    paths = small_cohort.write(folder / "data")
+    config = MicaConfig(max_epochs=4, patience=2, k_max=10, n_init=3, batch_size=32)
+    result = run_from_files(paths["mirna"], paths["mrna"], paths["interactions"], config=config)
+    save_result(result, folder / "run")
+    evaluation, report = evaluate_run(
+        folder / "run",
+        folder / "eval",
+        families=paths["families"],
+        gene_sets=[paths["gene_sets"]],
+        clinical=paths["clinical"],
+        options=EvaluationOptions(cv_folds=3),
+    )
+    return folder, paths, evaluation, report
+
+
+def test_report_is_complete_and_its_images_decode(evaluated_run):
+    _, _, evaluation, report = evaluated_run
+    html = report.read_text(encoding="utf-8")
+    parser = _Collector()
+    parser.feed(html)
+    assert parser.stack == ["html"] or parser.stack == []  # only the document itself may stay open
+    assert {"summary", "figures", "modules", "thresholds", "inputs", "manifest"} <= parser.ids
+    assert parser.tables >= 4
+    n_modules = evaluation.modules.n_modules
+    # run figures (2 SSE + 2 loss) + density + enrichment + terms CDF, and per module 4 figures
+    assert len(parser.images) == 7 + 4 * min(n_modules, 20)
+    for src in parser.images:
+        assert src.startswith("data:image/png;base64,")
+        image = Image.open(io.BytesIO(base64.b64decode(src.split(",", 1)[1])))
+        image.verify()
+        assert image.size[0] > 100 and image.size[1] > 100
+    assert "http://" not in html and "https://" not in html  # self-contained
+    assert f"q &lt; {evaluation.options.family_q}" in html  # thresholds stated
+    assert "manifest.json" in html
+
+
+def test_evaluation_tables_on_disk(evaluated_run):
+    _, _, evaluation, report = evaluated_run
+    out = report.parent
+    for name in (
+        "topology.tsv",
+        "family_enrichment.tsv",
+        "term_enrichment.tsv",
+        "survival.tsv",
+        "risk_scores.tsv",
+        "summary.tsv",
+        "evaluation.json",
+    ):
+        assert (out / name).exists(), name
+    summary = pd.read_csv(out / "summary.tsv", sep="\t")
+    assert list(summary.columns) == SUMMARY_COLUMNS
+    assert summary["n_modules"].iloc[0] == evaluation.modules.n_modules
+    survival = pd.read_csv(out / "survival.tsv", sep="\t")
+    assert len(survival) == evaluation.modules.n_modules
+    info = json.loads((out / "evaluation.json").read_text())
+    assert info["options"]["cv_folds"] == 3 and info["inputs"]["clinical"]["matched"] == 40
+
+
+def test_evaluate_command_and_its_errors(evaluated_run, tmp_path, capsys):
+    folder, paths, _, _ = evaluated_run
+    code = main(
+        [
+            "-q",
+            "evaluate",
+            str(folder / "run"),
+            "--families",
+            str(paths["families"]),
+            "--clinical",
+            str(paths["clinical"]),
+            "--cv-folds",
+            "0",
+            "--out",
+            str(tmp_path / "ev"),
+        ]
+    )
+    assert code == 0
+    printed = capsys.readouterr().out
+    assert "family-enriched modules" in printed and "report:" in printed
+    assert (tmp_path / "ev" / "report.html").exists()
+    assert not (tmp_path / "ev" / "term_enrichment.tsv").exists()  # no gene sets given
+    code = main(
+        [
+            "-q",
+            "evaluate",
+            str(folder / "run"),
+            "--families",
+            str(tmp_path / "missing.tsv"),
+            "--out",
+            str(tmp_path / "ev2"),
+        ]
+    )
+    assert code == 2
+    assert "missing.tsv" in capsys.readouterr().err
+    # a run whose inputs moved: the message names the flag to use
+    moved = tmp_path / "moved_run"
+    shutil.copytree(folder / "run", moved)
+    manifest = json.loads((moved / "manifest.json").read_text())
+    manifest["inputs"]["mirna"] = {"path": "gone/mirna.tsv", "resolved": "/nonexistent/mirna.tsv"}
+    (moved / "manifest.json").write_text(json.dumps(manifest))
+    assert main(["-q", "evaluate", str(moved), "--out", str(tmp_path / "ev3")]) == 2
+    assert "--mirna" in capsys.readouterr().err
+    assert (
+        main(["-q", "evaluate", str(moved), "--mirna", str(paths["mirna"]), "--out", str(tmp_path / "ev4")])
+        == 0
+    )

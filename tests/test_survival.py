@@ -1,0 +1,159 @@
+"""Survival: TCGA barcode matching, risk-score model against direct lifelines calls, planted signal."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+from _shared import shared_file
+from lifelines import CoxPHFitter
+from lifelines.statistics import logrank_test
+
+from mirmodules import InputDataError, module_set_from_members, simulate_cohort
+from mirmodules.survival import match_clinical, module_survival, read_clinical, risk_group_comparison
+
+
+def _module(mirnas, genes=("g1", "g2"), module_id="M1"):
+    rows = [(module_id, m, "mirna") for m in mirnas] + [(module_id, g, "mrna") for g in genes]
+    return module_set_from_members(pd.DataFrame(rows, columns=["module_id", "feature", "kind"]))
+
+
+def test_tcga_matching_rules_and_counts():
+    clinical = pd.DataFrame(
+        {
+            "sample": ["TCGA-AA-0001", "TCGA-AA-0002", "TCGA-AA-0004"],
+            "os_time_days": [100, 200, 300],
+            "os_event": [1, 0, 1],
+        }
+    )
+    samples = [
+        "TCGA-AA-0001-01A-11R-A00Z-07",  # primary tumour
+        "TCGA-AA-0001-01B-11R-A00Z-07",  # second primary aliquot of the same patient
+        "TCGA-AA-0002-11A-01R-A00Z-07",  # solid normal: excluded by default
+        "TCGA-AA-0003-01A",  # no clinical row
+        "tcga-aa-0004-01a",
+    ]  # lower case still matches
+    match = match_clinical(samples, clinical)
+    assert match.table["patient"].tolist() == ["TCGA-AA-0001", "TCGA-AA-0004"]
+    assert match.counts == {
+        "samples": 5,
+        "matched": 2,
+        "excluded_sample_type": 1,
+        "duplicate_patient": 1,
+        "without_clinical": 1,
+        "clinical_without_expression": 1,
+    }
+    every_type = match_clinical(samples, clinical, sample_types=None)
+    assert "TCGA-AA-0002" in set(every_type.table["patient"])
+    with pytest.raises(InputDataError, match="No expression sample matched"):
+        match_clinical(["X1", "X2"], clinical)
+
+
+def test_read_clinical_options_and_errors(tmp_path):
+    path = tmp_path / "clin.tsv"
+    path.write_text("id\ttime\tvital\nP1\t10\tDead\nP2\t\tAlive\nP3\t30\talive\n")
+    table = read_clinical(path, sample_column="id", time_column="time", event_column="vital")
+    assert table.values.tolist() == [["P1", 10.0, 1], ["P3", 30.0, 0]]
+    with pytest.raises(InputDataError, match="lacks column"):
+        read_clinical(path)
+    bad = tmp_path / "bad.tsv"
+    bad.write_text("sample\tos_time_days\tos_event\nP1\t10\tmaybe\n")
+    with pytest.raises(InputDataError, match="maybe"):
+        read_clinical(bad)
+
+
+def test_risk_group_comparison_matches_lifelines():
+    rng = np.random.default_rng(1)
+    time = rng.exponential(100, size=80)
+    event = (rng.random(80) < 0.7).astype(float)
+    high = rng.random(80) < 0.5
+    time[high] *= 0.6
+    got = risk_group_comparison(time, event, high)
+    lr = logrank_test(time[high], time[~high], event[high], event[~high])
+    cph = CoxPHFitter().fit(pd.DataFrame({"g": high.astype(float), "T": time, "E": event}), "T", "E")
+    assert got["logrank_p"] == pytest.approx(lr.p_value, rel=1e-10)
+    assert got["hr"] == pytest.approx(cph.hazard_ratios_["g"], rel=1e-8)
+    assert got["hr_ci_lower"] == pytest.approx(np.exp(cph.confidence_intervals_.loc["g"].iloc[0]), rel=1e-8)
+    assert got["converged"]
+
+
+def test_module_risk_score_matches_a_direct_lifelines_pipeline():
+    rng = np.random.default_rng(2)
+    n = 90
+    samples = [f"P{i:03d}" for i in range(n)]
+    expr = pd.DataFrame(rng.standard_normal((3, n)), index=["a", "b", "c"], columns=samples)
+    hazard = np.exp(0.8 * expr.loc["a"].to_numpy() - 0.5 * expr.loc["b"].to_numpy())
+    time = rng.exponential(200 / hazard)
+    event = (rng.random(n) < 0.8).astype(int)
+    clinical = pd.DataFrame({"sample": samples, "os_time_days": time, "os_event": event})
+    result = module_survival(_module(["a", "b"]), expr, match_clinical(samples, clinical), cv_folds=5, seed=0)
+    row = result.summary.iloc[0]
+    # direct: multivariate Cox on a and b, linear predictor, median split, log-rank
+    frame = pd.DataFrame({"x0": expr.loc["a"], "x1": expr.loc["b"]}).reset_index(drop=True)
+    cph = CoxPHFitter().fit(frame.assign(T=time, E=event), "T", "E")
+    score = cph.predict_log_partial_hazard(frame).to_numpy()
+    high = score > np.median(score)
+    expected_p = logrank_test(time[high], time[~high], event[high], event[~high]).p_value
+    assert row["logrank_p"] == pytest.approx(expected_p, rel=1e-8)
+    np.testing.assert_allclose(result.risk_scores["risk_score"], score, rtol=1e-8)
+    assert row["converged"] and row["prognostic"] and row["hr"] > 1
+    assert row["cv_converged"] and row["cv_logrank_p"] < 0.05
+    assert (result.risk_scores["risk_group"] == "high").sum() == n // 2
+
+
+def test_non_convergence_is_recorded_not_raised():
+    n = 30
+    samples = [f"P{i}" for i in range(n)]
+    time = np.arange(1, n + 1, dtype=float)
+    event = np.ones(n, dtype=int)
+    # covariate perfectly ordered with time: the partial likelihood has no finite maximum
+    expr = pd.DataFrame([-time, -time * 2 + 0.001 * np.arange(n)], index=["a", "b"], columns=samples)
+    clinical = pd.DataFrame({"sample": samples, "os_time_days": time, "os_event": event})
+    result = module_survival(_module(["a", "b"]), expr, match_clinical(samples, clinical), cv_folds=3)
+    row = result.summary.iloc[0]
+    assert not row["converged"]
+    assert row["note"]
+
+
+def test_invalid_folds_is_a_clear_error():
+    samples = ["P1", "P2"]
+    clinical = pd.DataFrame({"sample": samples, "os_time_days": [1.0, 2.0], "os_event": [1, 0]})
+    expr = pd.DataFrame([[0.0, 1.0], [1.0, 0.0]], index=["a", "b"], columns=samples)
+    with pytest.raises(InputDataError, match="cv_folds"):
+        module_survival(_module(["a", "b"]), expr, match_clinical(samples, clinical), cv_folds=1)
+
+
+def test_planted_prognostic_modules_are_found_and_shuffled_survival_is_not():
+    from mirmodules import MicaConfig
+    from mirmodules.pipeline import prepare_inputs
+
+    cohort = simulate_cohort(seed=2)
+    prepared = prepare_inputs(cohort.mirna, cohort.mrna, cohort.interactions, config=MicaConfig())
+    match = match_clinical(prepared.samples, cohort.clinical)
+    result = module_survival(cohort.truth, prepared.mirna, match, seed=0).summary.set_index("module_id")
+    for module in cohort.notes["prognostic_modules"]:
+        assert result.at[module, "cv_logrank_p"] < 0.05, result
+    rng = np.random.default_rng(0)
+    order = rng.permutation(len(cohort.clinical))
+    shuffled = cohort.clinical.assign(
+        os_time_days=cohort.clinical["os_time_days"].to_numpy()[order],
+        os_event=cohort.clinical["os_event"].to_numpy()[order],
+    )
+    null = module_survival(cohort.truth, prepared.mirna, match_clinical(prepared.samples, shuffled), seed=0)
+    assert null.summary["cv_prognostic"].sum() <= 1, null.summary
+
+
+@pytest.mark.realdata
+def test_gbm_survival_matches_patients_and_fits():
+    from mirmodules import read_expression
+
+    clinical = read_clinical(shared_file("cancersubtypes_gbm", "GBM_clinical.tsv.gz"))
+    expr = read_expression(shared_file("cancersubtypes_gbm", "GBM_mirna_expression.tsv.gz"))
+    match = match_clinical(list(expr.columns), clinical)
+    assert match.counts["matched"] == 100 and match.table["os_event"].sum() == 96
+    scaled = expr.sub(expr.mean(axis=1), axis=0).div(expr.std(axis=1), axis=0)
+    module = _module(list(expr.index[:4]))
+    result = module_survival(module, scaled, match, seed=0)
+    row = result.summary.iloc[0]
+    assert row["n_patients"] == 100 and row["n_events"] == 96 and row["n_covariates"] == 4
+    assert row["converged"] and 0 < row["logrank_p"] <= 1 and row["hr"] > 0
