@@ -119,6 +119,26 @@ def build_parser() -> argparse.ArgumentParser:
                     help="modules with a detail section in the report (default: 20)")
     _add_dataclass_options(ev, EvaluationOptions, skip=set())
 
+    cmp_ = sub.add_parser("compare", help="run several methods on one dataset and compare them (Table 1)",
+                          description="Run MICA, its ablations and the baselines on the same prepared inputs, "
+                                      "score them with the same evaluator and write comparison.tsv and "
+                                      "report.html.")
+    cmp_files = cmp_.add_argument_group("files")
+    cmp_files.add_argument("--mirna", required=True, help="miRNA expression (TSV/CSV, gz ok)")
+    cmp_files.add_argument("--mrna", required=True, help="mRNA expression (TSV/CSV, gz ok)")
+    cmp_files.add_argument("--interactions", required=True, help="miRNA-target interactions")
+    cmp_files.add_argument("--mirbase", nargs="+", default=[], metavar="FILE", help="miRBase tables")
+    cmp_files.add_argument("--methods", default="mica,kmeans_raw,kmeans_pca,mirsynergy,dicore,demine",
+                           help="comma-separated methods or 'all' (default: all six)")
+    cmp_files.add_argument("--families", help="miRNA families (as for evaluate)")
+    cmp_files.add_argument("--gene-sets", nargs="+", default=[], metavar="GMT", help="gene-set collections")
+    cmp_files.add_argument("--clinical", help="survival table (sample, os_time_days, os_event)")
+    cmp_files.add_argument("--truth", help="planted modules (modules.tsv format, e.g. a simulator's truth.tsv)")
+    cmp_files.add_argument("--gene-network", help="gene-gene edges for Mirsynergy's H (gene1, gene2[, weight])")
+    cmp_files.add_argument("--out", required=True, help="folder for comparison.tsv, methods/ and report.html")
+    _add_dataclass_options(cmp_, MicaConfig, skip=set())
+    _add_dataclass_options(cmp_, EvaluationOptions, skip={"seed"})
+
     demo = sub.add_parser("demo", help="simulate a cohort, run MICA on it, report recovery")
     demo.add_argument("--out", required=True, help="folder for data/ and run/")
     demo.add_argument("--seed", type=int, default=0, help="seed of simulation and run (default: 0)")
@@ -200,6 +220,46 @@ def _print_evaluation_summary(evaluation: Any, report: Path) -> None:
     print(f"  report: {report} ({report.stat().st_size / 1024:.0f} kB); tables in {report.parent}")
 
 
+def _cmd_compare(args: argparse.Namespace) -> int:
+    from .annotations import read_families, read_gene_sets
+    from .comparison import compare_methods, parse_methods, save_comparison
+    from .io import read_table
+    from .pipeline import input_record, prepare_from_files
+    from .results import read_modules
+    from .survival import read_clinical
+
+    methods = parse_methods(args.methods)
+    config = MicaConfig(**_collect(args, MicaConfig))
+    options = EvaluationOptions(**{**_collect(args, EvaluationOptions), "seed": config.seed})
+    options.validate()
+    prepared, name_map, _ = prepare_from_files(args.mirna, args.mrna, args.interactions,
+                                               mirbase_paths=args.mirbase, config=config)
+    families = read_families(args.families, name_map=name_map, species=config.species) if args.families else None
+    gene_sets = [read_gene_sets(p) for p in args.gene_sets]
+    clinical = read_clinical(args.clinical) if args.clinical else None
+    truth = read_modules(args.truth) if args.truth else None
+    parameters: dict[str, dict[str, Any]] = {m: {"config": config} for m in ("mica", "kmeans_raw", "kmeans_pca")}
+    if args.gene_network:
+        parameters["mirsynergy"] = {"gene_network": read_table(args.gene_network, what="Gene network", dtype=None)}
+    comparison = compare_methods(prepared, methods, seed=config.seed, families=families, gene_sets=gene_sets,
+                                 clinical=clinical, truth=truth, options=options, method_parameters=parameters,
+                                 progress=True)
+    files = [args.mirna, args.mrna, args.interactions, *args.mirbase, *(p for p in (args.families, args.clinical,
+                                                                                     args.truth, args.gene_network) if p),
+             *args.gene_sets]
+    from . import __version__
+    from .pipeline import package_versions
+
+    manifest = {"command": "compare", "mirmodules": __version__, "parameters": config.to_dict(),
+                "evaluation": dataclasses.asdict(options), "versions": package_versions(),
+                "inputs": [input_record(p) for p in files], "counts": prepared.counts}
+    report = save_comparison(comparison, args.out, manifest=manifest, mirna_expression=prepared.mirna)
+    shown = comparison.table.drop(columns=[c for c in comparison.table.columns if comparison.table[c].isna().all()])
+    print(shown.to_string(index=False, float_format=lambda v: f"{v:.3f}"))
+    print(f"comparison written to {Path(args.out) / 'comparison.tsv'}; report {report}")
+    return 0
+
+
 def _cmd_simulate(args: argparse.Namespace) -> int:
     from .simulate import SimulationParameters, simulate_cohort
 
@@ -256,7 +316,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
     _setup_logging(args.verbose, quiet=args.quiet)
-    handlers = {"run": _cmd_run, "simulate": _cmd_simulate, "demo": _cmd_demo, "evaluate": _cmd_evaluate}
+    handlers = {"run": _cmd_run, "simulate": _cmd_simulate, "demo": _cmd_demo, "evaluate": _cmd_evaluate,
+                "compare": _cmd_compare}
     try:
         return handlers[args.command](args)
     except InputDataError as err:

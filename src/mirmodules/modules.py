@@ -14,6 +14,7 @@ Module ids (``M001``, ``M002``, ...) are deterministic: modules are sorted by de
 from __future__ import annotations
 
 import logging
+from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Literal
 
@@ -129,7 +130,14 @@ def modules_from_clusters(
         sub = graph.subgraph(nodes)
         module_edges = sorted((u[1], v[1]) if u[0] == "mirna" else (v[1], u[1]) for u, v in sub.edges)
         candidates.append((mirnas, mrnas, module_edges))
-    candidates.sort(key=lambda c: (-(len(c[0]) + len(c[1])), -len(c[2]), c[0], c[1]))
+    logger.info("stage 3: %d cluster pairs with interactions, %d modules kept",
+                edges.groupby(["a", "b"]).ngroups if len(edges) else 0, len(candidates))
+    return _numbered_module_set(candidates)
+
+
+def _numbered_module_set(candidates: list[tuple[list[str], list[str], list[tuple[str, str]]]]) -> ModuleSet:
+    """Number modules M001... by decreasing size, then edges, then members (deterministic)."""
+    candidates = sorted(candidates, key=lambda c: (-(len(c[0]) + len(c[1])), -len(c[2]), c[0], c[1]))
     width = max(3, len(str(len(candidates))))
     member_rows, edge_rows = [], []
     for i, (mirnas, mrnas, module_edges) in enumerate(candidates, start=1):
@@ -137,12 +145,43 @@ def modules_from_clusters(
         member_rows += [(module_id, m, "mirna") for m in mirnas]
         member_rows += [(module_id, t, "mrna") for t in mrnas]
         edge_rows += [(module_id, m, t) for m, t in module_edges]
-    logger.info("stage 3: %d cluster pairs with interactions, %d modules kept",
-                edges.groupby(["a", "b"]).ngroups if len(edges) else 0, len(candidates))
     return ModuleSet(
         members=pd.DataFrame(member_rows, columns=MEMBER_COLUMNS),
         edges=pd.DataFrame(edge_rows, columns=EDGE_COLUMNS),
     )
+
+
+def module_set_from_groups(
+    groups: Iterable[tuple[Iterable[str], Iterable[str]]],
+    interactions: pd.DataFrame,
+    *,
+    min_mirnas: int = 2,
+    min_mrnas: int = 2,
+) -> ModuleSet:
+    """Modules from (miRNAs, mRNAs) groups, the way every method's output is made comparable.
+
+    Duplicated groups are kept once; groups with fewer than ``min_mirnas`` miRNAs or ``min_mrnas``
+    mRNAs are dropped; edges are the interactions between each group's miRNAs and mRNAs; ids are
+    numbered as in :func:`modules_from_clusters`.
+
+    >>> import pandas as pd
+    >>> inter = pd.DataFrame({"mirna": ["a", "b", "a"], "target": ["x", "y", "z"]})
+    >>> ms = module_set_from_groups([(["b", "a"], ["x", "y"]), (["a", "b"], ["y", "x"]), (["a"], ["z", "x"])], inter)
+    >>> ms.n_modules, ms.edges["target"].tolist()
+    (1, ['x', 'y'])
+    """
+    pairs = interactions[["mirna", "target"]].drop_duplicates()
+    seen: set[tuple[tuple[str, ...], tuple[str, ...]]] = set()
+    candidates = []
+    for mirnas, mrnas in groups:
+        key = (tuple(sorted(set(mirnas))), tuple(sorted(set(mrnas))))
+        if key in seen or len(key[0]) < min_mirnas or len(key[1]) < min_mrnas:
+            continue
+        seen.add(key)
+        inside = pairs[pairs["mirna"].isin(key[0]) & pairs["target"].isin(key[1])]
+        module_edges = sorted(zip(inside["mirna"], inside["target"], strict=True))
+        candidates.append((list(key[0]), list(key[1]), module_edges))
+    return _numbered_module_set(candidates)
 
 
 def best_match_jaccard(reference: ModuleSet, found: ModuleSet) -> pd.DataFrame:

@@ -117,6 +117,7 @@ def build_report(
     manifest: Mapping[str, Any] | None = None,
     title: str = "mirmodules report",
     max_module_sections: int = 20,
+    comparison: pd.DataFrame | None = None,
 ) -> Path:
     """Write ``report.html``: summary table, figures, module tables and sections, thresholds.
 
@@ -135,6 +136,8 @@ def build_report(
     max_module_sections
         Detail sections are written for at most this many modules of the first method, those with
         the most signals (family, term, survival) first.
+    comparison
+        A method comparison table (``comparison.tsv``), shown with run times and recovery.
     """
     from jinja2 import Environment
 
@@ -350,6 +353,8 @@ def build_report(
             min_mirnas=params.get("min_mirnas", 2),
             min_mrnas=params.get("min_mrnas", 2),
             summary_table=_markup(_html_table(summary, text_columns=("method",))),
+        comparison_table=(_markup(_html_table(comparison, text_columns=("method",)))
+                          if comparison is not None else ""),
             figures=figures,
             module_tables=[{**b, "table": _markup(b["table"])} for b in module_tables],
             module_sections=[

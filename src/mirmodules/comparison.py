@@ -1,0 +1,115 @@
+"""Run several methods on one dataset and score them with the same evaluator (paper Table 1)."""
+
+from __future__ import annotations
+
+import json
+import logging
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+
+from .annotations import FamilyAnnotation, GeneSetCollection
+from .baselines.registry import METHODS, MethodRun, run_method
+from .evaluation import SUMMARY_COLUMNS, Evaluation, EvaluationOptions, evaluate_modules, save_evaluation
+from .exceptions import InputDataError
+from .modules import ModuleSet, recovery_scores
+from .pipeline import PreparedInputs
+
+__all__ = ["COMPARISON_COLUMNS", "Comparison", "compare_methods", "parse_methods", "save_comparison"]
+
+logger = logging.getLogger(__name__)
+
+COMPARISON_COLUMNS = ["method", *SUMMARY_COLUMNS[1:], "seconds", "recovery", "relevance"]
+
+
+def parse_methods(text: str) -> list[str]:
+    """``"mica,mirsynergy"`` -> ``["mica", "mirsynergy"]``; ``"all"`` -> every registered method."""
+    names = list(METHODS) if text.strip() == "all" else [t.strip() for t in text.split(",") if t.strip()]
+    unknown = [n for n in names if n not in METHODS]
+    if unknown or not names:
+        msg = f"Unknown method(s) {unknown or text!r}; choose from {', '.join(METHODS)} (comma-separated) or 'all'."
+        raise InputDataError(msg)
+    return list(dict.fromkeys(names))
+
+
+@dataclass(frozen=True)
+class Comparison:
+    """Runs, evaluations and the Table-1 comparison of several methods on one dataset."""
+
+    runs: list[MethodRun]
+    evaluations: list[Evaluation]
+    table: pd.DataFrame
+    truth: ModuleSet | None = None
+    details: dict[str, Any] = field(default_factory=dict)
+
+
+def compare_methods(
+    prepared: PreparedInputs,
+    methods: Sequence[str],
+    *,
+    seed: int = 0,
+    families: FamilyAnnotation | None = None,
+    gene_sets: Sequence[GeneSetCollection] = (),
+    clinical: pd.DataFrame | None = None,
+    truth: ModuleSet | None = None,
+    options: EvaluationOptions | None = None,
+    method_parameters: Mapping[str, Mapping[str, Any]] | None = None,
+    progress: bool = False,
+) -> Comparison:
+    """Run ``methods`` on the same prepared inputs and evaluate each the same way.
+
+    ``truth`` (e.g. a simulator's planted modules) adds recovery (mean best-match Jaccard of the
+    planted modules) and relevance (of the found modules) to the table.
+    """
+    from tqdm.auto import tqdm
+
+    method_parameters = method_parameters or {}
+    runs, evaluations, rows = [], [], []
+    for name in tqdm(list(methods), desc="methods", disable=not progress, unit="method"):
+        run = run_method(name, prepared, seed=seed, **dict(method_parameters.get(name, {})))
+        evaluation = evaluate_modules(run.modules, prepared, method=run.label, families=families,
+                                      gene_sets=gene_sets, clinical=clinical, options=options)
+        row = evaluation.summary().iloc[0].to_dict()
+        row["seconds"] = round(run.seconds, 3)
+        if truth is not None:
+            scores = recovery_scores(truth, run.modules)
+            row["recovery"], row["relevance"] = scores["recovery"], scores["relevance"]
+        else:
+            row["recovery"] = row["relevance"] = float("nan")
+        runs.append(run)
+        evaluations.append(evaluation)
+        rows.append(row)
+    table = pd.DataFrame(rows, columns=COMPARISON_COLUMNS)
+    return Comparison(runs=runs, evaluations=evaluations, table=table, truth=truth)
+
+
+def save_comparison(comparison: Comparison, out_dir: str | Path, *, manifest: Mapping[str, Any] | None = None,
+                    mirna_expression: pd.DataFrame | None = None, max_module_sections: int = 10) -> Path:
+    """Write ``comparison.tsv``, per-method modules and evaluation tables, and ``report.html``.
+
+    Layout: ``comparison.tsv``, ``manifest.json``, ``report.html`` and ``methods/<name>/`` with
+    ``modules.tsv``, ``module_edges.tsv``, ``module_summary.tsv`` and ``evaluation/``.
+    Returns the report's path.
+    """
+    from .report import build_report
+
+    out = Path(out_dir)
+    out.mkdir(parents=True, exist_ok=True)
+    comparison.table.to_csv(out / "comparison.tsv", sep="\t", index=False, float_format="%.6g")
+    for run, evaluation in zip(comparison.runs, comparison.evaluations, strict=True):
+        folder = out / "methods" / run.name
+        folder.mkdir(parents=True, exist_ok=True)
+        run.modules.members.to_csv(folder / "modules.tsv", sep="\t", index=False)
+        run.modules.edges.to_csv(folder / "module_edges.tsv", sep="\t", index=False)
+        run.modules.summary().to_csv(folder / "module_summary.tsv", sep="\t", index=False, float_format="%.6g")
+        save_evaluation(evaluation, folder / "evaluation")
+    record = {**(manifest or {}), "methods": [
+        {"name": r.name, "label": r.label, "seed": r.seed, "parameters": r.parameters, "seconds": round(r.seconds, 3)}
+        for r in comparison.runs]}
+    (out / "manifest.json").write_text(json.dumps(record, indent=2, default=str) + "\n", encoding="utf-8")
+    return build_report(comparison.evaluations, out / "report.html", mirna_expression=mirna_expression,
+                        manifest=record, comparison=comparison.table,
+                        title="mirmodules: method comparison", max_module_sections=max_module_sections)
