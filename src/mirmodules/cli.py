@@ -44,11 +44,13 @@ def _add_dataclass_options(parser: argparse.ArgumentParser, cls: type, *, skip: 
         default = f.default
         help_text = f.metadata.get("help", "") + f" (default: {default})"
         if isinstance(default, tuple):
-            group.add_argument(flag, type=int, nargs=len(default), default=None,
-                               metavar=("LOW", "HIGH"), help=help_text)
+            group.add_argument(
+                flag, type=int, nargs=len(default), default=None, metavar=("LOW", "HIGH"), help=help_text
+            )
             continue
-        group.add_argument(flag, type=_type_of(f), default=None,
-                           choices=f.metadata.get("choices"), help=help_text)
+        group.add_argument(
+            flag, type=_type_of(f), default=None, choices=f.metadata.get("choices"), help=help_text
+        )
 
 
 def _collect(args: argparse.Namespace, cls: type) -> dict[str, Any]:
@@ -70,21 +72,29 @@ def build_parser() -> argparse.ArgumentParser:
         description="Find microRNA regulatory modules (MICA) in matched miRNA/mRNA expression.",
     )
     parser.add_argument("--version", action="version", version=f"mirmodules {__version__}")
-    parser.add_argument("-v", "--verbose", action="count", default=0,
-                        help="more log output (-vv for debug)")
+    parser.add_argument("-v", "--verbose", action="count", default=0, help="more log output (-vv for debug)")
     parser.add_argument("-q", "--quiet", action="store_true", help="only warnings and errors")
     sub = parser.add_subparsers(dest="command", required=True)
 
-    run = sub.add_parser("run", help="run MICA on expression + interaction files",
-                         description="Run MICA: autoencoder codes, K-means with the elbow rule, "
-                                     "modules from cluster pairs joined by interactions.")
+    run = sub.add_parser(
+        "run",
+        help="run MICA on expression + interaction files",
+        description="Run MICA: autoencoder codes, K-means with the elbow rule, "
+        "modules from cluster pairs joined by interactions.",
+    )
     files = run.add_argument_group("files")
     files.add_argument("--mirna", required=True, help="miRNA expression (TSV/CSV, gz ok)")
     files.add_argument("--mrna", required=True, help="mRNA expression (TSV/CSV, gz ok)")
-    files.add_argument("--interactions", required=True,
-                       help="miRNA-target interactions: mirna,target or miRTarBase columns")
-    files.add_argument("--mirbase", nargs="+", default=[], metavar="FILE",
-                       help="miRBase/TargetScan tables for miRNA id harmonisation")
+    files.add_argument(
+        "--interactions", required=True, help="miRNA-target interactions: mirna,target or miRTarBase columns"
+    )
+    files.add_argument(
+        "--mirbase",
+        nargs="+",
+        default=[],
+        metavar="FILE",
+        help="miRBase/TargetScan tables for miRNA id harmonisation",
+    )
     files.add_argument("--out", required=True, help="run directory to create")
     files.add_argument("--overwrite", action="store_true", help="replace an existing --out folder")
     _add_dataclass_options(run, MicaConfig, skip=set())
@@ -93,17 +103,28 @@ def build_parser() -> argparse.ArgumentParser:
     sim.add_argument("--out", required=True, help="folder for the cohort's files")
     _add_dataclass_options(sim, SimulationParameters, skip=set())
 
-    ev = sub.add_parser("evaluate", help="score a run's modules: topology, families, GO/KEGG, survival; "
-                                         "write tables and report.html",
-                        description="Evaluate the modules of a run directory the way the MICA paper does "
-                                    "and write tidy tables and a self-contained report.html.")
-    ev.add_argument("run_dir", help="run directory written by `mirmodules run` (or a folder with a "
-                                    "modules.tsv and a manifest.json)")
+    ev = sub.add_parser(
+        "evaluate",
+        help="score a run's modules: topology, families, GO/KEGG, survival; write tables and report.html",
+        description="Evaluate the modules of a run directory the way the MICA paper does "
+        "and write tidy tables and a self-contained report.html.",
+    )
+    ev.add_argument(
+        "run_dir",
+        help="run directory written by `mirmodules run` (or a folder with a modules.tsv and a manifest.json)",
+    )
     ev_files = ev.add_argument_group("annotation files")
-    ev_files.add_argument("--families", help="miRNA families: miRBase miFam, TargetScan miR_Family_Info "
-                                             "or a 'mirna, family' table")
-    ev_files.add_argument("--gene-sets", nargs="+", default=[], metavar="GMT",
-                          help="gene-set collections (GMT, gz ok), e.g. GO BP and KEGG")
+    ev_files.add_argument(
+        "--families",
+        help="miRNA families: miRBase miFam, TargetScan miR_Family_Info or a 'mirna, family' table",
+    )
+    ev_files.add_argument(
+        "--gene-sets",
+        nargs="+",
+        default=[],
+        metavar="GMT",
+        help="gene-set collections (GMT, gz ok), e.g. GO BP and KEGG",
+    )
     ev_files.add_argument("--clinical", help="survival table (sample, os_time_days, os_event)")
     ev_files.add_argument("--clinical-sample-column", default="sample", help="(default: sample)")
     ev_files.add_argument("--clinical-time-column", default="os_time_days", help="(default: os_time_days)")
@@ -112,29 +133,44 @@ def build_parser() -> argparse.ArgumentParser:
     ev_inputs.add_argument("--mirna", help="miRNA expression file of the run")
     ev_inputs.add_argument("--mrna", help="mRNA expression file of the run")
     ev_inputs.add_argument("--interactions", help="interaction file of the run")
-    ev_inputs.add_argument("--mirbase", nargs="+", default=None, metavar="FILE",
-                           help="miRBase tables of the run")
+    ev_inputs.add_argument(
+        "--mirbase", nargs="+", default=None, metavar="FILE", help="miRBase tables of the run"
+    )
     ev.add_argument("--out", required=True, help="folder for the tables and report.html")
-    ev.add_argument("--max-module-sections", type=int, default=20,
-                    help="modules with a detail section in the report (default: 20)")
+    ev.add_argument(
+        "--max-module-sections",
+        type=int,
+        default=20,
+        help="modules with a detail section in the report (default: 20)",
+    )
     _add_dataclass_options(ev, EvaluationOptions, skip=set())
 
-    cmp_ = sub.add_parser("compare", help="run several methods on one dataset and compare them (Table 1)",
-                          description="Run MICA, its ablations and the baselines on the same prepared inputs, "
-                                      "score them with the same evaluator and write comparison.tsv and "
-                                      "report.html.")
+    cmp_ = sub.add_parser(
+        "compare",
+        help="run several methods on one dataset and compare them (Table 1)",
+        description="Run MICA, its ablations and the baselines on the same prepared inputs, "
+        "score them with the same evaluator and write comparison.tsv and "
+        "report.html.",
+    )
     cmp_files = cmp_.add_argument_group("files")
     cmp_files.add_argument("--mirna", required=True, help="miRNA expression (TSV/CSV, gz ok)")
     cmp_files.add_argument("--mrna", required=True, help="mRNA expression (TSV/CSV, gz ok)")
     cmp_files.add_argument("--interactions", required=True, help="miRNA-target interactions")
     cmp_files.add_argument("--mirbase", nargs="+", default=[], metavar="FILE", help="miRBase tables")
-    cmp_files.add_argument("--methods", default="mica,kmeans_raw,kmeans_pca,mirsynergy,dicore,demine",
-                           help="comma-separated methods or 'all' (default: all six)")
+    cmp_files.add_argument(
+        "--methods",
+        default="mica,kmeans_raw,kmeans_pca,mirsynergy,dicore,demine",
+        help="comma-separated methods or 'all' (default: all six)",
+    )
     cmp_files.add_argument("--families", help="miRNA families (as for evaluate)")
     cmp_files.add_argument("--gene-sets", nargs="+", default=[], metavar="GMT", help="gene-set collections")
     cmp_files.add_argument("--clinical", help="survival table (sample, os_time_days, os_event)")
-    cmp_files.add_argument("--truth", help="planted modules (modules.tsv format, e.g. a simulator's truth.tsv)")
-    cmp_files.add_argument("--gene-network", help="gene-gene edges for Mirsynergy's H (gene1, gene2[, weight])")
+    cmp_files.add_argument(
+        "--truth", help="planted modules (modules.tsv format, e.g. a simulator's truth.tsv)"
+    )
+    cmp_files.add_argument(
+        "--gene-network", help="gene-gene edges for Mirsynergy's H (gene1, gene2[, weight])"
+    )
     cmp_files.add_argument("--out", required=True, help="folder for comparison.tsv, methods/ and report.html")
     _add_dataclass_options(cmp_, MicaConfig, skip=set())
     _add_dataclass_options(cmp_, EvaluationOptions, skip={"seed"})
@@ -167,8 +203,9 @@ def _cmd_run(args: argparse.Namespace) -> int:
     if out.exists() and any(out.iterdir()) and not args.overwrite:
         msg = f"Output folder {out} exists and is not empty; choose a new folder or add --overwrite."
         raise InputDataError(msg)
-    result = run_from_files(args.mirna, args.mrna, args.interactions,
-                            mirbase_paths=args.mirbase, config=config, progress=True)
+    result = run_from_files(
+        args.mirna, args.mrna, args.interactions, mirbase_paths=args.mirbase, config=config, progress=True
+    )
     save_result(result, out, overwrite=args.overwrite)
     _print_run_summary(result, out)
     return 0
@@ -180,12 +217,18 @@ def _print_run_summary(result: Any, out: Path) -> None:
     secs = result.manifest["seconds"]
     print(f"MICA: {result.modules.n_modules} modules written to {out}")
     if len(summary):
-        print(f"  mean miRNAs {summary['n_mirnas'].mean():.2f}, mean mRNAs "
-              f"{summary['n_mrnas'].mean():.2f}, mean density {summary['density'].mean():.3f}")
-    print(f"  K: miRNAs {clus['mirna']['k']} ({clus['mirna']['rule']}), "
-          f"mRNAs {clus['mrna']['k']} ({clus['mrna']['rule']})")
-    print(f"  {len(result.prepared.samples)} samples, {len(result.prepared.mirna)} miRNAs, "
-          f"{len(result.prepared.mrna)} mRNAs, {len(result.prepared.interactions)} interactions used")
+        print(
+            f"  mean miRNAs {summary['n_mirnas'].mean():.2f}, mean mRNAs "
+            f"{summary['n_mrnas'].mean():.2f}, mean density {summary['density'].mean():.3f}"
+        )
+    print(
+        f"  K: miRNAs {clus['mirna']['k']} ({clus['mirna']['rule']}), "
+        f"mRNAs {clus['mrna']['k']} ({clus['mrna']['rule']})"
+    )
+    print(
+        f"  {len(result.prepared.samples)} samples, {len(result.prepared.mirna)} miRNAs, "
+        f"{len(result.prepared.mrna)} mRNAs, {len(result.prepared.interactions)} interactions used"
+    )
     print("  seconds: " + ", ".join(f"{k} {v:.1f}" for k, v in secs.items()))
 
 
@@ -195,10 +238,19 @@ def _cmd_evaluate(args: argparse.Namespace) -> int:
     options = EvaluationOptions(**_collect(args, EvaluationOptions))
     options.validate()
     evaluation, report = evaluate_run(
-        args.run_dir, args.out, families=args.families, gene_sets=args.gene_sets, clinical=args.clinical,
+        args.run_dir,
+        args.out,
+        families=args.families,
+        gene_sets=args.gene_sets,
+        clinical=args.clinical,
         clinical_columns=(args.clinical_sample_column, args.clinical_time_column, args.clinical_event_column),
-        mirna=args.mirna, mrna=args.mrna, interactions=args.interactions, mirbase=args.mirbase,
-        options=options, max_module_sections=args.max_module_sections, progress=True,
+        mirna=args.mirna,
+        mrna=args.mrna,
+        interactions=args.interactions,
+        mirbase=args.mirbase,
+        options=options,
+        max_module_sections=args.max_module_sections,
+        progress=True,
     )
     _print_evaluation_summary(evaluation, report)
     return 0
@@ -211,12 +263,16 @@ def _print_evaluation_summary(evaluation: Any, report: Path) -> None:
     if evaluation.family_enrichment is not None:
         print(f"  family-enriched modules (q < {opts.family_q}): {int(row['n_family_enriched'])}")
     if evaluation.term_enrichment is not None:
-        print(f"  modules with an enriched GO/KEGG term (p < {opts.term_p}): "
-              f"{int(row['n_term_enriched'])} ({row['fraction_term_enriched']:.2f}), "
-              f"mean terms per module {row['mean_enriched_terms']:.2f}")
+        print(
+            f"  modules with an enriched GO/KEGG term (p < {opts.term_p}): "
+            f"{int(row['n_term_enriched'])} ({row['fraction_term_enriched']:.2f}), "
+            f"mean terms per module {row['mean_enriched_terms']:.2f}"
+        )
     if evaluation.survival is not None:
-        print(f"  prognostic modules (log-rank p < {opts.survival_p}): {int(row['n_prognostic'])} in-sample, "
-              f"{int(row['n_cv_prognostic'])} cross-validated, of {int(row['n_survival_tested'])} fitted")
+        print(
+            f"  prognostic modules (log-rank p < {opts.survival_p}): {int(row['n_prognostic'])} in-sample, "
+            f"{int(row['n_cv_prognostic'])} cross-validated, of {int(row['n_survival_tested'])} fitted"
+        )
     print(f"  report: {report} ({report.stat().st_size / 1024:.0f} kB); tables in {report.parent}")
 
 
@@ -232,29 +288,58 @@ def _cmd_compare(args: argparse.Namespace) -> int:
     config = MicaConfig(**_collect(args, MicaConfig))
     options = EvaluationOptions(**{**_collect(args, EvaluationOptions), "seed": config.seed})
     options.validate()
-    prepared, name_map, _ = prepare_from_files(args.mirna, args.mrna, args.interactions,
-                                               mirbase_paths=args.mirbase, config=config)
-    families = read_families(args.families, name_map=name_map, species=config.species) if args.families else None
+    prepared, name_map, _ = prepare_from_files(
+        args.mirna, args.mrna, args.interactions, mirbase_paths=args.mirbase, config=config
+    )
+    families = (
+        read_families(args.families, name_map=name_map, species=config.species) if args.families else None
+    )
     gene_sets = [read_gene_sets(p) for p in args.gene_sets]
     clinical = read_clinical(args.clinical) if args.clinical else None
     truth = read_modules(args.truth) if args.truth else None
-    parameters: dict[str, dict[str, Any]] = {m: {"config": config} for m in ("mica", "kmeans_raw", "kmeans_pca")}
+    parameters: dict[str, dict[str, Any]] = {
+        m: {"config": config} for m in ("mica", "kmeans_raw", "kmeans_pca")
+    }
     if args.gene_network:
-        parameters["mirsynergy"] = {"gene_network": read_table(args.gene_network, what="Gene network", dtype=None)}
-    comparison = compare_methods(prepared, methods, seed=config.seed, families=families, gene_sets=gene_sets,
-                                 clinical=clinical, truth=truth, options=options, method_parameters=parameters,
-                                 progress=True)
-    files = [args.mirna, args.mrna, args.interactions, *args.mirbase, *(p for p in (args.families, args.clinical,
-                                                                                     args.truth, args.gene_network) if p),
-             *args.gene_sets]
+        parameters["mirsynergy"] = {
+            "gene_network": read_table(args.gene_network, what="Gene network", dtype=None)
+        }
+    comparison = compare_methods(
+        prepared,
+        methods,
+        seed=config.seed,
+        families=families,
+        gene_sets=gene_sets,
+        clinical=clinical,
+        truth=truth,
+        options=options,
+        method_parameters=parameters,
+        progress=True,
+    )
+    files = [
+        args.mirna,
+        args.mrna,
+        args.interactions,
+        *args.mirbase,
+        *(p for p in (args.families, args.clinical, args.truth, args.gene_network) if p),
+        *args.gene_sets,
+    ]
     from . import __version__
     from .pipeline import package_versions
 
-    manifest = {"command": "compare", "mirmodules": __version__, "parameters": config.to_dict(),
-                "evaluation": dataclasses.asdict(options), "versions": package_versions(),
-                "inputs": [input_record(p) for p in files], "counts": prepared.counts}
+    manifest = {
+        "command": "compare",
+        "mirmodules": __version__,
+        "parameters": config.to_dict(),
+        "evaluation": dataclasses.asdict(options),
+        "versions": package_versions(),
+        "inputs": [input_record(p) for p in files],
+        "counts": prepared.counts,
+    }
     report = save_comparison(comparison, args.out, manifest=manifest, mirna_expression=prepared.mirna)
-    shown = comparison.table.drop(columns=[c for c in comparison.table.columns if comparison.table[c].isna().all()])
+    shown = comparison.table.drop(
+        columns=[c for c in comparison.table.columns if comparison.table[c].isna().all()]
+    )
     print(shown.to_string(index=False, float_format=lambda v: f"{v:.3f}"))
     print(f"comparison written to {Path(args.out) / 'comparison.tsv'}; report {report}")
     return 0
@@ -266,8 +351,10 @@ def _cmd_simulate(args: argparse.Namespace) -> int:
     params = SimulationParameters(**_collect(args, SimulationParameters))
     cohort = simulate_cohort(params)
     paths = cohort.write(args.out)
-    print(f"simulated cohort ({params.n_samples} samples, {params.n_mirnas} miRNAs, "
-          f"{params.n_mrnas} mRNAs, {params.n_modules} planted modules) written to {args.out}:")
+    print(
+        f"simulated cohort ({params.n_samples} samples, {params.n_mirnas} miRNAs, "
+        f"{params.n_mrnas} mRNAs, {params.n_modules} planted modules) written to {args.out}:"
+    )
     for name, path in paths.items():
         print(f"  {name}: {path}")
     return 0
@@ -287,27 +374,37 @@ def _cmd_demo(args: argparse.Namespace) -> int:
     start = time.perf_counter()
     cohort = simulate_cohort(seed=args.seed)
     paths = cohort.write(out / "data")
-    result = run_from_files(paths["mirna"], paths["mrna"], paths["interactions"],
-                            config=MicaConfig(seed=args.seed), progress=True)
+    result = run_from_files(
+        paths["mirna"], paths["mrna"], paths["interactions"], config=MicaConfig(seed=args.seed), progress=True
+    )
     save_result(result, run_dir, overwrite=args.overwrite)
     table = best_match_jaccard(cohort.truth, result.modules)
     table.to_csv(run_dir / "recovery.tsv", sep="\t", index=False, float_format="%.4f")
     scores = recovery_scores(cohort.truth, result.modules)
     _print_run_summary(result, run_dir)
-    print(f"Planted-module recovery: mean best-match Jaccard {scores['recovery']:.3f} over "
-          f"{int(scores['n_truth'])} planted modules; {int(scores['n_found'])} modules found "
-          f"(mean best-match Jaccard of found modules to planted ones: {scores['relevance']:.3f}).")
+    print(
+        f"Planted-module recovery: mean best-match Jaccard {scores['recovery']:.3f} over "
+        f"{int(scores['n_truth'])} planted modules; {int(scores['n_found'])} modules found "
+        f"(mean best-match Jaccard of found modules to planted ones: {scores['relevance']:.3f})."
+    )
     for row in table.itertuples(index=False):
         print(f"  {row.module_id}: best match {row.best_match or '-'} (Jaccard {row.jaccard:.3f})")
     from .evaluation import evaluate_run
 
     evaluation, report = evaluate_run(
-        run_dir, out / "evaluation", families=paths["families"], gene_sets=[paths["gene_sets"]],
-        clinical=paths["clinical"], options=EvaluationOptions(seed=args.seed), progress=True,
+        run_dir,
+        out / "evaluation",
+        families=paths["families"],
+        gene_sets=[paths["gene_sets"]],
+        clinical=paths["clinical"],
+        options=EvaluationOptions(seed=args.seed),
+        progress=True,
     )
     _print_evaluation_summary(evaluation, report)
-    print(f"demo finished in {time.perf_counter() - start:.1f} s; data in {out / 'data'}, "
-          f"results in {run_dir}, report in {report}")
+    print(
+        f"demo finished in {time.perf_counter() - start:.1f} s; data in {out / 'data'}, "
+        f"results in {run_dir}, report in {report}"
+    )
     return 0
 
 
@@ -316,8 +413,13 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
     _setup_logging(args.verbose, quiet=args.quiet)
-    handlers = {"run": _cmd_run, "simulate": _cmd_simulate, "demo": _cmd_demo, "evaluate": _cmd_evaluate,
-                "compare": _cmd_compare}
+    handlers = {
+        "run": _cmd_run,
+        "simulate": _cmd_simulate,
+        "demo": _cmd_demo,
+        "evaluate": _cmd_evaluate,
+        "compare": _cmd_compare,
+    }
     try:
         return handlers[args.command](args)
     except InputDataError as err:

@@ -30,7 +30,8 @@ def parse_methods(text: str) -> list[str]:
     names = list(METHODS) if text.strip() == "all" else [t.strip() for t in text.split(",") if t.strip()]
     unknown = [n for n in names if n not in METHODS]
     if unknown or not names:
-        msg = f"Unknown method(s) {unknown or text!r}; choose from {', '.join(METHODS)} (comma-separated) or 'all'."
+        msg = (f"Unknown method(s) {unknown or text!r}; choose from {', '.join(METHODS)} "
+               "(comma-separated) or 'all'.")
         raise InputDataError(msg)
     return list(dict.fromkeys(names))
 
@@ -70,8 +71,15 @@ def compare_methods(
     runs, evaluations, rows = [], [], []
     for name in tqdm(list(methods), desc="methods", disable=not progress, unit="method"):
         run = run_method(name, prepared, seed=seed, **dict(method_parameters.get(name, {})))
-        evaluation = evaluate_modules(run.modules, prepared, method=run.label, families=families,
-                                      gene_sets=gene_sets, clinical=clinical, options=options)
+        evaluation = evaluate_modules(
+            run.modules,
+            prepared,
+            method=run.label,
+            families=families,
+            gene_sets=gene_sets,
+            clinical=clinical,
+            options=options,
+        )
         row = evaluation.summary().iloc[0].to_dict()
         row["seconds"] = round(run.seconds, 3)
         if truth is not None:
@@ -86,8 +94,14 @@ def compare_methods(
     return Comparison(runs=runs, evaluations=evaluations, table=table, truth=truth)
 
 
-def save_comparison(comparison: Comparison, out_dir: str | Path, *, manifest: Mapping[str, Any] | None = None,
-                    mirna_expression: pd.DataFrame | None = None, max_module_sections: int = 10) -> Path:
+def save_comparison(
+    comparison: Comparison,
+    out_dir: str | Path,
+    *,
+    manifest: Mapping[str, Any] | None = None,
+    mirna_expression: pd.DataFrame | None = None,
+    max_module_sections: int = 10,
+) -> Path:
     """Write ``comparison.tsv``, per-method modules and evaluation tables, and ``report.html``.
 
     Layout: ``comparison.tsv``, ``manifest.json``, ``report.html`` and ``methods/<name>/`` with
@@ -104,12 +118,30 @@ def save_comparison(comparison: Comparison, out_dir: str | Path, *, manifest: Ma
         folder.mkdir(parents=True, exist_ok=True)
         run.modules.members.to_csv(folder / "modules.tsv", sep="\t", index=False)
         run.modules.edges.to_csv(folder / "module_edges.tsv", sep="\t", index=False)
-        run.modules.summary().to_csv(folder / "module_summary.tsv", sep="\t", index=False, float_format="%.6g")
+        run.modules.summary().to_csv(
+            folder / "module_summary.tsv", sep="\t", index=False, float_format="%.6g"
+        )
         save_evaluation(evaluation, folder / "evaluation")
-    record = {**(manifest or {}), "methods": [
-        {"name": r.name, "label": r.label, "seed": r.seed, "parameters": r.parameters, "seconds": round(r.seconds, 3)}
-        for r in comparison.runs]}
+    record = {
+        **(manifest or {}),
+        "methods": [
+            {
+                "name": r.name,
+                "label": r.label,
+                "seed": r.seed,
+                "parameters": r.parameters,
+                "seconds": round(r.seconds, 3),
+            }
+            for r in comparison.runs
+        ],
+    }
     (out / "manifest.json").write_text(json.dumps(record, indent=2, default=str) + "\n", encoding="utf-8")
-    return build_report(comparison.evaluations, out / "report.html", mirna_expression=mirna_expression,
-                        manifest=record, comparison=comparison.table,
-                        title="mirmodules: method comparison", max_module_sections=max_module_sections)
+    return build_report(
+        comparison.evaluations,
+        out / "report.html",
+        mirna_expression=mirna_expression,
+        manifest=record,
+        comparison=comparison.table,
+        title="mirmodules: method comparison",
+        max_module_sections=max_module_sections,
+    )

@@ -166,7 +166,8 @@ def module_set_from_groups(
 
     >>> import pandas as pd
     >>> inter = pd.DataFrame({"mirna": ["a", "b", "a"], "target": ["x", "y", "z"]})
-    >>> ms = module_set_from_groups([(["b", "a"], ["x", "y"]), (["a", "b"], ["y", "x"]), (["a"], ["z", "x"])], inter)
+    >>> groups = [(["b", "a"], ["x", "y"]), (["a", "b"], ["y", "x"]), (["a"], ["z", "x"])]
+    >>> ms = module_set_from_groups(groups, inter)
     >>> ms.n_modules, ms.edges["target"].tolist()
     (1, ['x', 'y'])
     """

@@ -14,8 +14,9 @@ from ..enrichment import benjamini_hochberg
 logger = logging.getLogger(__name__)
 
 
-def repressive_network(mirna: pd.DataFrame, mrna: pd.DataFrame, interactions: pd.DataFrame, *,
-                       q_threshold: float = 0.05) -> pd.DataFrame:
+def repressive_network(
+    mirna: pd.DataFrame, mrna: pd.DataFrame, interactions: pd.DataFrame, *, q_threshold: float = 0.05
+) -> pd.DataFrame:
     """Prior pairs with a negative Pearson correlation whose BH q (over all prior pairs) is small.
 
     Returns the columns ``mirna``, ``target``, ``r``, ``p_value``, ``q_value`` of the kept pairs.
@@ -24,7 +25,8 @@ def repressive_network(mirna: pd.DataFrame, mrna: pd.DataFrame, interactions: pd
     >>> x = np.arange(8.0)
     >>> mir = pd.DataFrame([x, np.sin(x)], index=["a", "b"], columns=samples)
     >>> gene = pd.DataFrame([-x + 0.01 * np.cos(x)], index=["g"], columns=samples)
-    >>> repressive_network(mir, gene, pd.DataFrame({"mirna": ["a", "b"], "target": ["g", "g"]}))["mirna"].tolist()
+    >>> prior = pd.DataFrame({"mirna": ["a", "b"], "target": ["g", "g"]})
+    >>> repressive_network(mir, gene, prior)["mirna"].tolist()
     ['a']
     """
     pairs = interactions[["mirna", "target"]].drop_duplicates()
@@ -41,11 +43,15 @@ def repressive_network(mirna: pd.DataFrame, mrna: pd.DataFrame, interactions: pd
     zm, zg = standardise(mirna), standardise(mrna[mirna.columns])
     r = np.einsum("ij,ij->i", zm.loc[pairs["mirna"]].to_numpy(), zg.loc[pairs["target"]].to_numpy()) / n
     r = np.clip(r, -1.0, 1.0)
-    t = r * np.sqrt((n - 2) / np.maximum(1e-300, 1 - r ** 2))
+    t = r * np.sqrt((n - 2) / np.maximum(1e-300, 1 - r**2))
     p = stats.t.sf(np.abs(t), n - 2) * 2
     q = benjamini_hochberg(p)
     out = pairs.assign(r=r, p_value=p, q_value=q)
     kept = out[(out["r"] < 0) & (out["q_value"] < q_threshold)].reset_index(drop=True)
-    logger.info("repressive network: %d of %d prior pairs negatively correlated at q < %g",
-                len(kept), len(out), q_threshold)
+    logger.info(
+        "repressive network: %d of %d prior pairs negatively correlated at q < %g",
+        len(kept),
+        len(out),
+        q_threshold,
+    )
     return kept

@@ -81,8 +81,17 @@ class _Grower:
         start, end = self.adj.indptr[x], self.adj.indptr[x + 1]
         return self.adj.indices[start:end], self.adj.data[start:end]
 
-    def grow(self, members: Sequence[int], *, w_in: float, w_bd: float, pen: float,
-             boundary: Sequence[int], movable: np.ndarray, mrna_limit: int | None = None) -> list[int]:
+    def grow(
+        self,
+        members: Sequence[int],
+        *,
+        w_in: float,
+        w_bd: float,
+        pen: float,
+        boundary: Sequence[int],
+        movable: np.ndarray,
+        mrna_limit: int | None = None,
+    ) -> list[int]:
         """Grow from ``members``; ``movable`` marks nodes that may be added or removed."""
         inside = np.zeros(self.n, dtype=bool)
         a = np.zeros(self.n)
@@ -90,7 +99,7 @@ class _Grower:
             inside[u] = True
             idx, val = self._row(u)
             a[idx] += val
-        a -= np.where(inside, self.diag, 0.0)          # a_x never counts a self-loop
+        a -= np.where(inside, self.diag, 0.0)  # a_x never counts a self-loop
         order: dict[int, None] = dict.fromkeys(int(b) for b in boundary if not inside[b])
         size = len(members)
         syn = w_in / (w_in + w_bd + pen) if (w_in + w_bd + pen) > 0 else 0.0
@@ -105,11 +114,12 @@ class _Grower:
                 num = w_in + ax
                 den = num + (w_bd + bx - ax) + pen + alpha
                 vals = np.divide(num, den, out=np.zeros_like(num), where=den > 0)
-                j = int(np.argmax(vals))                  # first maximum in boundary order
+                j = int(np.argmax(vals))  # first maximum in boundary order
                 best_add, add_syn = int(cand[j]), float(vals[j])
             best_rm, rm_syn = -1, -np.inf
-            guard = (next(iter(order), self.n) < mrna_limit if (self.legacy and mrna_limit is not None)
-                     else True)
+            guard = (
+                next(iter(order), self.n) < mrna_limit if (self.legacy and mrna_limit is not None) else True
+            )
             if size > 1 and guard:
                 inner = np.flatnonzero(inside & movable)
                 if len(inner):
@@ -118,7 +128,7 @@ class _Grower:
                     num = w_in - ax
                     den = num + (w_bd - bx + ax) + pen - alpha
                     vals = np.divide(num, den, out=np.zeros_like(num), where=den > 0)
-                    vals[bx == 0] = 0.0                   # a node without outside edges stays
+                    vals[bx == 0] = 0.0  # a node without outside edges stays
                     j = int(np.argmax(vals))
                     best_rm, rm_syn = int(inner[j]), float(vals[j])
             if size == 1:
@@ -238,8 +248,14 @@ def mirsynergy(
         candidates = np.flatnonzero(pool)
         seed = int(candidates[np.argmax(grower.strength[candidates])])
         neighbours, _ = grower._row(seed)
-        members = grower.grow([seed], w_in=0.0, w_bd=float(grower.strength[seed]), pen=params.alpha,
-                              boundary=neighbours.tolist(), movable=all_movable)
+        members = grower.grow(
+            [seed],
+            w_in=0.0,
+            w_bd=float(grower.strength[seed]),
+            pen=params.alpha,
+            boundary=neighbours.tolist(),
+            movable=all_movable,
+        )
         stage1.append(members)
         pool[seed] = False
         pool[members] = False
@@ -252,8 +268,12 @@ def mirsynergy(
         w_in = float(np.triu(sub, 1).sum())
         if 2 * w_in / (len(members) * (len(members) - 1)) >= params.density1_tol:
             kept.append(members)
-    logger.info("Mirsynergy stage 1: %d seeds grown, %d clusters after merging, %d kept by density1",
-                len(stage1), len(merged), len(kept))
+    logger.info(
+        "Mirsynergy stage 1: %d seeds grown, %d clusters after merging, %d kept by density1",
+        len(stage1),
+        len(merged),
+        len(kept),
+    )
     # stage 2: grow over mRNAs on [[H, W], [W', 0]]
     h = _gene_matrix(gene_network, genes)
     combined = sparse.bmat([[h, w], [w.T, None]], format="csr")
@@ -268,24 +288,39 @@ def mirsynergy(
         for node in nodes:
             idx, _ = grower2._row(node)
             boundary.update(dict.fromkeys(int(i) for i in idx))
-        final = grower2.grow(nodes, w_in=0.0, w_bd=float(grower2.strength[nodes].sum()),
-                             pen=params.alpha * len(nodes), boundary=list(boundary), movable=movable,
-                             mrna_limit=n_genes)
+        final = grower2.grow(
+            nodes,
+            w_in=0.0,
+            w_bd=float(grower2.strength[nodes].sum()),
+            pen=params.alpha * len(nodes),
+            boundary=list(boundary),
+            movable=movable,
+            mrna_limit=n_genes,
+        )
         gene_idx = [i for i in final if i < n_genes]
         mir_idx = [i - n_genes for i in final if i >= n_genes]
         m, t = len(mir_idx), len(gene_idx)
         w_in = float(w[gene_idx][:, mir_idx].sum()) + float(sparse.triu(h[gene_idx][:, gene_idx], 1).sum())
         strength_sum = float(grower2.strength[final].sum())
         internal = float(combined[final][:, final].sum()) - float(grower2.diag[final].sum())
-        w_bd = strength_sum - internal          # self-loops stay in the boundary weight
+        w_bd = strength_sum - internal  # self-loops stay in the boundary weight
         card = m + t if params.legacy else t
         denominator = m * card + card * (card - 1)
         density = w_in / denominator if denominator > 0 else 0.0
         penalty = params.alpha * (m + t)
         syn = w_in / (w_in + w_bd + penalty) if (w_in + w_bd + penalty) > 0 else 0.0
         if density >= params.density2_tol:
-            modules.append(MirsynergyModule(tuple(mirnas[i] for i in mir_idx), tuple(genes[i] for i in gene_idx),
-                                            syn, density, w_in, w_bd, penalty))
+            modules.append(
+                MirsynergyModule(
+                    tuple(mirnas[i] for i in mir_idx),
+                    tuple(genes[i] for i in gene_idx),
+                    syn,
+                    density,
+                    w_in,
+                    w_bd,
+                    penalty,
+                )
+            )
     logger.info("Mirsynergy stage 2: %d of %d clusters kept by density2", len(modules), len(kept))
     return modules
 
@@ -305,8 +340,7 @@ def _gene_matrix(gene_network: pd.DataFrame | None, genes: list[str]) -> sparse.
         raise InputDataError(msg)
     position = {g: i for i, g in enumerate(genes)}
     edges = gene_network[gene_network["gene1"].isin(position) & gene_network["gene2"].isin(position)]
-    weight = (edges["weight"].to_numpy(dtype=float) if "weight" in edges
-              else np.ones(len(edges)))
+    weight = edges["weight"].to_numpy(dtype=float) if "weight" in edges else np.ones(len(edges))
     i = edges["gene1"].map(position).to_numpy()
     j = edges["gene2"].map(position).to_numpy()
     rows, cols = np.r_[i, j[i != j]], np.r_[j, i[i != j]]
@@ -352,7 +386,8 @@ def lasso_target_weights(
     # gives the weight to the first column, as glmnet does in its column order
     position = {m: i for i, m in enumerate(z.index)}
     by_target = candidates.groupby("target")["mirna"].apply(
-        lambda s: sorted({m for m in s if m in position}, key=position.__getitem__))
+        lambda s: sorted({m for m in s if m in position}, key=position.__getitem__)
+    )
     for target, regs in by_target.items():
         if target not in x.index or len(regs) < 2:
             continue
@@ -373,7 +408,7 @@ def lasso_target_weights(
         if interpolate_path:
             ratio = 0.01 if n < standard.shape[1] else 1e-4
             path = lam_max * np.exp(np.linspace(0.0, np.log(ratio), 100))
-            right = int(np.searchsorted(-path, -lam))   # first path value <= lam
+            right = int(np.searchsorted(-path, -lam))  # first path value <= lam
             if right >= len(path):
                 beta = _lasso(Lasso, standard, y, path[-1])
             else:

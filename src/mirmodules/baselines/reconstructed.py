@@ -41,13 +41,17 @@ def _incidence(network: pd.DataFrame, rows: str, cols: str) -> tuple[list[str], 
     col_ids = sorted(network[cols].unique())
     r = {k: i for i, k in enumerate(row_ids)}
     c = {k: i for i, k in enumerate(col_ids)}
-    matrix = sparse.csr_matrix((np.ones(len(network)), ([r[x] for x in network[rows]], [c[x] for x in network[cols]])),
-                               shape=(len(row_ids), len(col_ids)))
+    matrix = sparse.csr_matrix(
+        (np.ones(len(network)), ([r[x] for x in network[rows]], [c[x] for x in network[cols]])),
+        shape=(len(row_ids), len(col_ids)),
+    )
     matrix.data[:] = 1.0
     return row_ids, col_ids, matrix
 
 
-def _jaccard_groups(ids: list[str], incidence: sparse.csr_matrix, tau: float, min_size: int) -> list[tuple[int, ...]]:
+def _jaccard_groups(
+    ids: list[str], incidence: sparse.csr_matrix, tau: float, min_size: int
+) -> list[tuple[int, ...]]:
     inter = (incidence @ incidence.T).toarray()
     size = np.asarray(incidence.sum(axis=1)).ravel()
     union = size[:, None] + size[None, :] - inter
@@ -111,8 +115,14 @@ def first_canonical_correlation(x: np.ndarray, y: np.ndarray, *, ridge: float = 
     return float(np.linalg.svd(m, compute_uv=False)[0])
 
 
-def dicore_like(mirna: pd.DataFrame, mrna: pd.DataFrame, interactions: pd.DataFrame, *,
-                parameters: DicoreParameters | None = None, seed: int = 0) -> list[tuple[list[str], list[str]]]:
+def dicore_like(
+    mirna: pd.DataFrame,
+    mrna: pd.DataFrame,
+    interactions: pd.DataFrame,
+    *,
+    parameters: DicoreParameters | None = None,
+    seed: int = 0,
+) -> list[tuple[list[str], list[str]]]:
     """DICORE-like modules as (miRNAs, mRNAs) groups (before the uniform size filter)."""
     params = parameters or DicoreParameters()
     params.validate()
@@ -151,8 +161,13 @@ def dicore_like(mirna: pd.DataFrame, mrna: pd.DataFrame, interactions: pd.DataFr
             if p_value < params.p_threshold:
                 passed += 1
                 modules.append(([mir_ids[i] for i in group], [gene_ids[i] for i in gene_groups[j]]))
-    logger.info("DICORE-like: %d miRNA groups, %d mRNA groups, %d linked pairs tested, %d kept",
-                len(mir_groups), len(gene_groups), tested, passed)
+    logger.info(
+        "DICORE-like: %d miRNA groups, %d mRNA groups, %d linked pairs tested, %d kept",
+        len(mir_groups),
+        len(gene_groups),
+        tested,
+        passed,
+    )
     return modules
 
 
@@ -229,8 +244,13 @@ def entropy_clusters(neighbours: list[set[int]]) -> list[set[int]]:
     return clusters
 
 
-def demine_like(mirna: pd.DataFrame, mrna: pd.DataFrame, interactions: pd.DataFrame, *,
-                parameters: DemineParameters | None = None) -> list[tuple[list[str], list[str]]]:
+def demine_like(
+    mirna: pd.DataFrame,
+    mrna: pd.DataFrame,
+    interactions: pd.DataFrame,
+    *,
+    parameters: DemineParameters | None = None,
+) -> list[tuple[list[str], list[str]]]:
     """DeMine-like modules as (miRNAs, mRNAs) groups (before the uniform size filter)."""
     params = parameters or DemineParameters()
     params.validate()
@@ -262,6 +282,11 @@ def demine_like(mirna: pd.DataFrame, mrna: pd.DataFrame, interactions: pd.DataFr
             continue
         shared = np.asarray(inc[members].sum(axis=0)).ravel() >= params.min_shared_targets
         modules.append(([mir_ids[i] for i in members], [gene_ids[j] for j in np.flatnonzero(shared)]))
-    logger.info("DeMine-like: %d synergy edges among %d miRNAs, %d entropy clusters, %d modules",
-                int(keep.sum()), len(mir_ids), len(clusters), len(modules))
+    logger.info(
+        "DeMine-like: %d synergy edges among %d miRNAs, %d entropy clusters, %d modules",
+        int(keep.sum()),
+        len(mir_ids),
+        len(clusters),
+        len(modules),
+    )
     return modules

@@ -70,17 +70,29 @@ def _run_mica(prepared: PreparedInputs, *, seed: int, config: MicaConfig | None 
     return run_mica(prepared, config=_mica_config(config, seed)).modules
 
 
-def _kmeans_modules(prepared: PreparedInputs, features: dict[str, pd.DataFrame], config: MicaConfig,
-                    seed: int) -> ModuleSet:
+def _kmeans_modules(
+    prepared: PreparedInputs, features: dict[str, pd.DataFrame], config: MicaConfig, seed: int
+) -> ModuleSet:
     from ..clustering import cluster_features
 
     labels = {}
     for kind, table in features.items():
-        labels[kind] = cluster_features(table, k_min=config.k_min, k_max=config.k_max, n_init=config.n_init,
-                                        d=config.elbow_d, random_state=derive_seed(seed, f"kmeans_{kind}")).labels
-    return modules_from_clusters(labels["mirna"], labels["mrna"], prepared.interactions,
-                                 combine=config.combine,  # type: ignore[arg-type]
-                                 min_mirnas=config.min_mirnas, min_mrnas=config.min_mrnas)
+        labels[kind] = cluster_features(
+            table,
+            k_min=config.k_min,
+            k_max=config.k_max,
+            n_init=config.n_init,
+            d=config.elbow_d,
+            random_state=derive_seed(seed, f"kmeans_{kind}"),
+        ).labels
+    return modules_from_clusters(
+        labels["mirna"],
+        labels["mrna"],
+        prepared.interactions,
+        combine=config.combine,  # type: ignore[arg-type]
+        min_mirnas=config.min_mirnas,
+        min_mrnas=config.min_mrnas,
+    )
 
 
 def _run_kmeans_raw(prepared: PreparedInputs, *, seed: int, config: MicaConfig | None = None) -> ModuleSet:
@@ -101,8 +113,14 @@ def _run_kmeans_pca(prepared: PreparedInputs, *, seed: int, config: MicaConfig |
     return _kmeans_modules(prepared, codes, config, seed)
 
 
-def _run_mirsynergy(prepared: PreparedInputs, *, seed: int, gene_network: pd.DataFrame | None = None,
-                    weights: pd.DataFrame | None = None, **parameters: Any) -> list[tuple[list[str], list[str]]]:
+def _run_mirsynergy(
+    prepared: PreparedInputs,
+    *,
+    seed: int,
+    gene_network: pd.DataFrame | None = None,
+    weights: pd.DataFrame | None = None,
+    **parameters: Any,
+) -> list[tuple[list[str], list[str]]]:
     from .mirsynergy import MirsynergyParameters, lasso_target_weights, mirsynergy
 
     del seed  # deterministic
@@ -112,19 +130,29 @@ def _run_mirsynergy(prepared: PreparedInputs, *, seed: int, gene_network: pd.Dat
     return [(list(m.mirnas), list(m.mrnas)) for m in modules]
 
 
-def _run_dicore(prepared: PreparedInputs, *, seed: int, **parameters: Any) -> list[tuple[list[str], list[str]]]:
+def _run_dicore(
+    prepared: PreparedInputs, *, seed: int, **parameters: Any
+) -> list[tuple[list[str], list[str]]]:
     from .reconstructed import DicoreParameters, dicore_like
 
-    return dicore_like(prepared.mirna, prepared.mrna, prepared.interactions,
-                       parameters=DicoreParameters(**parameters), seed=derive_seed(seed, "dicore_permutations"))
+    return dicore_like(
+        prepared.mirna,
+        prepared.mrna,
+        prepared.interactions,
+        parameters=DicoreParameters(**parameters),
+        seed=derive_seed(seed, "dicore_permutations"),
+    )
 
 
-def _run_demine(prepared: PreparedInputs, *, seed: int, **parameters: Any) -> list[tuple[list[str], list[str]]]:
+def _run_demine(
+    prepared: PreparedInputs, *, seed: int, **parameters: Any
+) -> list[tuple[list[str], list[str]]]:
     from .reconstructed import DemineParameters, demine_like
 
     del seed  # deterministic
-    return demine_like(prepared.mirna, prepared.mrna, prepared.interactions,
-                       parameters=DemineParameters(**parameters))
+    return demine_like(
+        prepared.mirna, prepared.mrna, prepared.interactions, parameters=DemineParameters(**parameters)
+    )
 
 
 def _parameter_classes() -> dict[str, type]:
@@ -135,18 +163,46 @@ def _parameter_classes() -> dict[str, type]:
 
 
 METHODS: dict[str, MethodSpec] = {
-    spec.name: spec for spec in (
-        MethodSpec("mica", "MICA", "autoencoder codes + elbow K-means + cluster pairs", _run_mica, True),
-        MethodSpec("kmeans_raw", "K-means (no autoencoder)", "ablation: K-means on the scaled profiles",
-                   _run_kmeans_raw, True),
-        MethodSpec("kmeans_pca", "K-means on PCA codes", "ablation: PCA codes of the autoencoder's length",
-                   _run_kmeans_pca, True),
-        MethodSpec("mirsynergy", "Mirsynergy", "faithful port: LASSO W, two-stage synergy clustering",
-                   _run_mirsynergy, False),
-        MethodSpec("dicore", "DICORE-like", "reconstruction: collaboration groups + regularised CCA",
-                   _run_dicore, True),
-        MethodSpec("demine", "DeMine-like", "reconstruction: synergy network + graph-entropy clusters",
-                   _run_demine, False),
+    spec.name: spec
+    for spec in (
+        MethodSpec(
+            "mica", "MICA", "autoencoder codes + elbow K-means + cluster pairs", _run_mica, stochastic=True
+        ),
+        MethodSpec(
+            "kmeans_raw",
+            "K-means (no autoencoder)",
+            "ablation: K-means on the scaled profiles",
+            _run_kmeans_raw,
+            stochastic=True,
+        ),
+        MethodSpec(
+            "kmeans_pca",
+            "K-means on PCA codes",
+            "ablation: PCA codes of the autoencoder's length",
+            _run_kmeans_pca,
+            stochastic=True,
+        ),
+        MethodSpec(
+            "mirsynergy",
+            "Mirsynergy",
+            "faithful port: LASSO W, two-stage synergy clustering",
+            _run_mirsynergy,
+            stochastic=False,
+        ),
+        MethodSpec(
+            "dicore",
+            "DICORE-like",
+            "reconstruction: collaboration groups + regularised CCA",
+            _run_dicore,
+            stochastic=True,
+        ),
+        MethodSpec(
+            "demine",
+            "DeMine-like",
+            "reconstruction: synergy network + graph-entropy clusters",
+            _run_demine,
+            stochastic=False,
+        ),
     )
 }
 
@@ -185,10 +241,20 @@ def run_method(
         ]
     else:
         groups = output
-    modules = module_set_from_groups(groups, prepared.interactions, min_mirnas=min_mirnas, min_mrnas=min_mrnas)
+    modules = module_set_from_groups(
+        groups, prepared.interactions, min_mirnas=min_mirnas, min_mrnas=min_mrnas
+    )
     seconds = time.perf_counter() - start
     logger.info("%s: %d modules in %.1f s", spec.label, modules.n_modules, seconds)
-    shown = {k: (v if isinstance(v, int | float | str | bool) or v is None else type(v).__name__)
-             for k, v in parameters.items()}
-    return MethodRun(name=name, label=spec.label, modules=modules, seconds=seconds, parameters=shown,
-                     seed=seed if spec.stochastic else None)
+    shown = {
+        k: (v if isinstance(v, int | float | str | bool) or v is None else type(v).__name__)
+        for k, v in parameters.items()
+    }
+    return MethodRun(
+        name=name,
+        label=spec.label,
+        modules=modules,
+        seconds=seconds,
+        parameters=shown,
+        seed=seed if spec.stochastic else None,
+    )

@@ -1,0 +1,77 @@
+"""The compare command: same inputs, same evaluator, comparison.tsv and the report section."""
+
+from __future__ import annotations
+
+import pandas as pd
+import pytest
+
+from mirmodules.cli import main
+from mirmodules.comparison import COMPARISON_COLUMNS
+
+pytestmark = pytest.mark.filterwarnings("ignore::mirmodules.exceptions.NoElbowWarning")
+
+
+def test_compare_writes_table_modules_and_report(small_cohort, tmp_path, capsys):
+    paths = small_cohort.write(tmp_path / "data")
+    out = tmp_path / "cmp"
+    code = main(
+        [
+            "-q",
+            "compare",
+            "--mirna",
+            str(paths["mirna"]),
+            "--mrna",
+            str(paths["mrna"]),
+            "--interactions",
+            str(paths["interactions"]),
+            "--families",
+            str(paths["families"]),
+            "--gene-sets",
+            str(paths["gene_sets"]),
+            "--clinical",
+            str(paths["clinical"]),
+            "--truth",
+            str(paths["truth"]),
+            "--methods",
+            "kmeans_pca,mirsynergy,demine",
+            "--cv-folds",
+            "3",
+            "--k-max",
+            "8",
+            "--out",
+            str(out),
+        ]
+    )
+    assert code == 0
+    table = pd.read_csv(out / "comparison.tsv", sep="\t")
+    assert list(table.columns) == COMPARISON_COLUMNS
+    assert table["method"].tolist() == ["K-means on PCA codes", "Mirsynergy", "DeMine-like"]
+    assert table["recovery"].between(0, 1).all() and (table["seconds"] >= 0).all()
+    for name in ("kmeans_pca", "mirsynergy", "demine"):
+        modules = pd.read_csv(out / "methods" / name / "modules.tsv", sep="\t")
+        counts = modules.groupby(["module_id", "kind"]).size().unstack(fill_value=0)
+        assert (counts >= 2).all().all()  # the uniform >= 2 / >= 2 filter
+        assert (out / "methods" / name / "evaluation" / "survival.tsv").exists()
+    html = (out / "report.html").read_text(encoding="utf-8")
+    assert "Method comparison" in html and "DeMine-like" in html
+    assert "Mirsynergy" in capsys.readouterr().out
+    assert (
+        main(
+            [
+                "-q",
+                "compare",
+                "--mirna",
+                str(paths["mirna"]),
+                "--mrna",
+                str(paths["mrna"]),
+                "--interactions",
+                str(paths["interactions"]),
+                "--methods",
+                "mica,snmnmf",
+                "--out",
+                str(tmp_path / "bad"),
+            ]
+        )
+        == 2
+    )
+    assert "snmnmf" in capsys.readouterr().err
