@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import argparse
 import dataclasses
+import json
 import logging
 import sys
 import time
@@ -96,6 +97,14 @@ def build_parser() -> argparse.ArgumentParser:
         help="miRBase/TargetScan tables for miRNA id harmonisation",
     )
     files.add_argument("--out", required=True, help="run directory to create")
+    files.add_argument(
+        "--significance",
+        type=int,
+        default=0,
+        metavar="N",
+        help="also test every module against N rewired networks and N expression shuffles "
+        "(significance.tsv; default 0: off)",
+    )
     files.add_argument("--overwrite", action="store_true", help="replace an existing --out folder")
     _add_dataclass_options(run, MicaConfig, skip=set())
 
@@ -175,6 +184,59 @@ def build_parser() -> argparse.ArgumentParser:
     _add_dataclass_options(cmp_, MicaConfig, skip=set())
     _add_dataclass_options(cmp_, EvaluationOptions, skip={"seed"})
 
+    stab = sub.add_parser(
+        "stability",
+        help="rerun a method over seeds, bootstraps and sample orders; stability, consensus modules",
+        description="Rerun a method over seeds, bootstrap resamples of the samples and (for MICA) "
+        "sample-order permutations; report how each module reappears, one stability score, "
+        "co-membership frequencies and consensus modules.",
+    )
+    stab_files = stab.add_argument_group("files")
+    stab_files.add_argument("--mirna", required=True, help="miRNA expression")
+    stab_files.add_argument("--mrna", required=True, help="mRNA expression")
+    stab_files.add_argument("--interactions", required=True, help="miRNA-target interactions")
+    stab_files.add_argument("--mirbase", nargs="+", default=[], metavar="FILE", help="miRBase tables")
+    stab_files.add_argument("--out", required=True, help="folder for the stability tables and consensus/")
+    stab_runs = stab.add_argument_group("reruns")
+    stab_runs.add_argument("--method", default="mica", help="registered method (default: mica)")
+    stab_runs.add_argument("--n-seeds", type=int, default=5, help="reruns with other seeds (default: 5)")
+    stab_runs.add_argument("--n-bootstraps", type=int, default=5, help="bootstrap resamples (default: 5)")
+    stab_runs.add_argument(
+        "--n-orders",
+        type=int,
+        default=None,
+        help="sample-order permutations (default: 5 for mica, 0 otherwise)",
+    )
+    stab_runs.add_argument(
+        "--match-threshold",
+        type=float,
+        default=0.5,
+        help="best-match Jaccard at which a module counts as reappearing (default: 0.5)",
+    )
+    stab_runs.add_argument(
+        "--consensus-frequency",
+        type=float,
+        default=0.5,
+        help="co-membership share that joins a pair in a consensus module (default: 0.5)",
+    )
+    _add_dataclass_options(stab, MicaConfig, skip=set())
+
+    batch = sub.add_parser(
+        "batch",
+        help="run a plan of cohorts x methods x seeds x bootstraps on a Dask cluster",
+        description="Run every task of a plan (TOML/YAML) on Dask: a local cluster by default, or an "
+        "existing scheduler. Finished tasks are reused, failures are reported, progress spans the batch. "
+        "Needs the optional extra: pip install 'mirmodules[dask]'.",
+    )
+    batch.add_argument("plan", help="plan file (.toml, or .yaml with PyYAML)")
+    batch.add_argument("--out", required=True, help="batch output folder (reused to resume)")
+    batch.add_argument(
+        "--workers", type=int, default=None, help="local worker processes (default: one per core)"
+    )
+    batch.add_argument(
+        "--scheduler", default=None, help="address of a running scheduler, e.g. tcp://host:8786"
+    )
+
     demo = sub.add_parser("demo", help="simulate a cohort, run MICA on it, report recovery")
     demo.add_argument("--out", required=True, help="folder for data/ and run/")
     demo.add_argument("--seed", type=int, default=0, help="seed of simulation and run (default: 0)")
@@ -206,8 +268,23 @@ def _cmd_run(args: argparse.Namespace) -> int:
     result = run_from_files(
         args.mirna, args.mrna, args.interactions, mirbase_paths=args.mirbase, config=config, progress=True
     )
+    if args.significance < 0:
+        msg = f"--significance must be 0 (off) or a number of null draws; got {args.significance}."
+        raise InputDataError(msg)
     save_result(result, out, overwrite=args.overwrite)
     _print_run_summary(result, out)
+    if args.significance:
+        from .stability import module_significance
+
+        table = module_significance(
+            result.modules, result.prepared, n_null=args.significance, seed=config.seed
+        )
+        table.to_csv(out / "significance.tsv", sep="\t", index=False, float_format="%.6g")
+        both = int(((table["q_rewired"] < 0.05) & (table["q_shuffled"] < 0.05)).sum())
+        print(
+            f"  significance ({args.significance} nulls each): {both} of {len(table)} modules at q < 0.05 "
+            f"against both rewired interactions and shuffled expression ({out / 'significance.tsv'})"
+        )
     return 0
 
 
@@ -345,6 +422,81 @@ def _cmd_compare(args: argparse.Namespace) -> int:
     return 0
 
 
+def _cmd_stability(args: argparse.Namespace) -> int:
+    from .baselines.registry import METHODS
+    from .pipeline import input_record, prepare_from_files
+    from .stability import co_membership, consensus_modules, stability
+
+    if args.method not in METHODS:
+        msg = f"Unknown method {args.method!r}; choose from {', '.join(METHODS)}."
+        raise InputDataError(msg)
+    config = MicaConfig(**_collect(args, MicaConfig))
+    prepared, _, _ = prepare_from_files(
+        args.mirna, args.mrna, args.interactions, mirbase_paths=args.mirbase, config=config
+    )
+    n_orders = args.n_orders if args.n_orders is not None else (5 if args.method == "mica" else 0)
+    params = {"config": config} if args.method in ("mica", "kmeans_raw", "kmeans_pca") else {}
+    result = stability(
+        prepared,
+        args.method,
+        seed=config.seed,
+        n_seeds=args.n_seeds,
+        n_bootstraps=args.n_bootstraps,
+        n_orders=n_orders,
+        match_threshold=args.match_threshold,
+        method_parameters=params,
+        progress=True,
+    )
+    out = Path(args.out)
+    out.mkdir(parents=True, exist_ok=True)
+    result.reference.members.to_csv(out / "reference_modules.tsv", sep="\t", index=False)
+    result.per_module.to_csv(out / "stability_modules.tsv", sep="\t", index=False, float_format="%.6g")
+    result.per_run.to_csv(out / "stability_runs.tsv", sep="\t", index=False, float_format="%.6g")
+    sets = [result.reference] + [m for _, m in result.runs]
+    co_membership(sets).to_csv(out / "co_membership.tsv", sep="\t", index=False, float_format="%.6g")
+    consensus = consensus_modules(sets, prepared.interactions, min_frequency=args.consensus_frequency)
+    (out / "consensus").mkdir(exist_ok=True)
+    consensus.members.to_csv(out / "consensus" / "modules.tsv", sep="\t", index=False)
+    consensus.edges.to_csv(out / "consensus" / "module_edges.tsv", sep="\t", index=False)
+    consensus.summary().to_csv(
+        out / "consensus" / "module_summary.tsv", sep="\t", index=False, float_format="%.6g"
+    )
+    record = {
+        "method": args.method,
+        "score": result.score,
+        **result.parameters,
+        "consensus_frequency": args.consensus_frequency,
+        "consensus_modules": consensus.n_modules,
+        "parameters": config.to_dict(),
+        "inputs": [input_record(p) for p in [args.mirna, args.mrna, args.interactions, *args.mirbase]],
+    }
+    (out / "stability.json").write_text(json.dumps(record, indent=2, default=str) + "\n", encoding="utf-8")
+    reappearing = int((result.per_module["reappearance"] >= 0.5).sum())
+    print(
+        f"{args.method}: stability score {result.score:.3f} over {len(result.runs)} reruns; "
+        f"{reappearing} of {result.reference.n_modules} modules reappear in at least half of them; "
+        f"{consensus.n_modules} consensus modules; tables in {out}"
+    )
+    return 0
+
+
+def _cmd_batch(args: argparse.Namespace) -> int:
+    from .batch import load_plan, run_batch
+
+    plan = load_plan(args.plan)
+    start = time.perf_counter()
+    summary = run_batch(plan, args.out, workers=args.workers, scheduler=args.scheduler, progress=True)
+    counts = summary["status"].value_counts().to_dict()
+    print(
+        f"batch of {len(summary)} tasks in {time.perf_counter() - start:.1f} s: "
+        + ", ".join(f"{v} {k}" for k, v in sorted(counts.items()))
+    )
+    for row in summary[summary["status"] == "failed"].itertuples(index=False):
+        print(f"  failed {row.task}: {row.error}")
+    print(f"summary: {Path(args.out) / 'batch_summary.tsv'}")
+    return 1 if counts.get("failed") else 0
+
+
 def _cmd_simulate(args: argparse.Namespace) -> int:
     from .simulate import SimulationParameters, simulate_cohort
 
@@ -419,6 +571,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         "demo": _cmd_demo,
         "evaluate": _cmd_evaluate,
         "compare": _cmd_compare,
+        "stability": _cmd_stability,
+        "batch": _cmd_batch,
     }
     try:
         return handlers[args.command](args)

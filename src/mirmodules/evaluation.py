@@ -57,6 +57,7 @@ SUMMARY_COLUMNS = [
     "n_prognostic",
     "n_cv_prognostic",
     "n_survival_tested",
+    "n_significant",
 ]
 
 
@@ -77,7 +78,13 @@ class EvaluationOptions:
     sample_types: str = _opt(
         "01", "TCGA sample types kept, comma-separated ('all' keeps every type)", "survival"
     )
-    seed: int = _opt(0, "seed of the cross-validation folds", "survival")
+    seed: int = _opt(0, "seed of the cross-validation folds and the significance nulls", "survival")
+    significance_nulls: int = _opt(
+        0, "null draws of the module significance tests (0: off; e.g. 200)", "significance"
+    )
+    significance_q: float = _opt(
+        0.05, "a module is significant when both BH q-values are below this", "significance"
+    )
 
     def validate(self) -> None:
         """Raise :class:`~mirmodules.exceptions.InputDataError` for an invalid setting."""
@@ -90,6 +97,8 @@ class EvaluationOptions:
         check_in_range(self.cv_folds, "cv_folds", low=0, integer=True)
         check_in_range(self.cox_penalizer, "cox_penalizer", low=0.0)
         check_in_range(self.seed, "seed", low=0, integer=True)
+        check_in_range(self.significance_nulls, "significance_nulls", low=0, integer=True)
+        check_in_range(self.significance_q, "significance_q", low=0.0, high=1.0)
 
     def sample_type_list(self) -> tuple[str, ...] | None:
         """The kept TCGA sample types, or ``None`` for all."""
@@ -114,6 +123,9 @@ class Evaluation:
         Test tables (``None`` when no family file / gene sets were given).
     survival
         Risk-score analysis (``None`` without clinical data).
+    significance
+        Per-module empirical p-values against rewired networks and shuffled expression
+        (:func:`~mirmodules.stability.module_significance`; ``None`` when off).
     options
         The thresholds used.
     inputs
@@ -129,6 +141,7 @@ class Evaluation:
     term_enrichment: pd.DataFrame | None
     survival: SurvivalAnalysis | None
     options: EvaluationOptions
+    significance: pd.DataFrame | None = None
     inputs: dict[str, Any] = field(default_factory=dict)
     seconds: dict[str, float] = field(default_factory=dict)
 
@@ -165,8 +178,19 @@ class Evaluation:
             "n_prognostic": int(surv["prognostic"].sum()) if surv is not None else np.nan,
             "n_cv_prognostic": int(surv["cv_prognostic"].sum()) if surv is not None else np.nan,
             "n_survival_tested": int(surv["hr"].notna().sum()) if surv is not None else np.nan,
+            "n_significant": (
+                int(self.significant_modules().sum()) if self.significance is not None else np.nan
+            ),
         }
         return pd.DataFrame([row], columns=SUMMARY_COLUMNS)
+
+    def significant_modules(self) -> pd.Series:
+        """Per module (index ``module_id``): both significance q-values below the threshold."""
+        if self.significance is None:
+            return pd.Series(dtype=bool)
+        sig = self.significance.set_index("module_id")
+        q = self.options.significance_q
+        return (sig["q_rewired"] < q) & (sig["q_shuffled"] < q)
 
     def terms_per_module(self) -> pd.DataFrame:
         """Enriched terms (raw p below the threshold) per module and collection, zeros included."""
@@ -276,7 +300,17 @@ def evaluate_modules(
         )
         inputs["clinical"] = match.counts
         seconds["survival"] = time.perf_counter() - start
+    significance = None
+    if options.significance_nulls:
+        from .stability import module_significance
+
+        start = time.perf_counter()
+        significance = module_significance(
+            modules, prepared, n_null=options.significance_nulls, seed=options.seed
+        )
+        seconds["significance"] = time.perf_counter() - start
     return Evaluation(
+        significance=significance,
         method=method,
         modules=modules,
         topology=topology,
@@ -374,6 +408,9 @@ def save_evaluation(evaluation: Evaluation, out_dir: str | Path) -> dict[str, Pa
         _tsv(evaluation.survival.summary, written["survival"])
         written["risk_scores"] = out / "risk_scores.tsv"
         _tsv(evaluation.survival.risk_scores, written["risk_scores"])
+    if evaluation.significance is not None:
+        written["significance"] = out / "significance.tsv"
+        _tsv(evaluation.significance, written["significance"])
     written["evaluation"] = out / "evaluation.json"
     written["evaluation"].write_text(
         json.dumps(

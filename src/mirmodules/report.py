@@ -88,6 +88,10 @@ def module_overview(evaluation: Evaluation) -> pd.DataFrame:
         table["term_p"] = [
             float(best_t.at[m, "p_value"]) if m in best_t.index else np.nan for m in table["module_id"]
         ]
+    if evaluation.significance is not None:
+        sig = evaluation.significance.set_index("module_id")
+        for col in ("q_rewired", "q_shuffled"):
+            table[col] = [float(sig.at[m, col]) if m in sig.index else np.nan for m in table["module_id"]]
     if evaluation.survival is not None:
         surv = evaluation.survival.summary.set_index("module_id")
         for col in ("hr", "logrank_p", "cv_hr", "cv_logrank_p"):
@@ -324,6 +328,7 @@ def build_report(
         card(float(first["n_term_enriched"]), "modules with an enriched term"),
         card(float(first["n_prognostic"]), "prognostic modules (in-sample)"),
         card(float(first["n_cv_prognostic"]), "prognostic modules (cross-validated)"),
+        card(float(first["n_significant"]), "significant modules (rewired and shuffled nulls)"),
     ]
     options = asdict(primary.options)
     options_table = _html_table(
