@@ -177,7 +177,7 @@ def test_batch_on_a_local_cluster_survives_failures_and_resumes(three_cohorts):
 def test_plan_errors_and_missing_dask_message(three_cohorts, monkeypatch, tmp_path):
     from mirmodules.batch import load_plan, run_batch
 
-    folder, cohorts = three_cohorts
+    _, cohorts = three_cohorts
     bad = _plan(tmp_path, cohorts, methods='["snmnmf"]')
     with pytest.raises(InputDataError, match="unknown method"):
         load_plan(bad)
