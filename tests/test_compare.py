@@ -11,37 +11,18 @@ from mirmodules.comparison import COMPARISON_COLUMNS
 pytestmark = pytest.mark.filterwarnings("ignore::mirmodules.exceptions.NoElbowWarning")
 
 
+def _compare_args(paths, methods, out, *extra):
+    files = ["--mirna", paths["mirna"], "--mrna", paths["mrna"], "--interactions", paths["interactions"]]
+    return [str(a) for a in ("-q", "compare", *files, "--methods", methods, *extra, "--out", out)]
+
+
 def test_compare_writes_table_modules_and_report(small_cohort, tmp_path, capsys):
     paths = small_cohort.write(tmp_path / "data")
     out = tmp_path / "cmp"
-    code = main(
-        [
-            "-q",
-            "compare",
-            "--mirna",
-            str(paths["mirna"]),
-            "--mrna",
-            str(paths["mrna"]),
-            "--interactions",
-            str(paths["interactions"]),
-            "--families",
-            str(paths["families"]),
-            "--gene-sets",
-            str(paths["gene_sets"]),
-            "--clinical",
-            str(paths["clinical"]),
-            "--truth",
-            str(paths["truth"]),
-            "--methods",
-            "kmeans_pca,mirsynergy,demine",
-            "--cv-folds",
-            "3",
-            "--k-max",
-            "8",
-            "--out",
-            str(out),
-        ]
-    )
+    annotations = ["--families", paths["families"], "--gene-sets", paths["gene_sets"],
+                   "--clinical", paths["clinical"], "--truth", paths["truth"]]
+    code = main(_compare_args(paths, "kmeans_pca,mirsynergy,demine", out, *annotations,
+                              "--cv-folds", "3", "--k-max", "8"))
     assert code == 0
     table = pd.read_csv(out / "comparison.tsv", sep="\t")
     assert list(table.columns) == COMPARISON_COLUMNS
@@ -55,23 +36,5 @@ def test_compare_writes_table_modules_and_report(small_cohort, tmp_path, capsys)
     html = (out / "report.html").read_text(encoding="utf-8")
     assert "Method comparison" in html and "DeMine-like" in html
     assert "Mirsynergy" in capsys.readouterr().out
-    assert (
-        main(
-            [
-                "-q",
-                "compare",
-                "--mirna",
-                str(paths["mirna"]),
-                "--mrna",
-                str(paths["mrna"]),
-                "--interactions",
-                str(paths["interactions"]),
-                "--methods",
-                "mica,snmnmf",
-                "--out",
-                str(tmp_path / "bad"),
-            ]
-        )
-        == 2
-    )
+    assert main(_compare_args(paths, "mica,snmnmf", tmp_path / "bad")) == 2
     assert "snmnmf" in capsys.readouterr().err

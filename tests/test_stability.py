@@ -195,26 +195,9 @@ def test_stability_command_writes_consensus(three_cohorts, tmp_path, capsys):
 
     _, cohorts = three_cohorts
     paths = cohorts["c1"]
-    code = main(
-        [
-            "-q",
-            "stability",
-            "--mirna",
-            str(paths["mirna"]),
-            "--mrna",
-            str(paths["mrna"]),
-            "--interactions",
-            str(paths["interactions"]),
-            "--method",
-            "mirsynergy",
-            "--n-seeds",
-            "1",
-            "--n-bootstraps",
-            "2",
-            "--out",
-            str(tmp_path / "st"),
-        ]
-    )
+    files = ["--mirna", paths["mirna"], "--mrna", paths["mrna"], "--interactions", paths["interactions"]]
+    options = ["--method", "mirsynergy", "--n-seeds", "1", "--n-bootstraps", "2", "--out", tmp_path / "st"]
+    code = main([str(a) for a in ("-q", "stability", *files, *options)])
     assert code == 0
     assert "stability score" in capsys.readouterr().out
     for name in (

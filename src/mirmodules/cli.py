@@ -63,6 +63,16 @@ def _collect(args: argparse.Namespace, cls: type) -> dict[str, Any]:
     return out
 
 
+def _add_input_files(group: argparse._ArgumentGroup) -> None:
+    """The expression, interaction and miRBase file options shared by run, compare and stability."""
+    group.add_argument("--mirna", required=True, help="miRNA expression (TSV/CSV, gz ok)")
+    group.add_argument("--mrna", required=True, help="mRNA expression (TSV/CSV, gz ok)")
+    group.add_argument("--interactions", required=True,
+                       help="miRNA-target interactions: mirna,target or miRTarBase columns")
+    group.add_argument("--mirbase", nargs="+", default=[], metavar="FILE",
+                       help="miRBase/TargetScan tables for miRNA id harmonisation")
+
+
 def build_parser() -> argparse.ArgumentParser:
     """The argument parser (exposed for documentation and tests)."""
     from . import __version__
@@ -84,18 +94,7 @@ def build_parser() -> argparse.ArgumentParser:
         "modules from cluster pairs joined by interactions.",
     )
     files = run.add_argument_group("files")
-    files.add_argument("--mirna", required=True, help="miRNA expression (TSV/CSV, gz ok)")
-    files.add_argument("--mrna", required=True, help="mRNA expression (TSV/CSV, gz ok)")
-    files.add_argument(
-        "--interactions", required=True, help="miRNA-target interactions: mirna,target or miRTarBase columns"
-    )
-    files.add_argument(
-        "--mirbase",
-        nargs="+",
-        default=[],
-        metavar="FILE",
-        help="miRBase/TargetScan tables for miRNA id harmonisation",
-    )
+    _add_input_files(files)
     files.add_argument("--out", required=True, help="run directory to create")
     files.add_argument(
         "--significance",
@@ -162,10 +161,7 @@ def build_parser() -> argparse.ArgumentParser:
         "report.html.",
     )
     cmp_files = cmp_.add_argument_group("files")
-    cmp_files.add_argument("--mirna", required=True, help="miRNA expression (TSV/CSV, gz ok)")
-    cmp_files.add_argument("--mrna", required=True, help="mRNA expression (TSV/CSV, gz ok)")
-    cmp_files.add_argument("--interactions", required=True, help="miRNA-target interactions")
-    cmp_files.add_argument("--mirbase", nargs="+", default=[], metavar="FILE", help="miRBase tables")
+    _add_input_files(cmp_files)
     cmp_files.add_argument(
         "--methods",
         default="mica,kmeans_raw,kmeans_pca,mirsynergy,dicore,demine",
@@ -192,10 +188,7 @@ def build_parser() -> argparse.ArgumentParser:
         "co-membership frequencies and consensus modules.",
     )
     stab_files = stab.add_argument_group("files")
-    stab_files.add_argument("--mirna", required=True, help="miRNA expression")
-    stab_files.add_argument("--mrna", required=True, help="mRNA expression")
-    stab_files.add_argument("--interactions", required=True, help="miRNA-target interactions")
-    stab_files.add_argument("--mirbase", nargs="+", default=[], metavar="FILE", help="miRBase tables")
+    _add_input_files(stab_files)
     stab_files.add_argument("--out", required=True, help="folder for the stability tables and consensus/")
     stab_runs = stab.add_argument_group("reruns")
     stab_runs.add_argument("--method", default="mica", help="registered method (default: mica)")

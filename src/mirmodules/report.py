@@ -154,26 +154,18 @@ def build_report(
     summary = pd.concat([e.summary() for e in evaluations], ignore_index=True)
     figures = []
     run_tables = run_tables or {}
-    if "sse_curve" in run_tables:
-        for kind, curve in run_tables["sse_curve"].groupby("kind", sort=False):
+    run_figures = (
+        ("sse_curve", plots.plot_sse_curve, "Elbow rule, {}: K-means SSE by K; circles mark candidates, "
+                                            "red the chosen K."),
+        ("training_history", plots.plot_training_loss, "Autoencoder training, {}: loss per epoch "
+                                                       "(early stopping on validation)."),
+    )
+    for name, plot, caption in run_figures:
+        if name not in run_tables:
+            continue
+        for kind, table in run_tables[name].groupby("kind", sort=False):
             label = "miRNAs" if kind == "mirna" else "mRNAs"
-            figures.append(
-                {
-                    "caption": f"Elbow rule, {label}: K-means SSE by K; circles mark candidates, "
-                    "red the chosen K.",
-                    "data": _figure_data(plots.plot_sse_curve(curve, title=label)),
-                }
-            )
-    if "training_history" in run_tables:
-        for kind, hist in run_tables["training_history"].groupby("kind", sort=False):
-            label = "miRNAs" if kind == "mirna" else "mRNAs"
-            figures.append(
-                {
-                    "caption": f"Autoencoder training, {label}: loss per epoch "
-                    "(early stopping on validation).",
-                    "data": _figure_data(plots.plot_training_loss(hist, title=label)),
-                }
-            )
+            figures.append({"caption": caption.format(label), "data": _figure_data(plot(table, title=label))})
     figures.append(
         {
             "caption": "Cumulative distribution of module density (paper Fig. 5).",

@@ -49,6 +49,15 @@ def _incidence(network: pd.DataFrame, rows: str, cols: str) -> tuple[list[str], 
     return row_ids, col_ids, matrix
 
 
+def _network_incidence(mirna: pd.DataFrame, mrna: pd.DataFrame, interactions: pd.DataFrame,
+                       q_threshold: float) -> tuple[list[str], list[str], sparse.csr_matrix] | None:
+    """miRNA ids, target ids and the miRNA x target incidence of the repressive network (None if empty)."""
+    network = repressive_network(mirna, mrna, interactions, q_threshold=q_threshold)
+    if network.empty:
+        return None
+    return _incidence(network, "mirna", "target")
+
+
 def _jaccard_groups(
     ids: list[str], incidence: sparse.csr_matrix, tau: float, min_size: int
 ) -> list[tuple[int, ...]]:
@@ -126,10 +135,10 @@ def dicore_like(
     """DICORE-like modules as (miRNAs, mRNAs) groups (before the uniform size filter)."""
     params = parameters or DicoreParameters()
     params.validate()
-    network = repressive_network(mirna, mrna, interactions, q_threshold=params.network_q)
-    if network.empty:
+    network = _network_incidence(mirna, mrna, interactions, params.network_q)
+    if network is None:
         return []
-    mir_ids, gene_ids, inc = _incidence(network, "mirna", "target")
+    mir_ids, gene_ids, inc = network
     mir_groups = _jaccard_groups(mir_ids, inc, params.tau, params.theta_m)
     gene_groups = _jaccard_groups(gene_ids, inc.T.tocsr(), params.tau, params.theta_g)
     rng = np.random.default_rng(seed)
@@ -254,10 +263,10 @@ def demine_like(
     """DeMine-like modules as (miRNAs, mRNAs) groups (before the uniform size filter)."""
     params = parameters or DemineParameters()
     params.validate()
-    network = repressive_network(mirna, mrna, interactions, q_threshold=params.network_q)
-    if network.empty:
+    network = _network_incidence(mirna, mrna, interactions, params.network_q)
+    if network is None:
         return []
-    mir_ids, gene_ids, inc = _incidence(network, "mirna", "target")
+    mir_ids, gene_ids, inc = network
     overlap = (inc @ inc.T).toarray()
     size = np.asarray(inc.sum(axis=1)).ravel()
     iu = np.triu_indices(len(mir_ids), 1)
