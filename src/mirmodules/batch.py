@@ -36,6 +36,7 @@ import shutil
 import time
 import traceback
 import uuid
+import warnings
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -221,6 +222,7 @@ def _run_task(
         "pid": os.getpid(),
     }
     modules = None
+    caught: list[warnings.WarningMessage] = []
     try:
         data = prepared
         if task.bootstrap:
@@ -229,7 +231,9 @@ def _run_task(
         kwargs = dict(parameters)
         if task.method in ("mica", "kmeans_raw", "kmeans_pca"):
             kwargs = {"config": dc_replace(MicaConfig(**settings), **kwargs)}
-        run = run_method(task.method, data, seed=task.seed, **kwargs)
+        with warnings.catch_warnings(record=True) as caught:     # kept in task.json, not printed by workers
+            warnings.simplefilter("always")
+            run = run_method(task.method, data, seed=task.seed, **kwargs)
         modules = run.modules
         record.update(status="ok", n_modules=modules.n_modules, error="")
     except Exception as err:  # reported, never fatal to the batch
@@ -239,6 +243,7 @@ def _run_task(
             error=f"{type(err).__name__}: {err}",
             traceback=traceback.format_exc(limit=8),
         )
+    record["warnings"] = sorted({f"{w.category.__name__}: {w.message}" for w in caught})
     record["seconds"] = round(time.perf_counter() - start, 3)
     _write_task(Path(out) / task.key, modules, record)
     return record
