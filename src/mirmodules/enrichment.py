@@ -93,6 +93,21 @@ def benjamini_hochberg(p_values: Iterable[float]) -> np.ndarray:
     return np.asarray(stats.false_discovery_control(p, method="bh"), dtype=float)
 
 
+def _with_p_and_q(table: pd.DataFrame, background_size: int, set_size_column: str) -> pd.DataFrame:
+    """Add the hypergeometric ``p_value`` of each row and the BH ``q_value`` over all rows."""
+    p = (
+        hypergeometric_upper_tail(
+            table["n_in_module"].to_numpy(),
+            background_size,
+            table[set_size_column].to_numpy(),
+            table["n_module_annotated"].to_numpy(),
+        )
+        if len(table)
+        else np.array([], dtype=float)
+    )
+    return table.assign(p_value=p, q_value=benjamini_hochberg(p))
+
+
 def _module_members(modules: ModuleSet, kind: str) -> dict[str, list[str]]:
     part = modules.members[modules.members["kind"] == kind]
     return {m: list(g["feature"]) for m, g in part.groupby("module_id", sort=True)}
@@ -232,18 +247,9 @@ def family_enrichment(
                     ";".join(sorted(hits)),
                 )
             )
-    table = pd.DataFrame(rows, columns=FAMILY_ENRICHMENT_COLUMNS[:8])
-    table["p_value"] = (
-        hypergeometric_upper_tail(
-            table["n_in_module"].to_numpy(),
-            len(background),
-            table["family_size"].to_numpy(),
-            table["n_module_annotated"].to_numpy(),
-        )
-        if len(table)
-        else np.array([], dtype=float)
+    table = _with_p_and_q(
+        pd.DataFrame(rows, columns=FAMILY_ENRICHMENT_COLUMNS[:8]), len(background), "family_size"
     )
-    table["q_value"] = benjamini_hochberg(table["p_value"])
     table["enriched"] = table["q_value"] < q_threshold
     logger.info(
         "family enrichment: %d tests, %d significant at q < %g (background %d miRNAs)",
@@ -318,18 +324,9 @@ def term_enrichment(
                     ";".join(hit_genes),
                 )
             )
-    table = pd.DataFrame(rows, columns=TERM_ENRICHMENT_COLUMNS[:9])
-    table["p_value"] = (
-        hypergeometric_upper_tail(
-            table["n_in_module"].to_numpy(),
-            len(background),
-            table["term_size"].to_numpy(),
-            table["n_module_annotated"].to_numpy(),
-        )
-        if len(table)
-        else np.array([], dtype=float)
+    table = _with_p_and_q(
+        pd.DataFrame(rows, columns=TERM_ENRICHMENT_COLUMNS[:9]), len(background), "term_size"
     )
-    table["q_value"] = benjamini_hochberg(table["p_value"])
     table["significant"] = table["p_value"] < p_threshold
     logger.info(
         "%s: %d terms tested (size %d-%d in a background of %d mRNAs), %d tests, %d at p < %g",
