@@ -210,6 +210,22 @@ def test_stability_command_writes_consensus(three_cohorts, tmp_path, capsys):
         assert (tmp_path / "st" / name).exists(), name
     info = json.loads((tmp_path / "st" / "stability.json").read_text())
     assert 0 <= info["score"] <= 1 and info["n_orders"] == 0
+    # the consensus modules are scored like any run
+    assert (
+        main(
+            [
+                "-q",
+                "evaluate",
+                str(tmp_path / "st" / "consensus"),
+                "--families",
+                str(paths["families"]),
+                "--out",
+                str(tmp_path / "st_eval"),
+            ]
+        )
+        == 0
+    )
+    assert (tmp_path / "st_eval" / "family_enrichment.tsv").exists()
 
 
 def test_significance_option_of_evaluate(planted):

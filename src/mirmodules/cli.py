@@ -67,10 +67,16 @@ def _add_input_files(group: argparse._ArgumentGroup) -> None:
     """The expression, interaction and miRBase file options shared by run, compare and stability."""
     group.add_argument("--mirna", required=True, help="miRNA expression (TSV/CSV, gz ok)")
     group.add_argument("--mrna", required=True, help="mRNA expression (TSV/CSV, gz ok)")
-    group.add_argument("--interactions", required=True,
-                       help="miRNA-target interactions: mirna,target or miRTarBase columns")
-    group.add_argument("--mirbase", nargs="+", default=[], metavar="FILE",
-                       help="miRBase/TargetScan tables for miRNA id harmonisation")
+    group.add_argument(
+        "--interactions", required=True, help="miRNA-target interactions: mirna,target or miRTarBase columns"
+    )
+    group.add_argument(
+        "--mirbase",
+        nargs="+",
+        default=[],
+        metavar="FILE",
+        help="miRBase/TargetScan tables for miRNA id harmonisation",
+    )
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -454,6 +460,21 @@ def _cmd_stability(args: argparse.Namespace) -> int:
     consensus.summary().to_csv(
         out / "consensus" / "module_summary.tsv", sep="\t", index=False, float_format="%.6g"
     )
+    inputs = {
+        "mirna": input_record(args.mirna),
+        "mrna": input_record(args.mrna),
+        "interactions": input_record(args.interactions),
+        "mirbase": [input_record(p) for p in args.mirbase],
+    }
+    # a manifest makes consensus/ a run directory that `mirmodules evaluate` takes like any other
+    consensus_manifest = {
+        "method": f"consensus of {args.method}",
+        "parameters": config.to_dict(),
+        "inputs": inputs,
+    }
+    (out / "consensus" / "manifest.json").write_text(
+        json.dumps(consensus_manifest, indent=2, default=str) + "\n", encoding="utf-8"
+    )
     record = {
         "method": args.method,
         "score": result.score,
@@ -461,7 +482,7 @@ def _cmd_stability(args: argparse.Namespace) -> int:
         "consensus_frequency": args.consensus_frequency,
         "consensus_modules": consensus.n_modules,
         "parameters": config.to_dict(),
-        "inputs": [input_record(p) for p in [args.mirna, args.mrna, args.interactions, *args.mirbase]],
+        "inputs": inputs,
     }
     (out / "stability.json").write_text(json.dumps(record, indent=2, default=str) + "\n", encoding="utf-8")
     reappearing = int((result.per_module["reappearance"] >= 0.5).sum())
