@@ -62,7 +62,7 @@ def main() -> None:
                     clinical=cohort.clinical,
                     truth=cohort.truth,
                     options=EvaluationOptions(seed=seed),
-                    method_parameters={m: {"config": config} for m in ("mica", "kmeans_raw", "kmeans_pca")},
+                    config=config,
                 )
             folder = Path(args.out) / f"fp{rate:g}_seed{seed}"
             folder.mkdir(parents=True, exist_ok=True)

@@ -21,16 +21,14 @@ import numpy as np
 import pandas as pd
 
 from mirmodules.baselines.mirsynergy import lasso_target_weights, mirsynergy
-from mirmodules.modules import best_match_jaccard, module_set_from_members
+from mirmodules.modules import best_match_jaccard, module_set_from_groups, module_set_from_members
 
 DATA = Path(os.environ.get("MIRMODULES_SHARED_DATA", Path(__file__).resolve().parents[2] / "shared" / "data"))
 
 
 def as_module_set(modules: list) -> object:
-    rows = []
-    for i, m in enumerate(modules, start=1):
-        rows += [(f"M{i}", x, "mirna") for x in m.mirnas] + [(f"M{i}", g, "mrna") for g in m.mrnas]
-    return module_set_from_members(pd.DataFrame(rows, columns=["module_id", "feature", "kind"]))
+    no_edges = pd.DataFrame(columns=["mirna", "target"])
+    return module_set_from_groups([(m.mirnas, m.mrnas) for m in modules], no_edges, min_mirnas=1, min_mrnas=1)
 
 
 def main() -> None:

@@ -27,14 +27,13 @@ DATA = Path(os.environ.get("MIRMODULES_SHARED_DATA", Path(__file__).resolve().pa
 def scores(prepared, label: str, args: argparse.Namespace) -> None:
     for method in args.methods.split(","):
         start = time.perf_counter()
-        params = {"config": MicaConfig()} if method in ("mica", "kmeans_raw", "kmeans_pca") else {}
         result = stability(
             prepared,
             method,
             n_seeds=args.n_seeds,
             n_bootstraps=args.n_bootstraps,
             n_orders=args.n_orders if method == "mica" else 0,
-            method_parameters=params,
+            config=MicaConfig(),
         )
         by_kind = result.per_run.groupby("kind")["mean_jaccard"].mean().round(3).to_dict()
         print(

@@ -32,7 +32,6 @@ from __future__ import annotations
 import json
 import logging
 import os
-import shutil
 import time
 import traceback
 import uuid
@@ -134,8 +133,10 @@ def load_plan(path: str | Path) -> BatchPlan:
     for i, item in enumerate(raw.get("cohorts", [])):
         missing = [k for k in ("name", "mirna", "mrna", "interactions") if k not in item]
         if missing:
-            msg = (f"Plan {path}: cohort #{i + 1} lacks {missing}; each cohort needs name, mirna, mrna "
-                   "and interactions.")
+            msg = (
+                f"Plan {path}: cohort #{i + 1} lacks {missing}; each cohort needs name, mirna, mrna "
+                "and interactions."
+            )
             raise InputDataError(msg)
         settings = dict(item.get("settings", {}))
         unknown = sorted(set(settings) - set(MicaConfig.__dataclass_fields__))
@@ -187,26 +188,19 @@ def _prepare_cohort(cohort: CohortSpec) -> Any:
 
 
 def _write_task(folder: Path, modules: Any | None, record: dict[str, Any]) -> None:
-    """Write a task's outputs into a temporary sibling and rename it into place (atomic)."""
-    folder.parent.mkdir(parents=True, exist_ok=True)
-    tmp = folder.parent / f".{folder.name}.{uuid.uuid4().hex}.tmp"
-    tmp.mkdir()
-    if modules is not None:
-        modules.members.to_csv(tmp / "modules.tsv", sep="\t", index=False)
-        modules.edges.to_csv(tmp / "module_edges.tsv", sep="\t", index=False)
-        modules.summary().to_csv(tmp / "module_summary.tsv", sep="\t", index=False, float_format="%.6g")
-    (tmp / "task.json").write_text(json.dumps(record, indent=2, default=str) + "\n", encoding="utf-8")
-    if folder.exists():
-        shutil.rmtree(folder)
-    os.replace(tmp, folder)
+    """Write a task's outputs atomically, ``task.json`` last."""
+    from .results import atomic_folder, write_module_tables
+
+    with atomic_folder(folder) as tmp:
+        if modules is not None:
+            write_module_tables(modules, tmp)
+        (tmp / "task.json").write_text(json.dumps(record, indent=2, default=str) + "\n", encoding="utf-8")
 
 
 def _run_task(
     prepared: Any, task: TaskSpec, settings: Mapping[str, Any], parameters: Mapping[str, Any], out: str
 ) -> dict[str, Any]:
     """Run one task on a worker; never raises (errors go into the record)."""
-    from dataclasses import replace as dc_replace
-
     from .baselines.registry import run_method
     from .stability import bootstrap_prepared
 
@@ -228,12 +222,9 @@ def _run_task(
         if task.bootstrap:
             rng = np.random.default_rng(derive_seed(task.seed, f"bootstrap_{task.bootstrap}"))
             data = bootstrap_prepared(prepared, rng)
-        kwargs = dict(parameters)
-        if task.method in ("mica", "kmeans_raw", "kmeans_pca"):
-            kwargs = {"config": dc_replace(MicaConfig(**settings), **kwargs)}
-        with warnings.catch_warnings(record=True) as caught:     # kept in task.json, not printed by workers
+        with warnings.catch_warnings(record=True) as caught:  # kept in task.json, not printed by workers
             warnings.simplefilter("always")
-            run = run_method(task.method, data, seed=task.seed, **kwargs)
+            run = run_method(task.method, data, seed=task.seed, config=MicaConfig(**settings), **parameters)
         modules = run.modules
         record.update(status="ok", n_modules=modules.n_modules, error="")
     except Exception as err:  # reported, never fatal to the batch

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import argparse
 import dataclasses
-import json
 import logging
 import sys
 import time
@@ -373,9 +372,7 @@ def _cmd_compare(args: argparse.Namespace) -> int:
     gene_sets = [read_gene_sets(p) for p in args.gene_sets]
     clinical = read_clinical(args.clinical) if args.clinical else None
     truth = read_modules(args.truth) if args.truth else None
-    parameters: dict[str, dict[str, Any]] = {
-        m: {"config": config} for m in ("mica", "kmeans_raw", "kmeans_pca")
-    }
+    parameters: dict[str, dict[str, Any]] = {}
     if args.gene_network:
         parameters["mirsynergy"] = {
             "gene_network": read_table(args.gene_network, what="Gene network", dtype=None)
@@ -384,6 +381,7 @@ def _cmd_compare(args: argparse.Namespace) -> int:
         prepared,
         methods,
         seed=config.seed,
+        config=config,
         families=families,
         gene_sets=gene_sets,
         clinical=clinical,
@@ -422,19 +420,16 @@ def _cmd_compare(args: argparse.Namespace) -> int:
 
 
 def _cmd_stability(args: argparse.Namespace) -> int:
-    from .baselines.registry import METHODS
-    from .pipeline import input_record, prepare_from_files
-    from .stability import co_membership, consensus_modules, stability
+    from .baselines.registry import method_spec
+    from .pipeline import input_records, prepare_from_files
+    from .stability import save_stability, stability
 
-    if args.method not in METHODS:
-        msg = f"Unknown method {args.method!r}; choose from {', '.join(METHODS)}."
-        raise InputDataError(msg)
+    method_spec(args.method)  # an unknown method fails before the inputs are read
     config = MicaConfig(**_collect(args, MicaConfig))
     prepared, _, _ = prepare_from_files(
         args.mirna, args.mrna, args.interactions, mirbase_paths=args.mirbase, config=config
     )
     n_orders = args.n_orders if args.n_orders is not None else (5 if args.method == "mica" else 0)
-    params = {"config": config} if args.method in ("mica", "kmeans_raw", "kmeans_pca") else {}
     result = stability(
         prepared,
         args.method,
@@ -443,48 +438,21 @@ def _cmd_stability(args: argparse.Namespace) -> int:
         n_bootstraps=args.n_bootstraps,
         n_orders=n_orders,
         match_threshold=args.match_threshold,
-        method_parameters=params,
+        config=config,
         progress=True,
     )
     out = Path(args.out)
-    out.mkdir(parents=True, exist_ok=True)
-    result.reference.members.to_csv(out / "reference_modules.tsv", sep="\t", index=False)
-    result.per_module.to_csv(out / "stability_modules.tsv", sep="\t", index=False, float_format="%.6g")
-    result.per_run.to_csv(out / "stability_runs.tsv", sep="\t", index=False, float_format="%.6g")
-    sets = [result.reference] + [m for _, m in result.runs]
-    co_membership(sets).to_csv(out / "co_membership.tsv", sep="\t", index=False, float_format="%.6g")
-    consensus = consensus_modules(sets, prepared.interactions, min_frequency=args.consensus_frequency)
-    (out / "consensus").mkdir(exist_ok=True)
-    consensus.members.to_csv(out / "consensus" / "modules.tsv", sep="\t", index=False)
-    consensus.edges.to_csv(out / "consensus" / "module_edges.tsv", sep="\t", index=False)
-    consensus.summary().to_csv(
-        out / "consensus" / "module_summary.tsv", sep="\t", index=False, float_format="%.6g"
-    )
-    inputs = {
-        "mirna": input_record(args.mirna),
-        "mrna": input_record(args.mrna),
-        "interactions": input_record(args.interactions),
-        "mirbase": [input_record(p) for p in args.mirbase],
-    }
-    # a manifest makes consensus/ a run directory that `mirmodules evaluate` takes like any other
-    consensus_manifest = {
-        "method": f"consensus of {args.method}",
+    manifest = {
         "parameters": config.to_dict(),
-        "inputs": inputs,
+        "inputs": input_records(args.mirna, args.mrna, args.interactions, args.mirbase),
     }
-    (out / "consensus" / "manifest.json").write_text(
-        json.dumps(consensus_manifest, indent=2, default=str) + "\n", encoding="utf-8"
+    consensus = save_stability(
+        result,
+        out,
+        interactions=prepared.interactions,
+        consensus_frequency=args.consensus_frequency,
+        manifest=manifest,
     )
-    record = {
-        "method": args.method,
-        "score": result.score,
-        **result.parameters,
-        "consensus_frequency": args.consensus_frequency,
-        "consensus_modules": consensus.n_modules,
-        "parameters": config.to_dict(),
-        "inputs": inputs,
-    }
-    (out / "stability.json").write_text(json.dumps(record, indent=2, default=str) + "\n", encoding="utf-8")
     reappearing = int((result.per_module["reappearance"] >= 0.5).sum())
     print(
         f"{args.method}: stability score {result.score:.3f} over {len(result.runs)} reruns; "

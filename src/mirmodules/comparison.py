@@ -13,10 +13,12 @@ import pandas as pd
 
 from .annotations import FamilyAnnotation, GeneSetCollection
 from .baselines.registry import METHODS, MethodRun, run_method
+from .config import MicaConfig
 from .evaluation import SUMMARY_COLUMNS, Evaluation, EvaluationOptions, evaluate_modules, save_evaluation
 from .exceptions import InputDataError
 from .modules import ModuleSet, recovery_scores
 from .pipeline import PreparedInputs
+from .results import write_module_tables
 
 __all__ = ["COMPARISON_COLUMNS", "Comparison", "compare_methods", "parse_methods", "save_comparison"]
 
@@ -30,8 +32,10 @@ def parse_methods(text: str) -> list[str]:
     names = list(METHODS) if text.strip() == "all" else [t.strip() for t in text.split(",") if t.strip()]
     unknown = [n for n in names if n not in METHODS]
     if unknown or not names:
-        msg = (f"Unknown method(s) {unknown or text!r}; choose from {', '.join(METHODS)} "
-               "(comma-separated) or 'all'.")
+        msg = (
+            f"Unknown method(s) {unknown or text!r}; choose from {', '.join(METHODS)} "
+            "(comma-separated) or 'all'."
+        )
         raise InputDataError(msg)
     return list(dict.fromkeys(names))
 
@@ -52,6 +56,7 @@ def compare_methods(
     methods: Sequence[str],
     *,
     seed: int = 0,
+    config: MicaConfig | None = None,
     families: FamilyAnnotation | None = None,
     gene_sets: Sequence[GeneSetCollection] = (),
     clinical: pd.DataFrame | None = None,
@@ -62,6 +67,8 @@ def compare_methods(
 ) -> Comparison:
     """Run ``methods`` on the same prepared inputs and evaluate each the same way.
 
+    ``config`` is MICA's (and its ablations') settings; ``method_parameters`` maps a method name
+    to its own parameters (see :func:`~mirmodules.baselines.registry.run_method`).
     ``truth`` (e.g. a simulator's planted modules) adds recovery (mean best-match Jaccard of the
     planted modules) and relevance (of the found modules) to the table.
     """
@@ -70,7 +77,7 @@ def compare_methods(
     method_parameters = method_parameters or {}
     runs, evaluations, rows = [], [], []
     for name in tqdm(list(methods), desc="methods", disable=not progress, unit="method"):
-        run = run_method(name, prepared, seed=seed, **dict(method_parameters.get(name, {})))
+        run = run_method(name, prepared, seed=seed, config=config, **dict(method_parameters.get(name, {})))
         evaluation = evaluate_modules(
             run.modules,
             prepared,
@@ -115,12 +122,7 @@ def save_comparison(
     comparison.table.to_csv(out / "comparison.tsv", sep="\t", index=False, float_format="%.6g")
     for run, evaluation in zip(comparison.runs, comparison.evaluations, strict=True):
         folder = out / "methods" / run.name
-        folder.mkdir(parents=True, exist_ok=True)
-        run.modules.members.to_csv(folder / "modules.tsv", sep="\t", index=False)
-        run.modules.edges.to_csv(folder / "module_edges.tsv", sep="\t", index=False)
-        run.modules.summary().to_csv(
-            folder / "module_summary.tsv", sep="\t", index=False, float_format="%.6g"
-        )
+        write_module_tables(run.modules, folder)
         save_evaluation(evaluation, folder / "evaluation")
     record = {
         **(manifest or {}),

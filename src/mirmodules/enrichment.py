@@ -18,6 +18,7 @@ from scipy import sparse, stats
 from ._validation import check_in_range
 from .annotations import FamilyAnnotation, GeneSetCollection
 from .modules import ModuleSet
+from .preprocessing import standardise_rows
 
 __all__ = [
     "FAMILY_ENRICHMENT_COLUMNS",
@@ -108,11 +109,6 @@ def _with_p_and_q(table: pd.DataFrame, background_size: int, set_size_column: st
     return table.assign(p_value=p, q_value=benjamini_hochberg(p))
 
 
-def _module_members(modules: ModuleSet, kind: str) -> dict[str, list[str]]:
-    part = modules.members[modules.members["kind"] == kind]
-    return {m: list(g["feature"]) for m, g in part.groupby("module_id", sort=True)}
-
-
 def module_topology(
     modules: ModuleSet,
     *,
@@ -132,20 +128,20 @@ def module_topology(
         Columns :data:`TOPOLOGY_COLUMNS`, one row per module.
     """
     summary = modules.summary()
-    mirs, genes = _module_members(modules, "mirna"), _module_members(modules, "mrna")
+    groups = modules.groups()
     have_expr = mirna_expression is not None and mrna_expression is not None
     if have_expr:
         common = [s for s in mirna_expression.columns if s in set(mrna_expression.columns)]
-        zm = _standardise(mirna_expression[common])
-        zg = _standardise(mrna_expression[common])
+        zm = pd.DataFrame(standardise_rows(mirna_expression[common]), index=mirna_expression.index)
+        zg = pd.DataFrame(standardise_rows(mrna_expression[common]), index=mrna_expression.index)
     mean_corr, edge_corr = [], []
     for mid in summary["module_id"]:
         if not have_expr:
             mean_corr.append(np.nan)
             edge_corr.append(np.nan)
             continue
-        m_ids = [f for f in mirs.get(mid, []) if f in zm.index]
-        g_ids = [f for f in genes.get(mid, []) if f in zg.index]
+        m_ids = [f for f in groups[mid][0] if f in zm.index]
+        g_ids = [f for f in groups[mid][1] if f in zg.index]
         if not m_ids or not g_ids:
             mean_corr.append(np.nan)
             edge_corr.append(np.nan)
@@ -163,15 +159,6 @@ def module_topology(
         edge_corr.append(float(np.mean(vals)) if vals else np.nan)
     out = summary.assign(mean_correlation=mean_corr, mean_edge_correlation=edge_corr)
     return out[TOPOLOGY_COLUMNS]
-
-
-def _standardise(frame: pd.DataFrame) -> pd.DataFrame:
-    """Rows centred and scaled to unit population SD, so that z @ z.T / n is Pearson's r."""
-    values = frame.to_numpy(dtype=float)
-    values = values - values.mean(axis=1, keepdims=True)
-    sd = values.std(axis=1, keepdims=True)
-    sd[sd == 0] = np.nan
-    return pd.DataFrame(values / sd, index=frame.index, columns=frame.columns)
 
 
 def family_enrichment(
@@ -227,7 +214,7 @@ def family_enrichment(
     background = sorted({m for m in analysed_mirnas if m in family_of})
     sizes = pd.Series([family_of[m] for m in background], dtype=object).value_counts()
     rows = []
-    for mid, members in _module_members(modules, "mirna").items():
+    for mid, (members, _) in modules.groups().items():
         annotated = [m for m in members if m in family_of]
         by_family: dict[str, list[str]] = {}
         for m in annotated:
@@ -303,7 +290,7 @@ def term_enrichment(
     term_sizes = np.asarray(membership.sum(axis=0)).ravel()
     csc = membership.tocsc()
     rows = []
-    for mid, members in _module_members(modules, "mrna").items():
+    for mid, (_, members) in modules.groups().items():
         annotated = sorted({index[g] for g in members if g in index})
         if not annotated:
             continue

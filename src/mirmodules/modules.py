@@ -68,6 +68,15 @@ class ModuleSet:
         out["density"] = out["n_edges"] / (out["n_mirnas"] * out["n_mrnas"])
         return out.reset_index(drop=True)[SUMMARY_COLUMNS]
 
+    def groups(self) -> dict[str, tuple[list[str], list[str]]]:
+        """Module id -> (its miRNAs, its mRNAs), each sorted; modules in id order."""
+        out: dict[str, tuple[list[str], list[str]]] = {}
+        for module_id, group in self.members.groupby("module_id", sort=True):
+            kinds = group["kind"].to_numpy()
+            features = group["feature"].to_numpy()
+            out[str(module_id)] = (sorted(features[kinds == "mirna"]), sorted(features[kinds == "mrna"]))
+        return out
+
     def as_sets(self) -> dict[str, frozenset[str]]:
         """Module id -> set of all member features (miRNAs and mRNAs)."""
         return {m: frozenset(g["feature"]) for m, g in self.members.groupby("module_id", sort=True)}

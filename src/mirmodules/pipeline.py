@@ -77,8 +77,9 @@ class PreparedInputs:
         return list(self.mirna.columns)
 
 
-def _align_samples(mirna: pd.DataFrame, mrna: pd.DataFrame, names: tuple[str, str]) -> tuple[
-        pd.DataFrame, pd.DataFrame, dict[str, Any]]:
+def _align_samples(
+    mirna: pd.DataFrame, mrna: pd.DataFrame, names: tuple[str, str]
+) -> tuple[pd.DataFrame, pd.DataFrame, dict[str, Any]]:
     common = [s for s in mirna.columns if s in set(mrna.columns)]
     only_mir = [s for s in mirna.columns if s not in set(mrna.columns)]
     only_mrna = [s for s in mrna.columns if s not in set(mirna.columns)]
@@ -100,13 +101,18 @@ def _align_samples(mirna: pd.DataFrame, mrna: pd.DataFrame, names: tuple[str, st
         )
         raise InputDataError(msg)
     if only_mir or only_mrna:
-        logger.warning("samples: %d matched; %d only in miRNA data, %d only in mRNA data (dropped)",
-                       len(common), len(only_mir), len(only_mrna))
+        logger.warning(
+            "samples: %d matched; %d only in miRNA data, %d only in mRNA data (dropped)",
+            len(common),
+            len(only_mir),
+            len(only_mrna),
+        )
     return mirna[common], mrna[common], counts
 
 
-def _harmonise_expression(mirna: pd.DataFrame, name_map: MirnaNameMap, species: str) -> tuple[
-        pd.DataFrame, pd.DataFrame, dict[str, int]]:
+def _harmonise_expression(
+    mirna: pd.DataFrame, name_map: MirnaNameMap, species: str
+) -> tuple[pd.DataFrame, pd.DataFrame, dict[str, int]]:
     report = harmonise_mirna_ids(mirna.index, name_map, species=species, source="mirna_expression")
     kept = report[~report["status"].isin(DROPPED_STATUSES)]
     rows = mirna.loc[kept["input_id"]].to_numpy()
@@ -123,10 +129,8 @@ def _harmonise_expression(mirna: pd.DataFrame, name_map: MirnaNameMap, species: 
         logger.info("miRNA ids: %d rows merged into an id already present (%s)", n_collisions, how)
     counts = {
         "mirna_ids_in_expression": int(report["input_id"].nunique()),
-        "mirna_ids_dropped_ambiguous": int(
-            report.loc[report.status == "ambiguous", "input_id"].nunique()),
-        "mirna_ids_dropped_unmatched": int(
-            report.loc[report.status == "unmatched", "input_id"].nunique()),
+        "mirna_ids_dropped_ambiguous": int(report.loc[report.status == "ambiguous", "input_id"].nunique()),
+        "mirna_ids_dropped_unmatched": int(report.loc[report.status == "unmatched", "input_id"].nunique()),
         "mirna_rows_merged_after_mapping": n_collisions,
         "mirna_rows_superseded_by_mature_measurement": int(len(kept) - len(frame) - n_collisions),
         "mirna_features_after_mapping": len(frame),
@@ -140,10 +144,10 @@ def _harmonise_expression(mirna: pd.DataFrame, name_map: MirnaNameMap, species: 
     return frame, report, counts
 
 
-def _harmonise_interactions(table: pd.DataFrame, name_map: MirnaNameMap, species: str) -> tuple[
-        pd.DataFrame, pd.DataFrame]:
-    report = harmonise_mirna_ids(table["mirna"].unique(), name_map, species=species,
-                                 source="interactions")
+def _harmonise_interactions(
+    table: pd.DataFrame, name_map: MirnaNameMap, species: str
+) -> tuple[pd.DataFrame, pd.DataFrame]:
+    report = harmonise_mirna_ids(table["mirna"].unique(), name_map, species=species, source="interactions")
     kept = report[~report["status"].isin(DROPPED_STATUSES)][["input_id", "mirna"]]
     mapped = table.rename(columns={"mirna": "input_id"}).merge(kept, on="input_id", how="inner")
     mapped = mapped[["mirna", "target"]].drop_duplicates().reset_index(drop=True)
@@ -192,9 +196,12 @@ def prepare_inputs(
     counts.update(id_counts)
 
     options = PreprocessingOptions(
-        max_missing=config.max_missing, imputation=config.imputation,  # type: ignore[arg-type]
-        n_neighbors=config.n_neighbors, transform=config.transform,  # type: ignore[arg-type]
-        min_variance=config.min_variance, scaling=config.scaling,  # type: ignore[arg-type]
+        max_missing=config.max_missing,
+        imputation=config.imputation,  # type: ignore[arg-type]
+        n_neighbors=config.n_neighbors,
+        transform=config.transform,  # type: ignore[arg-type]
+        min_variance=config.min_variance,
+        scaling=config.scaling,  # type: ignore[arg-type]
     )
     mirna_scaled, steps_mir = preprocess_expression(mirna, modality="mirna", options=options)
     mrna_scaled, steps_mrna = preprocess_expression(mrna, modality="mrna", options=options)
@@ -204,19 +211,23 @@ def prepare_inputs(
     has_mir = inter["mirna"].isin(mirna_scaled.index)
     has_tgt = inter["target"].isin(mrna_scaled.index)
     restricted = inter[has_mir & has_tgt].reset_index(drop=True)
-    counts.update({
-        "interaction_mirna_ids": int(report_inter["input_id"].nunique()),
-        "interaction_mirna_ids_dropped_ambiguous": int(
-            report_inter.loc[report_inter.status == "ambiguous", "input_id"].nunique()),
-        "interaction_mirna_ids_dropped_unmatched": int(
-            report_inter.loc[report_inter.status == "unmatched", "input_id"].nunique()),
-        "interaction_pairs_after_mapping": int(n_pairs),
-        "interaction_pairs_mirna_not_analysed": int((~has_mir).sum()),
-        "interaction_pairs_target_not_analysed": int((has_mir & ~has_tgt).sum()),
-        "interaction_pairs_used": len(restricted),
-        "mirnas_with_interactions": int(restricted["mirna"].nunique()),
-        "mrnas_with_interactions": int(restricted["target"].nunique()),
-    })
+    counts.update(
+        {
+            "interaction_mirna_ids": int(report_inter["input_id"].nunique()),
+            "interaction_mirna_ids_dropped_ambiguous": int(
+                report_inter.loc[report_inter.status == "ambiguous", "input_id"].nunique()
+            ),
+            "interaction_mirna_ids_dropped_unmatched": int(
+                report_inter.loc[report_inter.status == "unmatched", "input_id"].nunique()
+            ),
+            "interaction_pairs_after_mapping": int(n_pairs),
+            "interaction_pairs_mirna_not_analysed": int((~has_mir).sum()),
+            "interaction_pairs_target_not_analysed": int((has_mir & ~has_tgt).sum()),
+            "interaction_pairs_used": len(restricted),
+            "mirnas_with_interactions": int(restricted["mirna"].nunique()),
+            "mrnas_with_interactions": int(restricted["target"].nunique()),
+        }
+    )
     if not has_mir.any():
         msg = (
             f"No miRNA of {names[2]} is among the analysed miRNAs of {names[0]}. Expression ids: "
@@ -282,8 +293,7 @@ def package_versions() -> dict[str, str]:
     from importlib.metadata import PackageNotFoundError, version
 
     out = {"python": platform.python_version()}
-    for name in ("mirmodules", "numpy", "pandas", "scipy", "scikit-learn", "torch", "kneed",
-                 "networkx"):
+    for name in ("mirmodules", "numpy", "pandas", "scipy", "scikit-learn", "torch", "kneed", "networkx"):
         try:
             out[name] = version(name)
         except PackageNotFoundError:
@@ -320,7 +330,8 @@ def run_mica(
     timings = dict(timings or {})
     seeds = {
         f"{step}_{kind}": derive_seed(config.seed, f"{step}_{kind}")
-        for step in ("autoencoder", "kmeans") for kind in ("mirna", "mrna")
+        for step in ("autoencoder", "kmeans")
+        for kind in ("mirna", "mrna")
     }
     codes: dict[str, pd.DataFrame] = {}
     histories: dict[str, pd.DataFrame] = {}
@@ -330,34 +341,46 @@ def run_mica(
     for kind, frame in (("mirna", prepared.mirna), ("mrna", prepared.mrna)):
         start = time.perf_counter()
         embedder = ConvAutoencoderEmbedder(
-            code_length=config.code_length, dropout=config.dropout,
-            learning_rate=config.learning_rate, batch_size=config.batch_size,
-            max_epochs=config.max_epochs, patience=config.patience, tol=config.tol,
+            code_length=config.code_length,
+            dropout=config.dropout,
+            learning_rate=config.learning_rate,
+            batch_size=config.batch_size,
+            max_epochs=config.max_epochs,
+            patience=config.patience,
+            tol=config.tol,
             validation_fraction=config.validation_fraction,
             device=config.device,  # type: ignore[arg-type]
-            random_state=seeds[f"autoencoder_{kind}"], progress=progress,
+            random_state=seeds[f"autoencoder_{kind}"],
+            progress=progress,
             progress_label=f"stage 1 autoencoder ({kind})",
         )
         z = embedder.fit_transform(frame.to_numpy())
         device_used = embedder.device_
-        codes[kind] = pd.DataFrame(z, index=frame.index,
-                                   columns=[f"code_{i + 1}" for i in range(z.shape[1])])
+        codes[kind] = pd.DataFrame(z, index=frame.index, columns=[f"code_{i + 1}" for i in range(z.shape[1])])
         histories[kind] = embedder.history_.assign(modality=kind)
         epochs[kind] = {"epochs_run": embedder.n_epochs_, "best_epoch": embedder.best_epoch_}
         timings[f"stage1_autoencoder_{kind}"] = time.perf_counter() - start
     for kind in ("mirna", "mrna"):
         start = time.perf_counter()
         clusterings[kind] = cluster_features(
-            codes[kind], k_min=config.k_min, k_max=config.k_max, n_init=config.n_init,
-            d=config.elbow_d, random_state=seeds[f"kmeans_{kind}"], progress=progress,
+            codes[kind],
+            k_min=config.k_min,
+            k_max=config.k_max,
+            n_init=config.n_init,
+            d=config.elbow_d,
+            random_state=seeds[f"kmeans_{kind}"],
+            progress=progress,
             progress_label=f"stage 2 k-means ({kind})",
         )
         timings[f"stage2_kmeans_{kind}"] = time.perf_counter() - start
     start = time.perf_counter()
     modules = modules_from_clusters(
-        clusterings["mirna"].labels, clusterings["mrna"].labels, prepared.interactions,
+        clusterings["mirna"].labels,
+        clusterings["mrna"].labels,
+        prepared.interactions,
         combine=config.combine,  # type: ignore[arg-type]
-        min_mirnas=config.min_mirnas, min_mrnas=config.min_mrnas,
+        min_mirnas=config.min_mirnas,
+        min_mrnas=config.min_mrnas,
     )
     timings["stage3_modules"] = time.perf_counter() - start
     summary = modules.summary()
@@ -366,24 +389,30 @@ def run_mica(
         "parameters": config.to_dict(),
         "seeds": {"seed": config.seed, **seeds},
         "versions": package_versions(),
-        "platform": {"system": platform.platform(), "machine": platform.machine(),
-                     "torch_threads": torch.get_num_threads(), "device": device_used},
+        "platform": {
+            "system": platform.platform(),
+            "machine": platform.machine(),
+            "torch_threads": torch.get_num_threads(),
+            "device": device_used,
+        },
         "choices": {
             "elbow_rule": "candidate K: SSE(K-1)-SSE(K) > SSE(K)-SSE(K+d); choose max difference; "
-                          "fallback Kneedle, then max second difference",
+            "fallback Kneedle, then max second difference",
             "module_combination": config.combine,
             "decoder_upsampling": "nearest, to the encoder's exact stage lengths",
             "imputation_order": "after the log transform",
             "precursor_ids": "mapped to every mature product; direct mature measurements win",
         },
-        "samples": {"n": len(prepared.samples), "order": prepared.samples,
-                    "order_rule": config.sample_order},
+        "samples": {"n": len(prepared.samples), "order": prepared.samples, "order_rule": config.sample_order},
         "counts": prepared.counts,
         "harmonisation": summarise_harmonisation(prepared.harmonisation).to_dict("records"),
         "training": epochs,
         "clustering": {
-            kind: {"k": c.selection.k, "rule": c.selection.rule,
-                   "candidates": [k for k, _ in c.selection.candidates]}
+            kind: {
+                "k": c.selection.k,
+                "rule": c.selection.rule,
+                "candidates": [k for k, _ in c.selection.candidates],
+            }
             for kind, c in clusterings.items()
         },
         "result": {
@@ -423,8 +452,9 @@ def identify_modules(
     """
     start = time.perf_counter()
     prepared = prepare_inputs(mirna, mrna, interactions, name_map=name_map, config=config)
-    return run_mica(prepared, config=config, progress=progress,
-                    timings={"prepare_inputs": time.perf_counter() - start})
+    return run_mica(
+        prepared, config=config, progress=progress, timings={"prepare_inputs": time.perf_counter() - start}
+    )
 
 
 def prepare_from_files(
@@ -443,16 +473,26 @@ def prepare_from_files(
     config = config or MicaConfig()
     config.validate()
     start = time.perf_counter()
-    mirna = read_expression(mirna_path, orientation=config.orientation,  # type: ignore[arg-type]
-                            what="miRNA expression")
-    mrna = read_expression(mrna_path, orientation=config.orientation,  # type: ignore[arg-type]
-                           what="mRNA expression")
+    mirna = read_expression(
+        mirna_path,
+        orientation=config.orientation,  # type: ignore[arg-type]
+        what="miRNA expression",
+    )
+    mrna = read_expression(
+        mrna_path,
+        orientation=config.orientation,  # type: ignore[arg-type]
+        what="mRNA expression",
+    )
     interactions = read_interactions(interactions_path, evidence=config.evidence)  # type: ignore[arg-type]
     name_map = load_mirbase_tables(mirbase_paths, species=config.species) if mirbase_paths else None
     timings = {"read_inputs": time.perf_counter() - start}
     start = time.perf_counter()
     prepared = prepare_inputs(
-        mirna, mrna, interactions, name_map=name_map, config=config,
+        mirna,
+        mrna,
+        interactions,
+        name_map=name_map,
+        config=config,
         names=(str(mirna_path), str(mrna_path), str(interactions_path)),
     )
     timings["prepare_inputs"] = time.perf_counter() - start
@@ -462,6 +502,22 @@ def prepare_from_files(
 def input_record(path: str | Path) -> dict[str, str]:
     """Path as given, absolute path and SHA-256 of an input file (for manifests)."""
     return {"path": str(path), "resolved": str(Path(path).resolve()), "sha256": sha256_of(path)}
+
+
+def input_records(
+    mirna_path: str | Path,
+    mrna_path: str | Path,
+    interactions_path: str | Path,
+    mirbase_paths: Sequence[str | Path] = (),
+) -> dict[str, Any]:
+    """The ``inputs`` block of a manifest: :func:`input_record` of every input file, by role
+    (what :func:`~mirmodules.evaluation.load_run_for_evaluation` reads back)."""
+    return {
+        "mirna": input_record(mirna_path),
+        "mrna": input_record(mrna_path),
+        "interactions": input_record(interactions_path),
+        "mirbase": [input_record(p) for p in mirbase_paths],
+    }
 
 
 def run_from_files(
@@ -475,14 +531,12 @@ def run_from_files(
 ) -> MicaResult:
     """Read the input files, run MICA and record the inputs' SHA-256 in the manifest."""
     config = config or MicaConfig()
-    prepared, _, timings = prepare_from_files(mirna_path, mrna_path, interactions_path,
-                                              mirbase_paths=mirbase_paths, config=config)
+    prepared, _, timings = prepare_from_files(
+        mirna_path, mrna_path, interactions_path, mirbase_paths=mirbase_paths, config=config
+    )
     result = run_mica(prepared, config=config, progress=progress, timings=timings)
-    inputs = {
-        "mirna": input_record(mirna_path),
-        "mrna": input_record(mrna_path),
-        "interactions": input_record(interactions_path),
-        "mirbase": [input_record(p) for p in mirbase_paths],
+    manifest = {
+        **result.manifest,
+        "inputs": input_records(mirna_path, mrna_path, interactions_path, mirbase_paths),
     }
-    manifest = {**result.manifest, "inputs": inputs}
     return replace(result, manifest=manifest)

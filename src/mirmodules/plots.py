@@ -136,10 +136,8 @@ def plot_module_network(
 ) -> plt.Axes:
     """A module's miRNA-mRNA interaction network, miRNAs on the left (Fig. 8)."""
     ax = _axes(ax, (5.5, 4.5))
-    members = modules.members[modules.members["module_id"] == module_id]
+    mirs, genes = modules.groups()[module_id]
     edges = modules.edges[modules.edges["module_id"] == module_id]
-    mirs = sorted(members.loc[members["kind"] == "mirna", "feature"])
-    genes = sorted(members.loc[members["kind"] == "mrna", "feature"])
     graph = nx.Graph()
     graph.add_nodes_from(mirs, kind="mirna")
     graph.add_nodes_from(genes, kind="mrna")

@@ -60,6 +60,21 @@ class PreprocessingOptions:
         check_one_of(self.scaling, "scaling", ["zscore", "minmax", "none"])
 
 
+
+def standardise_rows(values: np.ndarray) -> np.ndarray:
+    """Rows centred and divided by their population SD, so that ``z @ z.T / n_columns`` is Pearson's r.
+
+    A constant row has no co-variation with anything and becomes all zeros.
+
+    >>> standardise_rows(np.array([[1.0, 2.0, 3.0], [5.0, 5.0, 5.0]])).round(3).tolist()
+    [[-1.225, 0.0, 1.225], [0.0, 0.0, 0.0]]
+    """
+    values = np.asarray(values, dtype=float)
+    centred = values - values.mean(axis=1, keepdims=True)
+    sd = centred.std(axis=1, keepdims=True)
+    sd[sd == 0] = np.inf
+    return centred / sd
+
 def detect_scale(values: np.ndarray) -> Literal["counts", "linear", "log"]:
     """Guess the scale of an expression matrix from its observed (non-NaN) values.
 
@@ -187,7 +202,7 @@ def preprocess_expression(
 
     # 5. scaling
     if options.scaling == "zscore":
-        x = (x - x.mean(axis=1, keepdims=True)) / x.std(axis=1, keepdims=True)
+        x = standardise_rows(x)          # constant features were removed above
     elif options.scaling == "minmax":
         lo, hi = x.min(axis=1, keepdims=True), x.max(axis=1, keepdims=True)
         x = (x - lo) / (hi - lo)

@@ -62,40 +62,42 @@ def _html_table(frame: pd.DataFrame, *, text_columns: Sequence[str] = ()) -> str
 
 
 def module_overview(evaluation: Evaluation) -> pd.DataFrame:
-    """One row per module: topology, best family, enriched terms, survival."""
+    """One row per module: topology, best family, enriched terms, significance, survival."""
     table = evaluation.topology.copy()
+    ids = table["module_id"]
     fam = evaluation.family_enrichment
     if fam is not None:
         best = fam.sort_values("q_value").drop_duplicates("module_id").set_index("module_id")
-        table["best_family"] = [
-            f"{best.at[m, 'family_name']} ({best.at[m, 'n_in_module']}/{best.at[m, 'n_module_annotated']})"
-            if m in best.index
-            else ""
-            for m in table["module_id"]
-        ]
-        table["family_q"] = [
-            float(best.at[m, "q_value"]) if m in best.index else np.nan for m in table["module_id"]
-        ]
+        label = (
+            best["family_name"]
+            + " ("
+            + best["n_in_module"].astype(str)
+            + "/"
+            + best["n_module_annotated"].astype(str)
+            + ")"
+        )
+        table["best_family"] = ids.map(label).fillna("")
+        table["family_q"] = ids.map(best["q_value"])
     terms = evaluation.term_enrichment
     if terms is not None:
-        counts = evaluation.terms_per_module().set_index("module_id")["n_enriched_terms"]
-        table["n_enriched_terms"] = [int(counts.get(m, 0)) for m in table["module_id"]]
-        best_t = terms.sort_values("p_value").drop_duplicates("module_id").set_index("module_id")
-        table["best_term"] = [
-            f"{best_t.at[m, 'term_name'] or best_t.at[m, 'term_id']}" if m in best_t.index else ""
-            for m in table["module_id"]
-        ]
-        table["term_p"] = [
-            float(best_t.at[m, "p_value"]) if m in best_t.index else np.nan for m in table["module_id"]
-        ]
+        table["n_enriched_terms"] = (
+            ids.map(evaluation.terms_per_module().set_index("module_id")["n_enriched_terms"])
+            .fillna(0)
+            .astype(int)
+        )
+        best = terms.sort_values("p_value").drop_duplicates("module_id").set_index("module_id")
+        table["best_term"] = ids.map(
+            best["term_name"].where(best["term_name"] != "", best["term_id"])
+        ).fillna("")
+        table["term_p"] = ids.map(best["p_value"])
     if evaluation.significance is not None:
         sig = evaluation.significance.set_index("module_id")
         for col in ("q_rewired", "q_shuffled"):
-            table[col] = [float(sig.at[m, col]) if m in sig.index else np.nan for m in table["module_id"]]
+            table[col] = ids.map(sig[col])
     if evaluation.survival is not None:
         surv = evaluation.survival.summary.set_index("module_id")
         for col in ("hr", "logrank_p", "cv_hr", "cv_logrank_p"):
-            table[col] = [float(surv.at[m, col]) if m in surv.index else np.nan for m in table["module_id"]]
+            table[col] = ids.map(surv[col])
     return table
 
 
@@ -155,10 +157,16 @@ def build_report(
     figures = []
     run_tables = run_tables or {}
     run_figures = (
-        ("sse_curve", plots.plot_sse_curve, "Elbow rule, {}: K-means SSE by K; circles mark candidates, "
-                                            "red the chosen K."),
-        ("training_history", plots.plot_training_loss, "Autoencoder training, {}: loss per epoch "
-                                                       "(early stopping on validation)."),
+        (
+            "sse_curve",
+            plots.plot_sse_curve,
+            "Elbow rule, {}: K-means SSE by K; circles mark candidates, red the chosen K.",
+        ),
+        (
+            "training_history",
+            plots.plot_training_loss,
+            "Autoencoder training, {}: loss per epoch (early stopping on validation).",
+        ),
     )
     for name, plot, caption in run_figures:
         if name not in run_tables:
@@ -205,6 +213,7 @@ def build_report(
         ["_rank", "module_id"], ascending=[False, True]
     )
     chosen = order["module_id"].head(max_module_sections).tolist()
+    module_groups = primary.modules.groups()
     for mid in chosen:
         row = overview.set_index("module_id").loc[mid]
         figs = [
@@ -242,10 +251,7 @@ def build_report(
                     }
                 )
             if mirna_expression is not None and scores["risk_group"].ne("").all():
-                mirs = sorted(
-                    primary.modules.members.query("module_id == @mid and kind == 'mirna'")["feature"]
-                )
-                mirs = [m for m in mirs if m in mirna_expression.index][:25]
+                mirs = [m for m in module_groups[mid][0] if m in mirna_expression.index][:25]
                 figs.append(
                     {
                         "caption": "Expression of the module's miRNAs in the high- and low-risk "
@@ -350,8 +356,9 @@ def build_report(
             min_mirnas=params.get("min_mirnas", 2),
             min_mrnas=params.get("min_mrnas", 2),
             summary_table=_markup(_html_table(summary, text_columns=("method",))),
-        comparison_table=(_markup(_html_table(comparison, text_columns=("method",)))
-                          if comparison is not None else ""),
+            comparison_table=(
+                _markup(_html_table(comparison, text_columns=("method",))) if comparison is not None else ""
+            ),
             figures=figures,
             module_tables=[{**b, "table": _markup(b["table"])} for b in module_tables],
             module_sections=[

@@ -31,6 +31,8 @@ import logging
 import shutil
 import tempfile
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -67,7 +69,8 @@ def module_graph(modules: ModuleSet) -> nx.Graph:
     for row in nodes.itertuples(index=False):
         graph.add_node(row.node, kind=row.kind, modules=row.modules, n_modules=int(row.n_modules))
     grouped = edges.groupby(["source", "target"], sort=True)["module_id"].agg(
-        lambda s: ";".join(sorted(set(s))))
+        lambda s: ";".join(sorted(set(s)))
+    )
     for (src, tgt), mods in grouped.items():
         graph.add_edge(src, tgt, interaction="represses", modules=mods)
     return graph
@@ -82,6 +85,33 @@ def _json_default(value: Any) -> Any:
     raise TypeError(msg)
 
 
+def write_module_tables(modules: ModuleSet, folder: str | Path) -> None:
+    """Write ``modules.tsv``, ``module_edges.tsv`` and ``module_summary.tsv`` of a module set into
+    ``folder`` (created); :func:`read_modules` reads them back."""
+    folder = Path(folder)
+    folder.mkdir(parents=True, exist_ok=True)
+    modules.members.to_csv(folder / "modules.tsv", sep="\t", index=False)
+    modules.edges.to_csv(folder / "module_edges.tsv", sep="\t", index=False)
+    modules.summary().to_csv(folder / "module_summary.tsv", sep="\t", index=False, float_format="%.6g")
+
+
+@contextmanager
+def atomic_folder(out: str | Path) -> Iterator[Path]:
+    """Yield a temporary sibling of ``out`` to write into; on success it replaces ``out`` (an
+    existing folder or file of that name is removed), on an error it is deleted."""
+    out = Path(out)
+    out.parent.mkdir(parents=True, exist_ok=True)
+    tmp = Path(tempfile.mkdtemp(prefix=f".{out.name}.", dir=out.parent))
+    try:
+        yield tmp
+        if out.exists():
+            shutil.rmtree(out) if out.is_dir() else out.unlink()
+        tmp.rename(out)
+    except BaseException:
+        shutil.rmtree(tmp, ignore_errors=True)
+        raise
+
+
 def save_result(result: MicaResult, out_dir: str | Path, *, overwrite: bool = False) -> Path:
     """Write ``result`` as a run directory (see module docstring); return its path.
 
@@ -92,20 +122,14 @@ def save_result(result: MicaResult, out_dir: str | Path, *, overwrite: bool = Fa
     """
     out = Path(out_dir)
     if out.exists() and (not out.is_dir() or any(out.iterdir())) and not overwrite:
-        msg = (f"Output folder {out} exists and is not empty; choose a new folder or pass "
-               "overwrite=True (--overwrite).")
+        msg = (
+            f"Output folder {out} exists and is not empty; choose a new folder or pass "
+            "overwrite=True (--overwrite)."
+        )
         raise InputDataError(msg)
-    out.parent.mkdir(parents=True, exist_ok=True)
     start = time.perf_counter()
-    tmp = Path(tempfile.mkdtemp(prefix=f".{out.name}.", dir=out.parent))
-    try:
+    with atomic_folder(out) as tmp:
         _write_files(result, tmp, start)
-        if out.exists():
-            shutil.rmtree(out) if out.is_dir() else out.unlink()
-        tmp.rename(out)
-    except BaseException:
-        shutil.rmtree(tmp, ignore_errors=True)
-        raise
     logger.info("wrote run directory %s", out)
     return out
 
@@ -115,23 +139,25 @@ def _write_files(result: MicaResult, tmp: Path, start: float) -> None:
         frame.to_csv(tmp / name, sep="\t", index=kwargs.pop("index", False), **kwargs)
 
     mods = result.modules
-    tsv(mods.members, "modules.tsv")
-    tsv(mods.edges, "module_edges.tsv")
-    tsv(mods.summary(), "module_summary.tsv", float_format="%.6g")
-    clusters = pd.concat([
-        pd.DataFrame({"feature": c.labels.index, "kind": kind, "cluster": c.labels.to_numpy()})
-        for kind, c in result.clusterings.items()
-    ], ignore_index=True)
+    write_module_tables(mods, tmp)
+    clusters = pd.concat(
+        [
+            pd.DataFrame({"feature": c.labels.index, "kind": kind, "cluster": c.labels.to_numpy()})
+            for kind, c in result.clusterings.items()
+        ],
+        ignore_index=True,
+    )
     tsv(clusters, "clusters.tsv")
-    sse = pd.concat([c.sse_curve.assign(kind=kind) for kind, c in result.clusterings.items()],
-                    ignore_index=True)[["kind", "k", "sse", "candidate", "chosen"]]
+    sse = pd.concat(
+        [c.sse_curve.assign(kind=kind) for kind, c in result.clusterings.items()], ignore_index=True
+    )[["kind", "k", "sse", "candidate", "chosen"]]
     tsv(sse, "sse_curve.tsv", float_format="%.8g")
     for kind, codes in result.codes.items():
-        codes.rename_axis("feature").to_csv(tmp / f"codes_{kind}.tsv.gz", sep="\t",
-                                            float_format="%.6g")
+        codes.rename_axis("feature").to_csv(tmp / f"codes_{kind}.tsv.gz", sep="\t", float_format="%.6g")
     history = pd.concat(list(result.histories.values()), ignore_index=True)
     history = history.rename(columns={"modality": "kind"})[
-        ["kind", "epoch", "train_loss", "val_loss", "seconds"]]
+        ["kind", "epoch", "train_loss", "val_loss", "seconds"]
+    ]
     tsv(history, "training_history.tsv", float_format="%.6g")
     tsv(result.prepared.interactions, "interactions_used.tsv")
     tsv(result.prepared.harmonisation, "id_harmonisation.tsv")
@@ -141,11 +167,14 @@ def _write_files(result: MicaResult, tmp: Path, start: float) -> None:
     tsv(edges, "cytoscape_edges.tsv")
     nx.write_graphml(module_graph(mods), tmp / "modules.graphml")
     manifest = dict(result.manifest)
-    manifest["seconds"] = {**manifest.get("seconds", {}),
-                           "write_outputs": round(time.perf_counter() - start, 3)}
+    manifest["seconds"] = {
+        **manifest.get("seconds", {}),
+        "write_outputs": round(time.perf_counter() - start, 3),
+    }
     manifest["files"] = [*sorted(p.name for p in tmp.iterdir()), "manifest.json"]
     (tmp / "manifest.json").write_text(
-        json.dumps(manifest, indent=2, default=_json_default) + "\n", encoding="utf-8")
+        json.dumps(manifest, indent=2, default=_json_default) + "\n", encoding="utf-8"
+    )
 
 
 def read_modules(path: str | Path) -> ModuleSet:
@@ -164,6 +193,9 @@ def read_modules(path: str | Path) -> ModuleSet:
         msg = f"Module table {path}: column 'kind' must be 'mirna' or 'mrna'; found {bad[:5]}."
         raise InputDataError(msg)
     edge_path = path.parent / "module_edges.tsv"
-    edges = (read_table(edge_path, what="Module edges", dtype=str) if edge_path.exists()
-             else pd.DataFrame(columns=["module_id", "mirna", "target"]))
+    edges = (
+        read_table(edge_path, what="Module edges", dtype=str)
+        if edge_path.exists()
+        else pd.DataFrame(columns=["module_id", "mirna", "target"])
+    )
     return ModuleSet(members=members[MEMBER_COLUMNS], edges=edges[["module_id", "mirna", "target"]])

@@ -20,9 +20,11 @@ Significance
 
 from __future__ import annotations
 
+import json
 import logging
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
+from pathlib import Path
 from typing import Any
 
 import networkx as nx
@@ -31,9 +33,11 @@ import pandas as pd
 
 from ._random import derive_seed
 from ._validation import check_in_range
+from .config import MicaConfig
 from .enrichment import benjamini_hochberg
 from .modules import ModuleSet, best_match_jaccard, module_set_from_groups
 from .pipeline import PreparedInputs
+from .preprocessing import standardise_rows
 
 __all__ = [
     "SIGNIFICANCE_COLUMNS",
@@ -41,6 +45,7 @@ __all__ = [
     "consensus_modules",
     "module_significance",
     "rewire_bipartite",
+    "save_stability",
     "stability",
 ]
 
@@ -125,15 +130,14 @@ def stability(
     n_bootstraps: int = 5,
     n_orders: int = 0,
     match_threshold: float = 0.5,
+    config: MicaConfig | None = None,
     method_parameters: dict[str, Any] | None = None,
-    runner: Callable[..., Any] | None = None,
     progress: bool = False,
 ) -> StabilityResult:
     """Rerun ``method`` over seeds, bootstraps and sample orders and score how modules reappear.
 
-    ``runner`` replaces :func:`~mirmodules.baselines.registry.run_method` (used by the batch runner
-    and in tests); it is called as ``runner(method, prepared, seed=..., **method_parameters)`` and
-    returns an object with a ``modules`` attribute.
+    ``config`` (MICA and its ablations) and ``method_parameters`` go to
+    :func:`~mirmodules.baselines.registry.run_method` in every run.
     """
     from tqdm.auto import tqdm
 
@@ -143,9 +147,8 @@ def stability(
     check_in_range(n_bootstraps, "n_bootstraps", low=0, integer=True)
     check_in_range(n_orders, "n_orders", low=0, integer=True)
     check_in_range(match_threshold, "match_threshold", low=0.0, high=1.0)
-    runner = runner or run_method
     params = dict(method_parameters or {})
-    reference = runner(method, prepared, seed=seed, **params).modules
+    reference = run_method(method, prepared, seed=seed, config=config, **params).modules
     jobs: list[tuple[str, str, PreparedInputs, int]] = []
     for i in range(1, n_seeds + 1):
         jobs.append((f"seed={seed + i}", "seed", prepared, seed + i))
@@ -157,7 +160,7 @@ def stability(
         jobs.append((f"order={o}", "order", reorder_prepared(prepared, rng), seed))
     runs, run_rows, matches = [], [], []
     for label, kind, data, run_seed in tqdm(jobs, desc=f"stability {method}", disable=not progress):
-        modules = runner(method, data, seed=run_seed, **params).modules
+        modules = run_method(method, data, seed=run_seed, config=config, **params).modules
         table = best_match_jaccard(reference, modules)
         runs.append((label, modules))
         matches.append(table.assign(run=label))
@@ -217,15 +220,56 @@ def stability(
     )
 
 
+def save_stability(
+    result: StabilityResult,
+    out_dir: str | Path,
+    *,
+    interactions: pd.DataFrame,
+    consensus_frequency: float = 0.5,
+    manifest: dict[str, Any] | None = None,
+) -> ModuleSet:
+    """Write a stability analysis and its consensus modules; return the consensus modules.
+
+    Files: ``reference_modules.tsv``, ``stability_modules.tsv``, ``stability_runs.tsv``,
+    ``co_membership.tsv``, ``stability.json`` (score, parameters and ``manifest``) and
+    ``consensus/`` (module tables plus a manifest, so that ``mirmodules evaluate`` scores the
+    consensus modules like any run; ``manifest`` should hold the run's ``parameters`` and ``inputs``).
+    """
+    from .results import write_module_tables
+
+    out = Path(out_dir)
+    out.mkdir(parents=True, exist_ok=True)
+    result.reference.members.to_csv(out / "reference_modules.tsv", sep="\t", index=False)
+    result.per_module.to_csv(out / "stability_modules.tsv", sep="\t", index=False, float_format="%.6g")
+    result.per_run.to_csv(out / "stability_runs.tsv", sep="\t", index=False, float_format="%.6g")
+    sets = [result.reference] + [m for _, m in result.runs]
+    co_membership(sets).to_csv(out / "co_membership.tsv", sep="\t", index=False, float_format="%.6g")
+    consensus = consensus_modules(sets, interactions, min_frequency=consensus_frequency)
+    write_module_tables(consensus, out / "consensus")
+    manifest = dict(manifest or {})
+    (out / "consensus" / "manifest.json").write_text(
+        json.dumps({**manifest, "method": f"consensus of {result.method}"}, indent=2, default=str) + "\n",
+        encoding="utf-8",
+    )
+    record = {
+        "method": result.method,
+        "score": result.score,
+        **result.parameters,
+        "consensus_frequency": consensus_frequency,
+        "consensus_modules": consensus.n_modules,
+        **manifest,
+    }
+    (out / "stability.json").write_text(json.dumps(record, indent=2, default=str) + "\n", encoding="utf-8")
+    return consensus
+
+
 def co_membership(module_sets: Sequence[ModuleSet]) -> pd.DataFrame:
     """Share of module sets in which each miRNA-mRNA pair shares a module (``mirna``, ``mrna``,
     ``frequency``); pairs never together are left out."""
     counts: dict[tuple[str, str], int] = {}
     for modules in module_sets:
         pairs: set[tuple[str, str]] = set()
-        for _, group in modules.members.groupby("module_id"):
-            mirs = group.loc[group["kind"] == "mirna", "feature"]
-            genes = group.loc[group["kind"] == "mrna", "feature"]
+        for mirs, genes in modules.groups().values():
             pairs.update((m, g) for m in mirs for g in genes)
         for pair in pairs:
             counts[pair] = counts.get(pair, 0) + 1
@@ -324,10 +368,7 @@ def module_significance(
     ids = summary["module_id"].tolist()
     if not ids:
         return pd.DataFrame(columns=SIGNIFICANCE_COLUMNS)
-    members = {
-        m: (set(g.loc[g["kind"] == "mirna", "feature"]), set(g.loc[g["kind"] == "mrna", "feature"]))
-        for m, g in modules.members.groupby("module_id")
-    }
+    members = {m: (set(mirs), set(genes)) for m, (mirs, genes) in modules.groups().items()}
     edges = prepared.interactions[["mirna", "target"]].drop_duplicates().reset_index(drop=True)
 
     mir_codes, mir_names = pd.factorize(edges["mirna"])
@@ -358,15 +399,8 @@ def module_significance(
     )
     p_rewired = (1 + (null_edges >= observed_edges).sum(axis=0)) / (1 + n_null)
 
-    def standardise(frame: pd.DataFrame) -> np.ndarray:
-        v = frame.to_numpy(dtype=float)
-        v = v - v.mean(axis=1, keepdims=True)
-        sd = v.std(axis=1, keepdims=True)
-        sd[sd == 0] = np.inf
-        return v / sd
-
-    zm = pd.DataFrame(standardise(prepared.mirna), index=prepared.mirna.index)
-    zg = pd.DataFrame(standardise(prepared.mrna), index=prepared.mrna.index)
+    zm = pd.DataFrame(standardise_rows(prepared.mirna), index=prepared.mirna.index)
+    zg = pd.DataFrame(standardise_rows(prepared.mrna), index=prepared.mrna.index)
     blocks = {
         mid: (
             zm.loc[sorted(members[mid][0] & set(zm.index))].to_numpy(),

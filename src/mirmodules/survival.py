@@ -249,7 +249,6 @@ def risk_group_comparison(time: np.ndarray, event: np.ndarray, high: np.ndarray)
 
     Returns ``hr``, ``hr_ci_lower``, ``hr_ci_upper``, ``logrank_p`` and ``converged``.
     """
-    from lifelines import CoxPHFitter
     from lifelines.statistics import logrank_test
 
     high = np.asarray(high, dtype=bool)
@@ -264,32 +263,27 @@ def risk_group_comparison(time: np.ndarray, event: np.ndarray, high: np.ndarray)
     if high.all() or not high.any():
         out["note"] = "one risk group is empty"
         return out
-    with warnings.catch_warnings(record=True) as caught:
-        warnings.simplefilter("always")
+    with warnings.catch_warnings():  # lifelines' statistical warnings are not ours to print
+        warnings.simplefilter("ignore")
         out["logrank_p"] = float(logrank_test(time[high], time[~high], event[high], event[~high]).p_value)
-        frame = pd.DataFrame({"high_risk": high.astype(float), "T": time, "E": event})
-        try:
-            cph = CoxPHFitter().fit(frame, duration_col="T", event_col="E")
-        except Exception as err:  # lifelines raises ConvergenceError and numpy errors alike
-            out["note"] = f"group Cox fit failed: {type(err).__name__}"
-            return out
+    cph, note = _fit_cox(pd.DataFrame({"high_risk": high.astype(float)}), time, event, 0.0)
+    if cph is None:
+        out["note"] = f"group {note}"
+        return out
     summary = cph.summary.loc["high_risk"]
     out.update(
         hr=float(summary["exp(coef)"]),
         hr_ci_lower=float(summary["exp(coef) lower 95%"]),
         hr_ci_upper=float(summary["exp(coef) upper 95%"]),
-        converged=True,
+        converged=not note,
+        note=note,
     )
-    notes = sorted(
-        {str(w.message).split("\n")[0][:120] for w in caught if "onvergence" in type(w.message).__name__}
-    )
-    out["note"] = "; ".join(notes)
-    out["converged"] = not notes
     return out
 
 
 def _fit_cox(x: pd.DataFrame, time: np.ndarray, event: np.ndarray, penalizer: float) -> tuple[Any, str]:
-    """A Cox fit on covariates ``x``; returns (model or None, note)."""
+    """A Cox fit on covariates ``x``; returns (model or None, note). Failures and convergence
+    warnings become the note, never an exception."""
     from lifelines import CoxPHFitter
 
     frame = x.assign(T=time, E=event)
@@ -310,6 +304,28 @@ def _median_groups(scores: np.ndarray) -> np.ndarray:
     if np.isnan(scores).any():
         return np.full(len(scores), "", dtype=object)
     return np.where(scores > np.median(scores), "high", "low").astype(object)
+
+
+def _split_and_compare(
+    scores: np.ndarray,
+    time: np.ndarray,
+    event: np.ndarray,
+    *,
+    prefix: str,
+    fitted: bool,
+    notes: list[str] | None,
+) -> dict[str, Any]:
+    """``{prefix}hr`` ... ``{prefix}converged`` of a median split of ``scores`` (NaN without scores)."""
+    out: dict[str, Any] = {f"{prefix}{k}": np.nan for k in ("hr", "hr_ci_lower", "hr_ci_upper", "logrank_p")}
+    out[f"{prefix}converged"] = False
+    if np.isnan(scores).any():
+        return out
+    comparison = risk_group_comparison(time, event, _median_groups(scores) == "high")
+    out.update({f"{prefix}{k}": comparison[k] for k in ("hr", "hr_ci_lower", "hr_ci_upper", "logrank_p")})
+    out[f"{prefix}converged"] = fitted and comparison["converged"]
+    if notes is not None:
+        notes.append(comparison["note"])
+    return out
 
 
 @dataclass(frozen=True)
@@ -391,9 +407,8 @@ def module_survival(
         )
         folds = list(splitter.split(np.zeros(len(event)), event.astype(int)))
     rows, score_tables = [], []
-    members = modules.members[modules.members["kind"] == "mirna"]
-    for mid, group in members.groupby("module_id", sort=True):
-        mirs = [m for m in group["feature"] if m in expr.index]
+    for mid, (module_mirnas, _) in modules.groups().items():
+        mirs = [m for m in module_mirnas if m in expr.index]
         row: dict[str, Any] = {
             "module_id": mid,
             "n_patients": len(patients),
@@ -405,49 +420,29 @@ def module_survival(
         if len(mirs) >= n_events:
             notes.append(f"{len(mirs)} covariates for {n_events} events")
         cph, note = _fit_cox(x, time, event, penalizer) if mirs else (None, "no miRNA in the expression")
+        notes.append(note)
         scores = np.full(len(patients), np.nan)
         if cph is not None:
             scores = cph.predict_log_partial_hazard(x).to_numpy(dtype=float)
-            high = scores > np.median(scores)
-            comparison = risk_group_comparison(time, event, high)
-            row.update({k: comparison[k] for k in ("hr", "hr_ci_lower", "hr_ci_upper", "logrank_p")})
-            row["converged"] = not note and comparison["converged"]
-            notes += [n for n in (note, comparison["note"]) if n]
-        else:
-            row.update(hr=np.nan, hr_ci_lower=np.nan, hr_ci_upper=np.nan, logrank_p=np.nan, converged=False)
-            notes.append(note)
+        row.update(
+            _split_and_compare(
+                scores, time, event, prefix="", fitted=cph is not None and not note, notes=notes
+            )
+        )
         cv_scores = np.full(len(patients), np.nan)
-        cv_ok = bool(cv_folds) and cph is not None
-        if cv_ok:
+        cv_fitted = bool(cv_folds) and cph is not None
+        if cv_fitted:
             for train, test in folds:
                 model, fold_note = _fit_cox(
                     x.iloc[train].reset_index(drop=True), time[train], event[train], penalizer
                 )
                 if model is None:
-                    cv_ok = False
+                    cv_fitted = False
                     notes.append(f"cross-validation: {fold_note}")
                     break
-                if fold_note:
-                    cv_ok = False
+                cv_fitted = cv_fitted and not fold_note
                 cv_scores[test] = model.predict_log_partial_hazard(x.iloc[test]).to_numpy(dtype=float)
-        if cv_folds and not np.isnan(cv_scores).any():
-            cv_high = cv_scores > np.median(cv_scores)
-            comparison = risk_group_comparison(time, event, cv_high)
-            row.update(
-                cv_hr=comparison["hr"],
-                cv_hr_ci_lower=comparison["hr_ci_lower"],
-                cv_hr_ci_upper=comparison["hr_ci_upper"],
-                cv_logrank_p=comparison["logrank_p"],
-                cv_converged=cv_ok and comparison["converged"],
-            )
-        else:
-            row.update(
-                cv_hr=np.nan,
-                cv_hr_ci_lower=np.nan,
-                cv_hr_ci_upper=np.nan,
-                cv_logrank_p=np.nan,
-                cv_converged=False,
-            )
+        row.update(_split_and_compare(cv_scores, time, event, prefix="cv_", fitted=cv_fitted, notes=None))
         row["note"] = "; ".join(dict.fromkeys(n for n in notes if n))
         rows.append(row)
         score_tables.append(

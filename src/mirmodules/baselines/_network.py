@@ -10,6 +10,7 @@ import pandas as pd
 from scipy import stats
 
 from ..enrichment import benjamini_hochberg
+from ..preprocessing import standardise_rows
 
 logger = logging.getLogger(__name__)
 
@@ -33,14 +34,8 @@ def repressive_network(
     pairs = pairs[pairs["mirna"].isin(mirna.index) & pairs["target"].isin(mrna.index)]
     n = mirna.shape[1]
 
-    def standardise(frame: pd.DataFrame) -> pd.DataFrame:
-        values = frame.to_numpy(dtype=float)
-        values = values - values.mean(axis=1, keepdims=True)
-        sd = values.std(axis=1, keepdims=True)
-        sd[sd == 0] = np.inf
-        return pd.DataFrame(values / sd, index=frame.index)
-
-    zm, zg = standardise(mirna), standardise(mrna[mirna.columns])
+    zm = pd.DataFrame(standardise_rows(mirna), index=mirna.index)
+    zg = pd.DataFrame(standardise_rows(mrna[mirna.columns]), index=mrna.index)
     r = np.einsum("ij,ij->i", zm.loc[pairs["mirna"]].to_numpy(), zg.loc[pairs["target"]].to_numpy()) / n
     r = np.clip(r, -1.0, 1.0)
     t = r * np.sqrt((n - 2) / np.maximum(1e-300, 1 - r**2))

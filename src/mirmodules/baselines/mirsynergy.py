@@ -23,6 +23,7 @@ import logging
 from collections.abc import Sequence
 from dataclasses import dataclass
 
+import networkx as nx
 import numpy as np
 import pandas as pd
 from scipy import sparse
@@ -70,7 +71,8 @@ class _Grower:
     """Greedy synergy growth over a weighted graph with incremental ``a_x`` bookkeeping."""
 
     def __init__(self, adj: sparse.csr_matrix, alpha: float, *, legacy: bool) -> None:
-        self.adj = adj
+        self.adj = adj.copy()
+        self.adj.eliminate_zeros()  # adjacency is a non-zero weight
         self.alpha = alpha
         self.legacy = legacy
         self.strength = np.asarray(adj.sum(axis=1)).ravel()
@@ -94,11 +96,13 @@ class _Grower:
     ) -> list[int]:
         """Grow from ``members``; ``movable`` marks nodes that may be added or removed."""
         inside = np.zeros(self.n, dtype=bool)
-        a = np.zeros(self.n)
+        a = np.zeros(self.n)  # weight of each node into the module
+        linked = np.zeros(self.n, dtype=np.int64)  # number of members adjacent to each node
         for u in members:
             inside[u] = True
             idx, val = self._row(u)
             a[idx] += val
+            linked[idx] += 1
         a -= np.where(inside, self.diag, 0.0)  # a_x never counts a self-loop
         order: dict[int, None] = dict.fromkeys(int(b) for b in boundary if not inside[b])
         size = len(members)
@@ -151,6 +155,7 @@ class _Grower:
                 inside[move] = True
                 size += 1
                 a[idx] += val
+                linked[idx] += 1
                 a[move] -= self.diag[move]
                 order.pop(move, None)
                 for nb in idx:
@@ -161,40 +166,33 @@ class _Grower:
                 inside[move] = False
                 size -= 1
                 a[idx] -= val
+                linked[idx] -= 1
                 a[move] += self.diag[move]
                 order[move] = None
-                members_now = np.flatnonzero(inside)
                 for nb in idx:
                     nb = int(nb)
                     if nb == move or nb not in order:
                         continue
-                    adjacent = self.adj[members_now][:, nb].toarray().ravel() != 0
                     # legacy: dropped when any member is not adjacent; intended: when none is
-                    if (not adjacent.all()) if self.legacy else (not adjacent.any()):
+                    if (linked[nb] < size) if self.legacy else (linked[nb] == 0):
                         order.pop(nb)
             syn = new_syn
         return np.flatnonzero(inside).tolist()
 
 
 def _overlap_components(modules: list[list[int]], tol: float) -> list[list[int]]:
+    """Merge modules whose overlap score ``|A & B|^2 / (|A| |B|)`` reaches ``tol`` (transitively);
+    merged modules are listed in the order of their first stage-1 module."""
+    graph = nx.Graph()
+    graph.add_nodes_from(range(len(modules)))
     sets = [set(m) for m in modules]
-    parent = list(range(len(sets)))
-
-    def find(i: int) -> int:
-        while parent[i] != i:
-            parent[i] = parent[parent[i]]
-            i = parent[i]
-        return i
-
     for i in range(len(sets)):
         for j in range(i + 1, len(sets)):
             inter = len(sets[i] & sets[j])
             if inter and inter * inter / (len(sets[i]) * len(sets[j])) >= tol:
-                parent[find(j)] = find(i)
-    groups: dict[int, set[int]] = {}
-    for i, s in enumerate(sets):
-        groups.setdefault(find(i), set()).update(s)
-    return [sorted(g) for _, g in sorted(groups.items())]
+                graph.add_edge(i, j)
+    components = sorted(nx.connected_components(graph), key=min)
+    return [sorted(set().union(*(sets[i] for i in component))) for component in components]
 
 
 def mirsynergy(

@@ -30,8 +30,10 @@ from ..config import MicaConfig
 from ..exceptions import InputDataError
 from ..modules import ModuleSet, module_set_from_groups, modules_from_clusters
 from ..pipeline import PreparedInputs
+from .mirsynergy import MirsynergyParameters, lasso_target_weights, mirsynergy
+from .reconstructed import DemineParameters, DicoreParameters, demine_like, dicore_like
 
-__all__ = ["METHODS", "MethodRun", "MethodSpec", "run_method"]
+__all__ = ["METHODS", "MethodRun", "MethodSpec", "method_spec", "run_method"]
 
 logger = logging.getLogger(__name__)
 
@@ -45,7 +47,10 @@ class MethodSpec:
     description: str
     runner: Callable[..., list[tuple[list[str], list[str]]] | ModuleSet]
     stochastic: bool
-    parameter_class: type | None = None
+    #: the settings dataclass the method's parameters are fields of (MicaConfig for MICA and its ablations)
+    parameter_class: type
+    #: keyword inputs that are not settings (Mirsynergy's own W and gene network)
+    extra_parameters: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -60,14 +65,10 @@ class MethodRun:
     seed: int | None = None
 
 
-def _mica_config(config: MicaConfig | None, seed: int) -> MicaConfig:
-    return replace(config or MicaConfig(), seed=seed)
-
-
-def _run_mica(prepared: PreparedInputs, *, seed: int, config: MicaConfig | None = None) -> ModuleSet:
+def _run_mica(prepared: PreparedInputs, *, seed: int, settings: MicaConfig) -> ModuleSet:
     from ..pipeline import run_mica
 
-    return run_mica(prepared, config=_mica_config(config, seed)).modules
+    return run_mica(prepared, config=settings).modules
 
 
 def _kmeans_modules(
@@ -95,78 +96,66 @@ def _kmeans_modules(
     )
 
 
-def _run_kmeans_raw(prepared: PreparedInputs, *, seed: int, config: MicaConfig | None = None) -> ModuleSet:
-    config = _mica_config(config, seed)
-    return _kmeans_modules(prepared, {"mirna": prepared.mirna, "mrna": prepared.mrna}, config, seed)
+def _run_kmeans_raw(prepared: PreparedInputs, *, seed: int, settings: MicaConfig) -> ModuleSet:
+    return _kmeans_modules(prepared, {"mirna": prepared.mirna, "mrna": prepared.mrna}, settings, seed)
 
 
-def _run_kmeans_pca(prepared: PreparedInputs, *, seed: int, config: MicaConfig | None = None) -> ModuleSet:
+def _run_kmeans_pca(prepared: PreparedInputs, *, seed: int, settings: MicaConfig) -> ModuleSet:
     from sklearn.decomposition import PCA
 
-    config = _mica_config(config, seed)
-    length = config.code_length or max(1, len(prepared.samples) // 4)
+    length = settings.code_length or max(1, len(prepared.samples) // 4)
     codes = {}
     for kind, table in (("mirna", prepared.mirna), ("mrna", prepared.mrna)):
         k = min(length, *table.shape)
         pca = PCA(n_components=k, random_state=derive_seed(seed, f"pca_{kind}"))
         codes[kind] = pd.DataFrame(pca.fit_transform(table.to_numpy()), index=table.index)
-    return _kmeans_modules(prepared, codes, config, seed)
+    return _kmeans_modules(prepared, codes, settings, seed)
 
 
 def _run_mirsynergy(
     prepared: PreparedInputs,
     *,
     seed: int,
+    settings: MirsynergyParameters,
     gene_network: pd.DataFrame | None = None,
     weights: pd.DataFrame | None = None,
-    **parameters: Any,
 ) -> list[tuple[list[str], list[str]]]:
-    from .mirsynergy import MirsynergyParameters, lasso_target_weights, mirsynergy
-
     del seed  # deterministic
     if weights is None:
         weights = lasso_target_weights(prepared.mirna, prepared.mrna, prepared.interactions)
-    modules = mirsynergy(weights, gene_network, parameters=MirsynergyParameters(**parameters))
+    modules = mirsynergy(weights, gene_network, parameters=settings)
     return [(list(m.mirnas), list(m.mrnas)) for m in modules]
 
 
 def _run_dicore(
-    prepared: PreparedInputs, *, seed: int, **parameters: Any
+    prepared: PreparedInputs, *, seed: int, settings: DicoreParameters
 ) -> list[tuple[list[str], list[str]]]:
-    from .reconstructed import DicoreParameters, dicore_like
-
     return dicore_like(
         prepared.mirna,
         prepared.mrna,
         prepared.interactions,
-        parameters=DicoreParameters(**parameters),
+        parameters=settings,
         seed=derive_seed(seed, "dicore_permutations"),
     )
 
 
 def _run_demine(
-    prepared: PreparedInputs, *, seed: int, **parameters: Any
+    prepared: PreparedInputs, *, seed: int, settings: DemineParameters
 ) -> list[tuple[list[str], list[str]]]:
-    from .reconstructed import DemineParameters, demine_like
-
     del seed  # deterministic
-    return demine_like(
-        prepared.mirna, prepared.mrna, prepared.interactions, parameters=DemineParameters(**parameters)
-    )
-
-
-def _parameter_classes() -> dict[str, type]:
-    from .mirsynergy import MirsynergyParameters
-    from .reconstructed import DemineParameters, DicoreParameters
-
-    return {"mirsynergy": MirsynergyParameters, "dicore": DicoreParameters, "demine": DemineParameters}
+    return demine_like(prepared.mirna, prepared.mrna, prepared.interactions, parameters=settings)
 
 
 METHODS: dict[str, MethodSpec] = {
     spec.name: spec
     for spec in (
         MethodSpec(
-            "mica", "MICA", "autoencoder codes + elbow K-means + cluster pairs", _run_mica, stochastic=True
+            "mica",
+            "MICA",
+            "autoencoder codes + elbow K-means + cluster pairs",
+            _run_mica,
+            stochastic=True,
+            parameter_class=MicaConfig,
         ),
         MethodSpec(
             "kmeans_raw",
@@ -174,6 +163,7 @@ METHODS: dict[str, MethodSpec] = {
             "ablation: K-means on the scaled profiles",
             _run_kmeans_raw,
             stochastic=True,
+            parameter_class=MicaConfig,
         ),
         MethodSpec(
             "kmeans_pca",
@@ -181,6 +171,7 @@ METHODS: dict[str, MethodSpec] = {
             "ablation: PCA codes of the autoencoder's length",
             _run_kmeans_pca,
             stochastic=True,
+            parameter_class=MicaConfig,
         ),
         MethodSpec(
             "mirsynergy",
@@ -188,6 +179,8 @@ METHODS: dict[str, MethodSpec] = {
             "faithful port: LASSO W, two-stage synergy clustering",
             _run_mirsynergy,
             stochastic=False,
+            parameter_class=MirsynergyParameters,
+            extra_parameters=("gene_network", "weights"),
         ),
         MethodSpec(
             "dicore",
@@ -195,6 +188,7 @@ METHODS: dict[str, MethodSpec] = {
             "reconstruction: collaboration groups + regularised CCA",
             _run_dicore,
             stochastic=True,
+            parameter_class=DicoreParameters,
         ),
         MethodSpec(
             "demine",
@@ -202,9 +196,18 @@ METHODS: dict[str, MethodSpec] = {
             "reconstruction: synergy network + graph-entropy clusters",
             _run_demine,
             stochastic=False,
+            parameter_class=DemineParameters,
         ),
     )
 }
+
+
+def method_spec(name: str) -> MethodSpec:
+    """The registered method called ``name``; a clear error for an unknown name."""
+    if name not in METHODS:
+        msg = f"Unknown method {name!r}; choose from {sorted(METHODS)}."
+        raise InputDataError(msg)
+    return METHODS[name]
 
 
 def run_method(
@@ -212,35 +215,33 @@ def run_method(
     prepared: PreparedInputs,
     *,
     seed: int = 0,
+    config: MicaConfig | None = None,
     min_mirnas: int = 2,
     min_mrnas: int = 2,
     **parameters: Any,
 ) -> MethodRun:
     """Run a registered method on prepared inputs and return its uniformly filtered modules.
 
-    ``parameters`` go to the method (``config=MicaConfig(...)`` for MICA and its ablations; the
-    fields of the method's parameter class otherwise; ``gene_network`` / ``weights`` for Mirsynergy).
+    ``parameters`` are fields of the method's ``parameter_class`` (for MICA and its ablations,
+    :class:`~mirmodules.config.MicaConfig` fields that override ``config``) or its
+    ``extra_parameters`` (``gene_network`` / ``weights`` for Mirsynergy). ``config`` is used by
+    MICA and its ablations and ignored by the other methods; ``seed`` is the seed of every method.
     """
-    if name not in METHODS:
-        msg = f"Unknown method {name!r}; choose from {sorted(METHODS)}."
+    spec = method_spec(name)
+    allowed = ({f.name for f in fields(spec.parameter_class)} - {"seed"}) | set(spec.extra_parameters)
+    unknown = sorted(set(parameters) - allowed)
+    if unknown:
+        msg = f"Method {name!r} has no parameter(s) {unknown}; it takes {sorted(allowed)}."
         raise InputDataError(msg)
-    spec = METHODS[name]
-    known = _parameter_classes().get(name)
-    if known is not None:
-        allowed = {f.name for f in fields(known)} | {"gene_network", "weights"}
-        unknown = sorted(set(parameters) - allowed)
-        if unknown:
-            msg = f"Method {name!r} has no parameter(s) {unknown}; it takes {sorted(allowed)}."
-            raise InputDataError(msg)
-    start = time.perf_counter()
-    output = spec.runner(prepared, seed=seed, **parameters)
-    if isinstance(output, ModuleSet):
-        groups = [
-            (list(g.loc[g["kind"] == "mirna", "feature"]), list(g.loc[g["kind"] == "mrna", "feature"]))
-            for _, g in output.members.groupby("module_id", sort=True)
-        ]
+    extra = {k: parameters.pop(k) for k in spec.extra_parameters if k in parameters}
+    if spec.parameter_class is MicaConfig:
+        settings = replace(config or MicaConfig(), **parameters, seed=seed)
     else:
-        groups = output
+        settings = spec.parameter_class(**parameters)
+    settings.validate()
+    start = time.perf_counter()
+    output = spec.runner(prepared, seed=seed, settings=settings, **extra)
+    groups = list(output.groups().values()) if isinstance(output, ModuleSet) else output
     modules = module_set_from_groups(
         groups, prepared.interactions, min_mirnas=min_mirnas, min_mrnas=min_mrnas
     )
@@ -248,7 +249,7 @@ def run_method(
     logger.info("%s: %d modules in %.1f s", spec.label, modules.n_modules, seconds)
     shown = {
         k: (v if isinstance(v, int | float | str | bool) or v is None else type(v).__name__)
-        for k, v in parameters.items()
+        for k, v in {**parameters, **extra}.items()
     }
     return MethodRun(
         name=name,
