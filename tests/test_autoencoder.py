@@ -72,7 +72,7 @@ def test_training_reduces_loss_and_history_is_kept():
     est = ConvAutoencoderEmbedder(max_epochs=30, patience=30, random_state=0, batch_size=16)
     est.fit(_profiles())
     hist = est.history_
-    assert list(hist.columns) == ["epoch", "train_loss", "val_loss", "seconds"]
+    assert list(hist.columns) == ["epoch", "step", "train_loss", "val_loss", "seconds"]
     assert len(hist) == 30 == est.n_epochs_
     assert hist["val_loss"].iloc[-5:].min() < 0.9 * hist["val_loss"].iloc[0]
     assert est.best_epoch_ == int(hist.loc[hist["val_loss"].idxmin(), "epoch"])
@@ -100,3 +100,40 @@ def test_cuda_request_without_gpu_is_a_clear_error():
         pytest.skip("a GPU is present")
     with pytest.raises(InputDataError, match="sees no GPU"):
         ConvAutoencoderEmbedder(device="cuda").fit(_profiles())
+
+
+def test_no_pooling_keeps_every_sample_and_codes_have_the_asked_length():
+    model = build_model(50, pools=(1, 1), code_length=7)
+    assert model.enc_fc.in_features == 16 * 50
+    x = torch.randn(3, 50)
+    assert model.encode(x).shape == (3, 7) and model(x).shape == (3, 50)
+    with pytest.raises(InputDataError, match="pools must be two positive integers"):
+        build_model(50, pools=(0, 2))
+    with pytest.raises(InputDataError, match="at least 32 samples"):
+        build_model(20, pools=(4, 4))
+
+
+def test_step_budget_and_validation_every_n_steps():
+    x = _profiles(n_features=200)            # 180 training profiles, 6 batches of 32 an epoch
+    est = ConvAutoencoderEmbedder(max_epochs=1000, max_steps=40, eval_every=10, patience=100,
+                                  batch_size=32, random_state=0, pools=(1, 1)).fit(x)
+    assert est.n_steps_ == 40 and est.stop_reason_ == "max_steps" and not est.converged_
+    assert est.history_["step"].tolist() == [10, 20, 30, 40]
+    assert est.n_epochs_ == 7                # step 40 falls in the 7th epoch
+
+
+def test_max_epochs_ends_with_a_validation_check_even_between_checks():
+    x = _profiles(n_features=100)
+    est = ConvAutoencoderEmbedder(max_epochs=2, max_steps=500, eval_every=50, batch_size=32,
+                                  random_state=0).fit(x)
+    assert est.stop_reason_ == "max_epochs" and len(est.history_) == 1
+    assert est.history_["step"].iloc[0] == est.n_steps_ == 6
+
+
+def test_early_stopping_in_steps_records_its_reason():
+    rng = np.random.default_rng(0)
+    noise = rng.normal(size=(60, 16)).astype(np.float32)
+    est = ConvAutoencoderEmbedder(max_epochs=10_000, max_steps=5000, eval_every=5, patience=3,
+                                  tol=1e-2, random_state=0).fit(noise)
+    assert est.stop_reason_ == "early_stopping" and est.converged_
+    assert est.n_steps_ < 5000

@@ -7,6 +7,7 @@ import pandas as pd
 import pytest
 
 from mirmodules import InputDataError, NoElbowWarning, cluster_features, select_k
+from mirmodules.clustering import auto_k_max, k_grid, select_k_silhouette
 
 
 def test_single_sharp_elbow():
@@ -78,7 +79,8 @@ def test_well_separated_blobs_give_the_true_k_and_partition():
     assert clustering.selection.rule == "elbow"
     assert adjusted_rand_score(truth, clustering.labels) == 1.0
     curve = clustering.sse_curve
-    assert list(curve.columns) == ["k", "sse", "candidate", "chosen"]
+    assert list(curve.columns) == ["k", "sse", "silhouette", "candidate", "chosen"]
+    assert curve["silhouette"].isna().all()                # the elbow rule computes none
     assert curve.loc[curve.chosen, "k"].tolist() == [5]
     assert (np.diff(curve["sse"]) <= 1e-9).all()
 
@@ -99,3 +101,77 @@ def test_k_max_capped_and_too_few_features():
     assert clustering.sse_curve["k"].max() == 7
     with pytest.raises(InputDataError, match="at least 4"):
         cluster_features(codes.iloc[:3], random_state=0)
+
+
+# --- the silhouette rule (default preset) --------------------------------------------------------
+
+
+def test_silhouette_rule_takes_the_largest_k_within_the_relative_tolerance():
+    ks = [2, 3, 4, 5, 6]
+    scores = [0.050, 0.080, 0.100, 0.092, 0.089]
+    # floor = 0.100 - 0.1 * 0.100 = 0.090: K=5 (0.092) is tied with the best, K=6 (0.089) is not
+    sel = select_k_silhouette(ks, scores, tolerance=0.1)
+    assert (sel.k, sel.rule) == (5, "silhouette")
+    assert dict(sel.candidates) == {4: 0.100, 5: 0.092}
+    assert select_k_silhouette(ks, scores, tolerance=0.0).k == 4
+    assert select_k_silhouette(ks, scores, tolerance=0.5).k == 6
+
+
+def test_silhouette_rule_rejects_bad_input():
+    with pytest.raises(InputDataError, match="same length"):
+        select_k_silhouette([2, 3], [0.1])
+    with pytest.raises(InputDataError, match="No finite silhouette"):
+        select_k_silhouette([2, 3], [np.nan, np.nan])
+    with pytest.raises(InputDataError, match="tolerance"):
+        select_k_silhouette([2, 3], [0.1, 0.2], tolerance=1.5)
+
+
+def test_silhouette_on_separated_blobs_finds_the_true_k_and_matches_sklearn():
+    from sklearn.cluster import KMeans
+    from sklearn.metrics import adjusted_rand_score, silhouette_score
+
+    codes, truth = _blobs(k=7, per=25, dim=8)
+    clustering = cluster_features(codes, k_max=15, k_rule="silhouette", silhouette_sample=None,
+                                  random_state=0)
+    assert clustering.selection.k == 7
+    assert adjusted_rand_score(truth, clustering.labels) == 1.0
+    curve = clustering.sse_curve.set_index("k")
+    # oracle: sklearn's own silhouette of the same K-means fit
+    labels = KMeans(n_clusters=4, n_init=10, random_state=0, algorithm="lloyd").fit(codes).labels_
+    assert curve.loc[4, "silhouette"] == pytest.approx(silhouette_score(codes, labels))
+
+
+def test_silhouette_prefers_a_larger_k_on_nested_clusters():
+    # 3 far groups, each made of 3 close sub-groups: K=3 and K=9 both score well, the larger wins
+    rng = np.random.default_rng(1)
+    centres = [30 * a + 4 * b for a in np.eye(3, 6) for b in np.eye(6)[3:]]
+    x = np.vstack([c + 0.3 * rng.normal(size=(15, 6)) for c in centres])
+    codes = pd.DataFrame(x, index=[f"g{i:03d}" for i in range(len(x))])
+    clustering = cluster_features(codes, k_max=14, k_rule="silhouette", silhouette_tolerance=0.1,
+                                  silhouette_sample=None, random_state=0)
+    curve = clustering.sse_curve.set_index("k")["silhouette"]
+    assert curve.idxmax() == 3 and curve[9] >= 0.9 * curve.max() > curve[10]
+    assert clustering.selection.k == 9
+
+
+def test_sweep_with_fewer_restarts_refits_the_chosen_k():
+    codes, truth = _blobs(k=4, per=20)
+    a = cluster_features(codes, k_max=8, k_rule="silhouette", sweep_n_init=1, n_init=10, random_state=3)
+    b = cluster_features(codes, k_max=8, k_rule="silhouette", sweep_n_init=1, n_init=10, random_state=3)
+    pd.testing.assert_series_equal(a.labels, b.labels)        # same seed, same labels
+    assert a.selection.k == 4
+
+
+def test_k_grid_and_auto_k_max():
+    assert k_grid(2, 5).tolist() == [2, 3, 4, 5]
+    grid = k_grid(2, 150)
+    assert grid[:29].tolist() == list(range(2, 31)) and grid[-1] == 150
+    assert (np.diff(grid) > 0).all() and len(grid) < 60
+    assert auto_k_max(120) == 30 and auto_k_max(4500) == 30 and auto_k_max(17000) == 113
+    assert auto_k_max(10**6) == 150
+
+
+def test_unknown_k_rule_is_a_clear_error():
+    codes, _ = _blobs(k=2, per=4)
+    with pytest.raises(InputDataError, match="k_rule"):
+        cluster_features(codes, k_rule="gap")

@@ -59,11 +59,17 @@ def build_model(
     from torch import nn
     from torch.nn import functional as F
 
-    if n_samples < MIN_SAMPLES:
+    for name, pair in (("kernels", kernels), ("pools", pools)):
+        if len(pair) != 2 or any(int(v) != v or v < 1 for v in pair):
+            msg = f"{name} must be two positive integers; got {pair!r}."
+            raise InputDataError(msg)
+    check_in_range(channels, "channels", low=1, integer=True)
+    min_samples = max(MIN_SAMPLES, 2 * pools[0] * pools[1])
+    if n_samples < min_samples:
         msg = (
-            f"The autoencoder needs at least {MIN_SAMPLES} samples for its two pooling layers "
-            f"(4 x 2); got n_samples={n_samples}. Use more samples, or an embedding without the "
-            "autoencoder (a baseline such as K-means on the scaled profiles)."
+            f"The autoencoder needs at least {min_samples} samples for its two pooling layers "
+            f"({pools[0]} x {pools[1]}); got n_samples={n_samples}. Use more samples, or an "
+            "embedding without the autoencoder (a baseline such as K-means on the scaled profiles)."
         )
         raise InputDataError(msg)
     code_length = code_length or n_samples // 4
@@ -84,15 +90,21 @@ def build_model(
 
         def encode(self, x: torch.Tensor) -> torch.Tensor:
             h = F.pad(x.unsqueeze(1), pad1)
-            h = F.max_pool1d(F.relu(self.enc_conv1(h)), pools[0])
-            h = F.max_pool1d(F.relu(self.enc_conv2(F.pad(h, pad2))), pools[1])
+            h = F.relu(self.enc_conv1(h))
+            if pools[0] > 1:
+                h = F.max_pool1d(h, pools[0])
+            h = F.relu(self.enc_conv2(F.pad(h, pad2)))
+            if pools[1] > 1:
+                h = F.max_pool1d(h, pools[1])
             return self.enc_fc(self.dropout(h.flatten(1)))
 
         def decode(self, z: torch.Tensor) -> torch.Tensor:
             h = F.relu(self.dec_fc(z)).view(-1, channels, len2)
-            h = F.interpolate(h, size=len1, mode="nearest")
+            if pools[1] > 1:
+                h = F.interpolate(h, size=len1, mode="nearest")
             h = F.relu(self.dec_conv1(F.pad(h, pad2)))
-            h = F.interpolate(h, size=n_samples, mode="nearest")
+            if pools[0] > 1:
+                h = F.interpolate(h, size=n_samples, mode="nearest")
             return self.dec_conv2(F.pad(h, pad1)).squeeze(1)
 
         def forward(self, x: torch.Tensor) -> torch.Tensor:
@@ -134,15 +146,25 @@ class ConvAutoencoderEmbedder:
     batch_size
         Profiles per mini-batch.
     max_epochs
-        Upper bound on training epochs.
+        Upper bound on training epochs (full passes over the training profiles).
+    max_steps
+        Upper bound on optimiser steps (mini-batches); ``None``: no bound beyond ``max_epochs``.
+        A budget in steps treats a modality of 100 profiles (2 batches an epoch) and one of 17,000
+        (266 batches) alike.
+    eval_every
+        Check the validation loss every this many steps; ``None``: once per epoch (the paper's
+        protocol). With ``None``, ``patience`` counts epochs, else validation checks.
     patience
-        Stop after this many epochs without a validation-loss improvement; the weights of the best
-        epoch are kept.
+        Stop after this many validation checks without an improvement; the weights of the best
+        check are kept.
     tol
         Smallest *relative* validation-loss decrease that counts as an improvement
         (``val < best * (1 - tol)``).
     validation_fraction
         Share of the features held out for early stopping (at least one feature).
+    channels, kernels, pools
+        Convolution channels, the two kernel sizes and the two max-pooling widths (paper: 16,
+        (4, 2), (4, 2); ``pools=(1, 1)`` disables pooling).
     device
         ``"cpu"`` (default), ``"cuda"`` or ``"auto"``.
     random_state
@@ -155,9 +177,18 @@ class ConvAutoencoderEmbedder:
     model_ : torch.nn.Module
         The trained network (best validation epoch), in eval mode.
     history_ : pandas.DataFrame
-        Columns ``epoch``, ``train_loss``, ``val_loss``, ``seconds``.
+        One row per validation check: ``epoch``, ``step``, ``train_loss`` (mean over the steps
+        since the previous check), ``val_loss``, ``seconds``.
     best_epoch_ : int
+        Epoch of the best validation check (the weights kept).
     n_epochs_ : int
+        Epochs started.
+    n_steps_ : int
+        Optimiser steps taken.
+    stop_reason_ : str
+        ``"early_stopping"``, ``"max_epochs"`` or ``"max_steps"``.
+    converged_ : bool
+        ``True`` when early stopping fired (the validation loss stopped improving).
     device_ : str
     """
 
@@ -169,14 +200,24 @@ class ConvAutoencoderEmbedder:
         learning_rate: float = 1e-3,
         batch_size: int = 64,
         max_epochs: int = 100,
+        max_steps: int | None = None,
+        eval_every: int | None = None,
         patience: int = 5,
         tol: float = 1e-3,
         validation_fraction: float = 0.1,
+        channels: int = 16,
+        kernels: tuple[int, int] = (4, 2),
+        pools: tuple[int, int] = (4, 2),
         device: Device = "cpu",
         random_state: int = 0,
         progress: bool = False,
         progress_label: str = "autoencoder",
     ) -> None:
+        self.max_steps = max_steps
+        self.eval_every = eval_every
+        self.channels = channels
+        self.kernels = kernels
+        self.pools = pools
         self.code_length = code_length
         self.dropout = dropout
         self.learning_rate = learning_rate
@@ -197,6 +238,10 @@ class ConvAutoencoderEmbedder:
         check_in_range(self.learning_rate, "learning_rate", low=0.0, low_inclusive=False)
         check_in_range(self.batch_size, "batch_size", low=1, integer=True)
         check_in_range(self.max_epochs, "max_epochs", low=1, integer=True)
+        if self.max_steps is not None:
+            check_in_range(self.max_steps, "max_steps", low=1, integer=True)
+        if self.eval_every is not None:
+            check_in_range(self.eval_every, "eval_every", low=1, integer=True)
         check_in_range(self.patience, "patience", low=1, integer=True)
         check_in_range(self.tol, "tol", low=0.0)
         check_in_range(self.validation_fraction, "validation_fraction", low=0.0, high=0.5,
@@ -228,51 +273,83 @@ class ConvAutoencoderEmbedder:
         history: list[dict[str, float]] = []
         with torch.random.fork_rng(devices=fork_devices):
             torch.manual_seed(self.random_state)
-            model = build_model(n_samples, code_length=self.code_length, dropout=self.dropout)
+            model = build_model(n_samples, code_length=self.code_length, dropout=self.dropout,
+                                channels=self.channels, kernels=tuple(self.kernels),
+                                pools=tuple(self.pools))
             model = model.to(device)
             optimiser = torch.optim.Adam(model.parameters(), lr=self.learning_rate)
             batch_gen = torch.Generator().manual_seed(self.random_state)
             best_loss, best_epoch, best_state, waited = float("inf"), 0, None, 0
-            bar = tqdm(range(1, self.max_epochs + 1), desc=self.progress_label, unit="epoch",
+            step, epoch, stop_reason = 0, 0, "max_epochs"
+            total, seen, check_start = 0.0, 0, time.perf_counter()
+            bar = tqdm(total=self.max_steps or self.max_epochs, desc=self.progress_label,
+                       unit="step" if self.max_steps else "epoch",
                        disable=None if self.progress else True, leave=False)
-            for epoch in bar:
-                start = time.perf_counter()
+            stop = False
+            while not stop and epoch < self.max_epochs:
+                epoch += 1
                 model.train()
                 perm = torch.randperm(len(train_idx), generator=batch_gen).to(device)
-                total = 0.0
                 for lo in range(0, len(train_idx), self.batch_size):
                     batch = x_train[perm[lo:lo + self.batch_size]]
                     optimiser.zero_grad(set_to_none=True)
                     loss = torch.nn.functional.mse_loss(model(batch), batch)
                     loss.backward()
                     optimiser.step()
+                    step += 1
                     total += float(loss.detach()) * len(batch)
-                train_loss = total / max(1, len(train_idx))
-                val_loss = self._loss(model, x_val)
-                history.append({"epoch": epoch, "train_loss": train_loss, "val_loss": val_loss,
-                                "seconds": time.perf_counter() - start})
-                bar.set_postfix(train=f"{train_loss:.4f}", val=f"{val_loss:.4f}")
-                if val_loss < best_loss * (1.0 - self.tol):
-                    best_loss, best_epoch, waited = val_loss, epoch, 0
-                    best_state = copy.deepcopy(model.state_dict())
-                else:
-                    waited += 1
-                    if waited >= self.patience:
+                    seen += len(batch)
+                    if self.max_steps:
+                        bar.update(1)
+                    last_in_epoch = lo + self.batch_size >= len(train_idx)
+                    check = last_in_epoch if self.eval_every is None else step % self.eval_every == 0
+                    out_of_steps = self.max_steps is not None and step >= self.max_steps
+                    out_of_epochs = last_in_epoch and epoch == self.max_epochs
+                    if not (check or out_of_steps or out_of_epochs):
+                        continue
+                    val_loss = self._loss(model, x_val)
+                    model.train()
+                    history.append({"epoch": epoch, "step": step, "train_loss": total / max(1, seen),
+                                    "val_loss": val_loss, "seconds": time.perf_counter() - check_start})
+                    total, seen, check_start = 0.0, 0, time.perf_counter()
+                    bar.set_postfix(train=f"{history[-1]['train_loss']:.4f}", val=f"{val_loss:.4f}")
+                    if val_loss < best_loss * (1.0 - self.tol):
+                        best_loss, best_epoch, waited = val_loss, epoch, 0
+                        best_state = copy.deepcopy(model.state_dict())
+                    else:
+                        waited += 1
+                        if waited >= self.patience:
+                            stop, stop_reason = True, "early_stopping"
+                            break
+                    if out_of_steps:
+                        stop, stop_reason = True, "max_steps"
                         break
+                if not self.max_steps:
+                    bar.update(1)
             bar.close()
         assert best_state is not None  # at least one epoch ran
         model.load_state_dict(best_state)
         model.eval()
         self.model_ = model
-        self.history_ = pd.DataFrame(history, columns=["epoch", "train_loss", "val_loss", "seconds"])
+        self.history_ = pd.DataFrame(
+            history, columns=["epoch", "step", "train_loss", "val_loss", "seconds"])
         self.best_epoch_ = best_epoch
-        self.n_epochs_ = len(history)
+        self.n_epochs_ = epoch
+        self.n_steps_ = step
+        self.stop_reason_ = stop_reason
+        self.converged_ = stop_reason == "early_stopping"
         self.device_ = device
         self.n_samples_ = n_samples
         logger.info(
-            "%s: %d epochs (best %d, val MSE %.4f) on %d features x %d samples, device %s",
-            self.progress_label, self.n_epochs_, best_epoch, best_loss, n_features, n_samples, device,
+            "%s: %d epochs, %d steps (best epoch %d, val MSE %.4f, stopped by %s) on %d features x "
+            "%d samples, device %s", self.progress_label, self.n_epochs_, step, best_epoch, best_loss,
+            stop_reason, n_features, n_samples, device,
         )
+        if not self.converged_:
+            logger.warning(
+                "%s: training stopped by %s before early stopping fired (validation loss: last "
+                "%.4f, best %.4f); raise max_steps/max_epochs if modules change with the seed",
+                self.progress_label, stop_reason, history[-1]["val_loss"], best_loss)
         return self
 
     @staticmethod

@@ -43,9 +43,11 @@ def _add_dataclass_options(parser: argparse.ArgumentParser, cls: type, *, skip: 
         flag = "--" + f.name.replace("_", "-")
         default = f.default
         help_text = f.metadata.get("help", "") + f" (default: {default})"
-        if isinstance(default, tuple):
+        if isinstance(default, tuple) or str(f.type).startswith("tuple"):
             group.add_argument(
-                flag, type=int, nargs=len(default), default=None, metavar=("LOW", "HIGH"), help=help_text
+                flag, type=int, nargs=2, default=None,
+                metavar=("LOW", "HIGH") if f.name.endswith("per_module") else ("FIRST", "SECOND"),
+                help=help_text
             )
             continue
         group.add_argument(
@@ -58,7 +60,8 @@ def _collect(args: argparse.Namespace, cls: type) -> dict[str, Any]:
     for f in dataclasses.fields(cls):
         value = getattr(args, f.name, None)
         if value is not None:
-            out[f.name] = tuple(value) if isinstance(f.default, tuple) else value
+            is_tuple = isinstance(f.default, tuple) or str(f.type).startswith("tuple")
+            out[f.name] = tuple(value) if is_tuple else value
     return out
 
 

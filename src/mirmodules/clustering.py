@@ -134,47 +134,169 @@ def _relabel(labels: np.ndarray, ids: np.ndarray) -> np.ndarray:
     return np.array([mapping[c] for c in labels], dtype=int)
 
 
+K_RULES = ("elbow", "silhouette")
+
+
+def k_grid(k_min: int, k_max: int, *, dense_until: int = 30, step_ratio: float = 1.08) -> np.ndarray:
+    """Candidate K values: every K up to ``dense_until``, then a geometric grid to ``k_max``.
+
+    The silhouette rule needs no consecutive K (the elbow rule does); a geometric tail keeps the
+    sweep's cost near-constant in ``k_max`` while K grows with the number of features.
+
+    >>> k_grid(2, 8).tolist()
+    [2, 3, 4, 5, 6, 7, 8]
+    >>> k_grid(2, 60, dense_until=30).tolist()[-6:]
+    [44, 47, 50, 54, 58, 60]
+    """
+    dense = list(range(k_min, min(k_max, dense_until) + 1))
+    ks = dense[:]
+    k = ks[-1] if ks else k_min
+    while k < k_max:
+        k = max(k + 1, int(np.floor(k * step_ratio)))
+        ks.append(min(k, k_max))
+    if ks[-1] != k_max:
+        ks.append(k_max)
+    return np.unique(np.asarray(ks, dtype=int))
+
+
+def auto_k_max(n_features: int, *, floor: int = 30, per_features: int = 150, ceiling: int = 150) -> int:
+    """Default largest K: 30, or one cluster per ``per_features`` features when that is more.
+
+    Planted or real modules are small (tens of genes) while a transcriptome has thousands of
+    co-varying background genes; a K range fixed at 30 under-clusters 17,000 mRNAs and merges
+    modules (measured in docs/method_choices.md).
+
+    >>> auto_k_max(100), auto_k_max(17000)
+    (30, 113)
+    """
+    return int(max(floor, min(ceiling, n_features // per_features)))
+
+
+def select_k_silhouette(
+    ks: np.ndarray | list[int], scores: np.ndarray | list[float], *, tolerance: float = 0.1
+) -> KSelection:
+    """The largest K whose silhouette is at least ``(1 - tolerance)`` times the best one.
+
+    Nearly tied scores go to the larger K: with the maxedge join, splitting a module costs far
+    less than merging two (measured in docs/method_choices.md). The tolerance is relative because
+    silhouettes of expression profiles are small (0.02-0.1) and their scale varies by data set.
+
+    >>> select_k_silhouette([2, 3, 4, 5], [0.30, 0.52, 0.48, 0.40], tolerance=0.1).k
+    4
+    """
+    ks = np.asarray(ks, dtype=int)
+    scores = np.asarray(scores, dtype=float)
+    if ks.ndim != 1 or ks.shape != scores.shape or len(ks) < 1:
+        msg = f"ks and scores must be 1-D of the same length >= 1; got {ks.shape} and {scores.shape}."
+        raise InputDataError(msg)
+    check_in_range(tolerance, "tolerance", low=0.0, high=1.0)
+    if not np.isfinite(scores).any():
+        msg = "No finite silhouette score (every clustering had a single cluster)."
+        raise InputDataError(msg)
+    best = float(np.nanmax(scores))
+    floor = best - tolerance * abs(best)
+    near = [(int(k), float(v)) for k, v in zip(ks, scores, strict=True) if v >= floor]
+    k = max(k for k, _ in near)
+    return KSelection(k, "silhouette", tuple(near), 0)
+
+
+def _silhouette(x: np.ndarray, labels: np.ndarray, sample_size: int | None, seed: int) -> float:
+    from sklearn.metrics import silhouette_score
+
+    if len(np.unique(labels)) < 2:
+        return float("nan")
+    size = None if sample_size is None or sample_size >= len(x) else sample_size
+    return float(silhouette_score(x, labels, sample_size=size, random_state=seed))
+
+
 def cluster_features(
     codes: pd.DataFrame,
     *,
     k_min: int = 2,
-    k_max: int = 30,
+    k_max: int | None = 30,
     n_init: int = 10,
     d: int = 3,
+    k_rule: str = "elbow",
+    silhouette_sample: int | None = 3000,
+    silhouette_tolerance: float = 0.1,
+    sweep_n_init: int | None = None,
     random_state: int = 0,
     progress: bool = False,
     progress_label: str = "k-means",
 ) -> Clustering:
-    """Run K-means for every K in ``k_min..k_max`` and keep the clustering at the elbow.
+    """Run K-means over a range of K and keep the clustering at the K the rule picks.
 
-    ``k_max`` is capped at n_features - 1. Each K uses the same seed, ``n_init`` restarts and
-    Lloyd's algorithm, so the curve and the labels are reproducible.
+    Parameters
+    ----------
+    codes
+        Features x dimensions.
+    k_min, k_max
+        K range; ``k_max`` is capped at n_features - 1; ``None`` is :func:`auto_k_max`.
+    n_init
+        K-means restarts (Lloyd) for the chosen K, and for every K of the sweep unless
+        ``sweep_n_init`` is given.
+    d
+        Look-ahead of the elbow rule (``k_rule="elbow"``).
+    k_rule
+        ``"elbow"`` (the paper's rule on every K of the range, see :func:`select_k`) or
+        ``"silhouette"`` (:func:`select_k_silhouette` on the grid of :func:`k_grid`).
+    silhouette_sample
+        Features sampled (seeded) for each silhouette score; ``None``: all.
+    silhouette_tolerance
+        Scores of at least ``(1 - silhouette_tolerance)`` times the best count as tied; the
+        largest tied K wins.
+    sweep_n_init
+        Restarts per K while sweeping (the chosen K is refitted with ``n_init`` when fewer).
+    random_state
+        Seed of K-means and of the silhouette sample.
+
+    Each K uses the same seed, so the curve and the labels are reproducible.
     """
     from sklearn.cluster import KMeans
     from tqdm.auto import tqdm
 
     check_in_range(k_min, "k_min", low=1, integer=True)
-    check_in_range(k_max, "k_max", low=k_min, integer=True)
     check_in_range(n_init, "n_init", low=1, integer=True)
+    if k_rule not in K_RULES:
+        msg = f"k_rule must be one of {list(K_RULES)}; got {k_rule!r}."
+        raise InputDataError(msg)
     x = codes.to_numpy(dtype=np.float64)
     n = len(x)
+    k_max = auto_k_max(n) if k_max is None else k_max
+    check_in_range(k_max, "k_max", low=k_min, integer=True)
     k_hi = min(k_max, n - 1)
     if k_hi < k_min + 1:
         msg = f"Only {n} features: need at least {k_min + 2} to compare K values from k_min={k_min}."
         raise InputDataError(msg)
-    ks = np.arange(k_min, k_hi + 1)
-    sse, all_labels = [], {}
+    if k_rule == "silhouette":
+        ks = k_grid(max(k_min, 2), k_hi)
+    else:
+        ks = np.arange(k_min, k_hi + 1)
+    sweep_init = n_init if sweep_n_init is None else min(sweep_n_init, n_init)
+    sse, scores, all_labels = [], [], {}
     for k in tqdm(ks, desc=progress_label, unit="K", disable=None if progress else True, leave=False):
-        model = KMeans(n_clusters=int(k), n_init=n_init, random_state=random_state, algorithm="lloyd")
+        model = KMeans(n_clusters=int(k), n_init=sweep_init, random_state=random_state, algorithm="lloyd")
         model.fit(x)
         sse.append(float(model.inertia_))
         all_labels[int(k)] = model.labels_.copy()
-    selection = select_k(ks, sse, d=d)
+        if k_rule == "silhouette":
+            scores.append(_silhouette(x, model.labels_, silhouette_sample, random_state))
+        logger.debug("%s: K=%d sse=%.4g%s", progress_label, k, sse[-1],
+                     f" silhouette={scores[-1]:.4f}" if scores else "")
+    if k_rule == "silhouette":
+        selection = select_k_silhouette(ks, scores, tolerance=silhouette_tolerance)
+    else:
+        selection = select_k(ks, sse, d=d)
+    chosen = all_labels[selection.k]
+    if sweep_init < n_init:
+        model = KMeans(n_clusters=selection.k, n_init=n_init, random_state=random_state, algorithm="lloyd")
+        chosen = model.fit(x).labels_
     ids = codes.index.to_numpy().astype(str)
-    labels = pd.Series(_relabel(all_labels[selection.k], ids), index=codes.index, name="cluster")
+    labels = pd.Series(_relabel(chosen, ids), index=codes.index, name="cluster")
     cand = {k for k, _ in selection.candidates}
     curve = pd.DataFrame({
         "k": ks, "sse": sse,
+        "silhouette": scores if scores else [np.nan] * len(ks),
         "candidate": [int(k) in cand for k in ks],
         "chosen": ks == selection.k,
     })

@@ -1,7 +1,12 @@
-"""Run settings of MICA as one frozen dataclass.
+"""Run settings of MICA as one frozen dataclass, with two presets.
 
 Field names are the Python parameter names *and* the command-line flags (``max_epochs`` <->
 ``--max-epochs``); each field's metadata carries its help text and group for the CLI.
+
+Presets (``preset=``, ``--preset``): ``"default"`` is what recovers planted modules best in our
+measurements (docs/method_choices.md); ``"paper"`` is Yang (2020) as specified in METHOD.md (two
+max-poolings, epoch-based training, elbow rule on K = 2..30, no repression filter) and gives the
+same modules as mirmodules 0.1 for the same seed. A field given explicitly wins over its preset.
 """
 
 from __future__ import annotations
@@ -12,13 +17,58 @@ from typing import Any
 from ._validation import check_in_range, check_one_of
 
 
+class _PresetDefault:
+    """Marks a field whose default comes from the preset."""
+
+    def __repr__(self) -> str:
+        return "<from preset>"
+
+
+FROM_PRESET: Any = _PresetDefault()
+
+#: Values of the preset-dependent fields. "default" is measured best (docs/method_choices.md);
+#: "paper" is METHOD.md's reading of Yang (2020) and mirmodules 0.1's behaviour.
+PRESETS: dict[str, dict[str, Any]] = {
+    "default": {
+        "pools": (1, 1),
+        "max_epochs": 1000,
+        "max_steps": 1500,
+        "eval_every": 50,
+        "k_rule": "silhouette",
+        "k_max": None,
+        "sweep_n_init": 3,
+        "repression": "negative",
+    },
+    "paper": {
+        "pools": (4, 2),
+        "max_epochs": 100,
+        "max_steps": None,
+        "eval_every": None,
+        "k_rule": "elbow",
+        "k_max": 30,
+        "sweep_n_init": None,
+        "repression": "any",
+    },
+}
+
+
 def _opt(default: Any, help_text: str, group: str, choices: tuple | None = None) -> Any:
     return field(default=default, metadata={"help": help_text, "group": group, "choices": choices})
 
 
 @dataclass(frozen=True)
 class MicaConfig:
-    """Every setting of a MICA run; defaults follow METHOD.md."""
+    """Every setting of a MICA run.
+
+    Fields marked "from preset" take their value from ``PRESETS[preset]`` unless given.
+
+    >>> MicaConfig().pools, MicaConfig(preset="paper").pools, MicaConfig(preset="paper", pools=(2, 2)).pools
+    ((1, 1), (4, 2), (2, 2))
+    """
+
+    preset: str = _opt("default", "default: measured best settings; paper: Yang (2020) as specified "
+                       "(pooling 4 x 2, epochs, elbow rule, K <= 30); explicit flags win", "run",
+                       tuple(PRESETS))
 
     # inputs
     orientation: str = _opt("features_x_samples", "layout of the expression files", "inputs",
@@ -43,28 +93,65 @@ class MicaConfig:
                              ("input", "sorted", "seriation"))
     # stage 1
     code_length: int | None = _opt(None, "code length (default n_samples // 4)", "autoencoder")
+    channels: int = _opt(16, "convolution channels", "autoencoder")
+    kernels: tuple[int, int] = _opt((4, 2), "kernel sizes of the two convolutions", "autoencoder")
+    pools: tuple[int, int] = _opt(FROM_PRESET, "max-pooling widths after the two convolutions, 1 = "
+                                  "none (default preset: 1 1; paper: 4 2)", "autoencoder")
     dropout: float = _opt(0.3, "dropout rate before the encoder's dense layer", "autoencoder")
     learning_rate: float = _opt(1e-3, "Adam learning rate", "autoencoder")
     batch_size: int = _opt(64, "profiles per mini-batch", "autoencoder")
-    max_epochs: int = _opt(100, "maximum training epochs", "autoencoder")
-    patience: int = _opt(5, "early stopping: epochs without validation improvement", "autoencoder")
+    max_epochs: int = _opt(FROM_PRESET, "maximum training epochs (default preset: 1000; paper: 100)",
+                           "autoencoder")
+    max_steps: int | None = _opt(FROM_PRESET, "budget of optimiser steps (default preset: 1500; paper: "
+                                 "none)", "autoencoder")
+    eval_every: int | None = _opt(FROM_PRESET, "validation check every N steps (default preset: 50; "
+                                  "paper: once per epoch)", "autoencoder")
+    patience: int = _opt(5, "early stopping: validation checks without improvement", "autoencoder")
     tol: float = _opt(1e-3, "early stopping: smallest relative validation-loss decrease that counts",
                       "autoencoder")
     validation_fraction: float = _opt(0.1, "share of features held out for early stopping",
                                       "autoencoder")
     device: str = _opt("cpu", "torch device", "autoencoder", ("cpu", "cuda", "auto"))
     # stage 2
+    k_rule: str = _opt(FROM_PRESET, "rule that picks K: silhouette (largest K within the tolerance of "
+                       "the best score; default preset) or elbow (paper)", "clustering",
+                       ("silhouette", "elbow"))
     k_min: int = _opt(2, "smallest K tried", "clustering")
-    k_max: int = _opt(30, "largest K tried (capped at n_features - 1)", "clustering")
-    n_init: int = _opt(10, "K-means restarts per K", "clustering")
+    k_max: int | None = _opt(FROM_PRESET, "largest K tried, capped at n_features - 1 (default preset: "
+                             "auto = max(30, n_features // 150) up to 150; paper: 30)", "clustering")
+    n_init: int = _opt(10, "K-means restarts for the chosen K", "clustering")
+    sweep_n_init: int | None = _opt(FROM_PRESET, "K-means restarts per K while sweeping (default "
+                                    "preset: 3, chosen K refitted with n_init; paper: n_init)",
+                                    "clustering")
+    silhouette_sample: int = _opt(3000, "features sampled for each silhouette score", "clustering")
+    silhouette_tolerance: float = _opt(0.1, "silhouette scores of at least (1 - this) x the best are "
+                                       "tied; the largest tied K wins", "clustering")
     elbow_d: int = _opt(3, "look-ahead d of the elbow rule", "clustering")
     # stage 3
     combine: str = _opt("maxedge", "maxedge: largest component per cluster pair; all_edges: every "
                         "node with an interaction", "modules", ("maxedge", "all_edges"))
     min_mirnas: int = _opt(2, "smallest number of miRNAs in a module", "modules")
     min_mrnas: int = _opt(2, "smallest number of mRNAs in a module", "modules")
+    repression: str = _opt(FROM_PRESET, "negative: keep a cluster pair only when its miRNA and mRNA "
+                           "centroids are negatively correlated (default preset); any: keep every "
+                           "pair (paper)", "modules", ("negative", "any"))
     # randomness
     seed: int = _opt(0, "seed of every random step (derived per step)", "run")
+
+    def __post_init__(self) -> None:
+        check_one_of(self.preset, "preset", tuple(PRESETS))
+        for name, value in PRESETS[self.preset].items():
+            if isinstance(getattr(self, name), _PresetDefault):
+                object.__setattr__(self, name, value)
+        for name in ("pools", "kernels"):
+            value = getattr(self, name)
+            if isinstance(value, list):
+                object.__setattr__(self, name, tuple(value))
+
+    @classmethod
+    def paper(cls, **overrides: Any) -> MicaConfig:
+        """The paper's configuration (``preset="paper"``), with ``overrides``."""
+        return cls(preset="paper", **overrides)
 
     def validate(self) -> None:
         """Raise :class:`~mirmodules.exceptions.InputDataError` for any invalid setting."""
@@ -82,13 +169,32 @@ class MicaConfig:
         check_in_range(self.learning_rate, "learning_rate", low=0.0, low_inclusive=False)
         check_in_range(self.batch_size, "batch_size", low=1, integer=True)
         check_in_range(self.max_epochs, "max_epochs", low=1, integer=True)
+        if self.max_steps is not None:
+            check_in_range(self.max_steps, "max_steps", low=1, integer=True)
+        if self.eval_every is not None:
+            check_in_range(self.eval_every, "eval_every", low=1, integer=True)
+        check_in_range(self.channels, "channels", low=1, integer=True)
+        for name in ("kernels", "pools"):
+            pair = getattr(self, name)
+            if not isinstance(pair, tuple) or len(pair) != 2:
+                msg = f"The {name!r} parameter must be two integers; got {pair!r} instead."
+                from .exceptions import InputDataError
+
+                raise InputDataError(msg)
+            for v in pair:
+                check_in_range(v, name, low=1, integer=True)
         check_in_range(self.patience, "patience", low=1, integer=True)
         check_in_range(self.tol, "tol", low=0.0)
         check_in_range(self.validation_fraction, "validation_fraction", low=0.0, high=0.5,
                        low_inclusive=False)
         check_in_range(self.k_min, "k_min", low=1, integer=True)
-        check_in_range(self.k_max, "k_max", low=self.k_min + 1, integer=True)
+        if self.k_max is not None:
+            check_in_range(self.k_max, "k_max", low=self.k_min + 1, integer=True)
         check_in_range(self.n_init, "n_init", low=1, integer=True)
+        if self.sweep_n_init is not None:
+            check_in_range(self.sweep_n_init, "sweep_n_init", low=1, integer=True)
+        check_in_range(self.silhouette_sample, "silhouette_sample", low=10, integer=True)
+        check_in_range(self.silhouette_tolerance, "silhouette_tolerance", low=0.0, high=1.0)
         check_in_range(self.elbow_d, "elbow_d", low=1, integer=True)
         check_in_range(self.min_mirnas, "min_mirnas", low=1, integer=True)
         check_in_range(self.min_mrnas, "min_mrnas", low=1, integer=True)

@@ -7,6 +7,10 @@ lexicographically smallest sorted member list); ``combine="all_edges"`` keeps ev
 pair that has an interaction. Candidates with at least ``min_mirnas`` miRNAs and ``min_mrnas``
 mRNAs are kept.
 
+With ``repression="negative"`` a candidate is kept only when the mean profile of its miRNAs and
+the mean profile of its mRNAs (scaled profiles) are negatively correlated: miRNAs repress their
+targets, so a module whose targets rise with its miRNAs is not a regulatory module.
+
 Module ids (``M001``, ``M002``, ...) are deterministic: modules are sorted by decreasing size
 (miRNAs + mRNAs), then by decreasing number of edges, then by their sorted member list.
 """
@@ -19,6 +23,7 @@ from dataclasses import dataclass
 from typing import Literal
 
 import networkx as nx
+import numpy as np
 import pandas as pd
 
 from ._validation import check_in_range, check_one_of
@@ -26,6 +31,7 @@ from ._validation import check_in_range, check_one_of
 logger = logging.getLogger(__name__)
 
 Combine = Literal["maxedge", "all_edges"]
+Repression = Literal["negative", "any"]
 
 MEMBER_COLUMNS = ["module_id", "feature", "kind"]
 EDGE_COLUMNS = ["module_id", "mirna", "target"]
@@ -95,6 +101,9 @@ def modules_from_clusters(
     combine: Combine = "maxedge",
     min_mirnas: int = 2,
     min_mrnas: int = 2,
+    repression: Repression = "any",
+    mirna_profiles: pd.DataFrame | None = None,
+    mrna_profiles: pd.DataFrame | None = None,
 ) -> ModuleSet:
     """Build modules from cluster labels and interactions (see module docstring).
 
@@ -108,12 +117,23 @@ def modules_from_clusters(
         ``"maxedge"`` or ``"all_edges"``.
     min_mirnas, min_mrnas
         Smallest module kept.
+    repression
+        ``"negative"``: keep a candidate only when its miRNA and mRNA centroids are negatively
+        correlated (needs the profiles); ``"any"``: keep every candidate (the paper).
+    mirna_profiles, mrna_profiles
+        Features x samples profiles (same sample columns) for the repression test.
 
     Returns
     -------
     ModuleSet
     """
     check_one_of(combine, "combine", ["maxedge", "all_edges"])
+    check_one_of(repression, "repression", ["negative", "any"])
+    if repression == "negative" and (mirna_profiles is None or mrna_profiles is None):
+        from .exceptions import InputDataError
+
+        msg = "repression='negative' needs mirna_profiles and mrna_profiles to correlate centroids."
+        raise InputDataError(msg)
     check_in_range(min_mirnas, "min_mirnas", low=1, integer=True)
     check_in_range(min_mrnas, "min_mrnas", low=1, integer=True)
     edges = interactions[["mirna", "target"]].drop_duplicates()
@@ -123,6 +143,7 @@ def modules_from_clusters(
         b=mrna_clusters.reindex(edges["target"]).to_numpy(),
     )
     candidates: list[tuple[list[str], list[str], list[tuple[str, str]]]] = []
+    n_not_repressed = 0
     for _, pair in edges.groupby(["a", "b"], sort=True):
         graph = nx.Graph()
         graph.add_edges_from((("mirna", m), ("mrna", t)) for m, t in zip(pair["mirna"], pair["target"],
@@ -136,12 +157,39 @@ def modules_from_clusters(
         mrnas = sorted(n for kind, n in nodes if kind == "mrna")
         if len(mirnas) < min_mirnas or len(mrnas) < min_mrnas:
             continue
+        if repression == "negative" and centroid_correlation(
+                mirna_profiles.loc[mirnas], mrna_profiles.loc[mrnas]) >= 0:  # type: ignore[union-attr]
+            n_not_repressed += 1
+            continue
         sub = graph.subgraph(nodes)
         module_edges = sorted((u[1], v[1]) if u[0] == "mirna" else (v[1], u[1]) for u, v in sub.edges)
         candidates.append((mirnas, mrnas, module_edges))
-    logger.info("stage 3: %d cluster pairs with interactions, %d modules kept",
-                edges.groupby(["a", "b"]).ngroups if len(edges) else 0, len(candidates))
+    logger.info("stage 3: %d cluster pairs with interactions, %d modules kept%s",
+                edges.groupby(["a", "b"]).ngroups if len(edges) else 0, len(candidates),
+                f", {n_not_repressed} dropped as not repressed (centroid correlation >= 0)"
+                if repression == "negative" else "")
     return _numbered_module_set(candidates)
+
+
+def centroid_correlation(mirna_profiles: pd.DataFrame, mrna_profiles: pd.DataFrame) -> float:
+    """Pearson correlation of the mean miRNA profile with the mean mRNA profile.
+
+    Rows are features, columns the same samples; each row is standardised first so that every
+    feature weighs the same. NaN when a centroid is constant.
+
+    >>> import pandas as pd
+    >>> mir = pd.DataFrame([[1, 2, 3, 4], [2, 4, 6, 8]])
+    >>> mrna = pd.DataFrame([[4, 3, 2, 1], [8, 7, 5, 1]])
+    >>> round(centroid_correlation(mir, mrna), 3)
+    -0.99
+    """
+    from .preprocessing import standardise_rows
+
+    a = standardise_rows(mirna_profiles.to_numpy(dtype=float)).mean(axis=0)
+    b = standardise_rows(mrna_profiles.to_numpy(dtype=float)).mean(axis=0)
+    a, b = a - a.mean(), b - b.mean()
+    denom = float(np.sqrt((a @ a) * (b @ b)))
+    return float(a @ b / denom) if denom > 0 else float("nan")
 
 
 def _numbered_module_set(candidates: list[tuple[list[str], list[str], list[tuple[str, str]]]]) -> ModuleSet:

@@ -301,6 +301,63 @@ def package_versions() -> dict[str, str]:
     return out
 
 
+@dataclass(frozen=True)
+class JoinedClusters:
+    """Stage 2 and 3 output: the clustering of each modality and the modules."""
+
+    clusterings: dict[str, Clustering]
+    modules: ModuleSet
+
+
+def cluster_and_join(
+    prepared: PreparedInputs,
+    features: dict[str, pd.DataFrame],
+    config: MicaConfig,
+    seed: int,
+    *,
+    progress: bool = False,
+    timings: dict[str, float] | None = None,
+) -> JoinedClusters:
+    """MICA's stages 2 and 3 on any per-feature representation (codes, raw profiles, PCA).
+
+    One K rule, one join and one repression filter for MICA and every K-means ablation, so that
+    they differ in their features alone. K-means seeds are derived from ``seed`` per modality.
+    """
+    timings = timings if timings is not None else {}
+    clusterings: dict[str, Clustering] = {}
+    for kind in ("mirna", "mrna"):
+        start = time.perf_counter()
+        clusterings[kind] = cluster_features(
+            features[kind],
+            k_min=config.k_min,
+            k_max=config.k_max,
+            n_init=config.n_init,
+            d=config.elbow_d,
+            k_rule=config.k_rule,
+            silhouette_sample=config.silhouette_sample,
+            silhouette_tolerance=config.silhouette_tolerance,
+            sweep_n_init=config.sweep_n_init,
+            random_state=derive_seed(seed, f"kmeans_{kind}"),
+            progress=progress,
+            progress_label=f"stage 2 k-means ({kind})",
+        )
+        timings[f"stage2_kmeans_{kind}"] = time.perf_counter() - start
+    start = time.perf_counter()
+    modules = modules_from_clusters(
+        clusterings["mirna"].labels,
+        clusterings["mrna"].labels,
+        prepared.interactions,
+        combine=config.combine,  # type: ignore[arg-type]
+        min_mirnas=config.min_mirnas,
+        min_mrnas=config.min_mrnas,
+        repression=config.repression,  # type: ignore[arg-type]
+        mirna_profiles=prepared.mirna,
+        mrna_profiles=prepared.mrna,
+    )
+    timings["stage3_modules"] = time.perf_counter() - start
+    return JoinedClusters(clusterings, modules)
+
+
 def run_mica(
     prepared: PreparedInputs,
     *,
@@ -329,7 +386,7 @@ def run_mica(
     config.validate()
     timings = dict(timings or {})
     seeds = {
-        f"{step}_{kind}": derive_seed(config.seed, f"{step}_{kind}")
+        f"{step}_{kind}": derive_seed(config.seed, f"{step}_{kind}")  # same derivation as cluster_and_join
         for step in ("autoencoder", "kmeans")
         for kind in ("mirna", "mrna")
     }
@@ -346,6 +403,11 @@ def run_mica(
             learning_rate=config.learning_rate,
             batch_size=config.batch_size,
             max_epochs=config.max_epochs,
+            max_steps=config.max_steps,
+            eval_every=config.eval_every,
+            channels=config.channels,
+            kernels=config.kernels,
+            pools=config.pools,
             patience=config.patience,
             tol=config.tol,
             validation_fraction=config.validation_fraction,
@@ -358,34 +420,22 @@ def run_mica(
         device_used = embedder.device_
         codes[kind] = pd.DataFrame(z, index=frame.index, columns=[f"code_{i + 1}" for i in range(z.shape[1])])
         histories[kind] = embedder.history_.assign(modality=kind)
-        epochs[kind] = {"epochs_run": embedder.n_epochs_, "best_epoch": embedder.best_epoch_}
+        epochs[kind] = {
+            "epochs_run": embedder.n_epochs_,
+            "steps_run": embedder.n_steps_,
+            "best_epoch": embedder.best_epoch_,
+            "stop_reason": embedder.stop_reason_,
+            "converged": embedder.converged_,
+            "final_train_loss": float(embedder.history_["train_loss"].iloc[-1]),
+            "best_val_loss": float(embedder.history_["val_loss"].min()),
+        }
         timings[f"stage1_autoencoder_{kind}"] = time.perf_counter() - start
-    for kind in ("mirna", "mrna"):
-        start = time.perf_counter()
-        clusterings[kind] = cluster_features(
-            codes[kind],
-            k_min=config.k_min,
-            k_max=config.k_max,
-            n_init=config.n_init,
-            d=config.elbow_d,
-            random_state=seeds[f"kmeans_{kind}"],
-            progress=progress,
-            progress_label=f"stage 2 k-means ({kind})",
-        )
-        timings[f"stage2_kmeans_{kind}"] = time.perf_counter() - start
-    start = time.perf_counter()
-    modules = modules_from_clusters(
-        clusterings["mirna"].labels,
-        clusterings["mrna"].labels,
-        prepared.interactions,
-        combine=config.combine,  # type: ignore[arg-type]
-        min_mirnas=config.min_mirnas,
-        min_mrnas=config.min_mrnas,
-    )
-    timings["stage3_modules"] = time.perf_counter() - start
+    joined = cluster_and_join(prepared, codes, config, config.seed, progress=progress, timings=timings)
+    modules, clusterings = joined.modules, joined.clusterings
     summary = modules.summary()
     manifest = {
         "method": "MICA",
+        "preset": config.preset,
         "parameters": config.to_dict(),
         "seeds": {"seed": config.seed, **seeds},
         "versions": package_versions(),
@@ -396,10 +446,16 @@ def run_mica(
             "device": device_used,
         },
         "choices": {
-            "elbow_rule": "candidate K: SSE(K-1)-SSE(K) > SSE(K)-SSE(K+d); choose max difference; "
-            "fallback Kneedle, then max second difference",
+            "k_rule": (
+                "silhouette (sampled) on a K grid; the largest K within the tolerance of the best"
+                if config.k_rule == "silhouette"
+                else "elbow: candidate K: SSE(K-1)-SSE(K) > SSE(K)-SSE(K+d); choose max difference; "
+                "fallback Kneedle, then max second difference"
+            ),
+            "repression_filter": config.repression,
             "module_combination": config.combine,
-            "decoder_upsampling": "nearest, to the encoder's exact stage lengths",
+            "decoder_upsampling": "nearest, to the encoder's exact stage lengths"
+            if config.pools != (1, 1) else "none (no pooling)",
             "imputation_order": "after the log transform",
             "precursor_ids": "mapped to every mature product; direct mature measurements win",
         },

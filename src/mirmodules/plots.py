@@ -45,15 +45,23 @@ def _axes(ax: plt.Axes | None, size: tuple[float, float] = (4.5, 3.2)) -> plt.Ax
 
 
 def plot_sse_curve(sse_curve: pd.DataFrame, *, title: str = "", ax: plt.Axes | None = None) -> plt.Axes:
-    """K-means SSE against K, elbow candidates marked, the chosen K highlighted.
+    """K-means SSE against K, candidates marked, the chosen K highlighted; the silhouette score on
+    a second axis when the curve has one (the default K rule).
 
-    ``sse_curve``: columns ``k``, ``sse`` and optionally ``candidate``, ``chosen`` (booleans).
+    ``sse_curve``: columns ``k``, ``sse`` and optionally ``silhouette`` (float), ``candidate``,
+    ``chosen`` (booleans).
     """
     ax = _axes(ax)
     ax.plot(sse_curve["k"], sse_curve["sse"], "-o", color="0.35", ms=3, lw=1.2)
+    has_silhouette = "silhouette" in sse_curve and sse_curve["silhouette"].notna().any()
+    if has_silhouette:
+        twin = ax.twinx()
+        twin.plot(sse_curve["k"], sse_curve["silhouette"], "-s", color="#2e86c1", ms=3, lw=1.0)
+        twin.set_ylabel("silhouette (sampled)", color="#2e86c1")
     if "candidate" in sse_curve:
         cand = sse_curve[sse_curve["candidate"].astype(bool)]
-        ax.plot(cand["k"], cand["sse"], "o", mfc="none", mec="#e67e22", ms=7, label="elbow candidates")
+        label = "near-best silhouette" if has_silhouette else "elbow candidates"
+        ax.plot(cand["k"], cand["sse"], "o", mfc="none", mec="#e67e22", ms=7, label=label)
     if "chosen" in sse_curve:
         chosen = sse_curve[sse_curve["chosen"].astype(bool)]
         for k, sse in zip(chosen["k"], chosen["sse"], strict=True):
@@ -65,12 +73,14 @@ def plot_sse_curve(sse_curve: pd.DataFrame, *, title: str = "", ax: plt.Axes | N
 
 
 def plot_training_loss(history: pd.DataFrame, *, title: str = "", ax: plt.Axes | None = None) -> plt.Axes:
-    """Training and validation loss per epoch (``epoch``, ``train_loss``, ``val_loss``)."""
+    """Training and validation loss per validation check (``step`` or ``epoch``, ``train_loss``,
+    ``val_loss``)."""
     ax = _axes(ax)
-    ax.plot(history["epoch"], history["train_loss"], "-", color="0.3", label="training")
+    x = "step" if "step" in history and history["step"].notna().all() else "epoch"
+    ax.plot(history[x], history["train_loss"], "-", color="0.3", label="training")
     if "val_loss" in history and history["val_loss"].notna().any():
-        ax.plot(history["epoch"], history["val_loss"], "--", color="#c0392b", label="validation")
-    ax.set(xlabel="epoch", ylabel="reconstruction MSE", title=title)
+        ax.plot(history[x], history["val_loss"], "--", color="#c0392b", label="validation")
+    ax.set(xlabel="optimiser step" if x == "step" else "epoch", ylabel="reconstruction MSE", title=title)
     ax.legend(frameon=False, fontsize=8)
     return ax
 

@@ -5,12 +5,13 @@ A run directory holds:
 ==============================  ==============================================================
 ``modules.tsv``                 ``module_id``, ``feature``, ``kind`` (``mirna`` / ``mrna``)
 ``module_edges.tsv``            ``module_id``, ``mirna``, ``target``
-``module_summary.tsv``          ``module_id``, ``n_mirnas``, ``n_mrnas``, ``n_edges``, ``density``
+``module_summary.tsv``          ``module_id``, ``n_mirnas``, ``n_mrnas``, ``n_edges``, ``density``,
+                                ``mean_correlation``, ``mean_edge_correlation``
 ``clusters.tsv``                ``feature``, ``kind``, ``cluster``
-``sse_curve.tsv``               ``kind``, ``k``, ``sse``, ``candidate``, ``chosen``
+``sse_curve.tsv``               ``kind``, ``k``, ``sse``, ``silhouette``, ``candidate``, ``chosen``
 ``codes_mirna.tsv.gz``          feature x ``code_1..code_L`` (autoencoder codes)
 ``codes_mrna.tsv.gz``           same for mRNAs
-``training_history.tsv``        ``kind``, ``epoch``, ``train_loss``, ``val_loss``, ``seconds``
+``training_history.tsv``        ``kind``, ``epoch``, ``step``, ``train_loss``, ``val_loss``, ``seconds``
 ``interactions_used.tsv``       ``mirna``, ``target``: the interaction universe after mapping
 ``id_harmonisation.tsv``        ``source``, ``input_id``, ``mirna``, ``status``, ``n_candidates``
 ``preprocessing.tsv``           the preprocessing step report
@@ -85,14 +86,30 @@ def _json_default(value: Any) -> Any:
     raise TypeError(msg)
 
 
-def write_module_tables(modules: ModuleSet, folder: str | Path) -> None:
+def write_module_tables(
+    modules: ModuleSet,
+    folder: str | Path,
+    *,
+    mirna_expression: pd.DataFrame | None = None,
+    mrna_expression: pd.DataFrame | None = None,
+) -> None:
     """Write ``modules.tsv``, ``module_edges.tsv`` and ``module_summary.tsv`` of a module set into
-    ``folder`` (created); :func:`read_modules` reads them back."""
+    ``folder`` (created); :func:`read_modules` reads them back.
+
+    With the (scaled) expression matrices the summary also has ``mean_correlation`` (mean Pearson
+    r over the module's miRNA x mRNA pairs; repression is negative) and ``mean_edge_correlation``
+    (over its interactions)."""
+    from .enrichment import module_topology
+
     folder = Path(folder)
     folder.mkdir(parents=True, exist_ok=True)
     modules.members.to_csv(folder / "modules.tsv", sep="\t", index=False)
     modules.edges.to_csv(folder / "module_edges.tsv", sep="\t", index=False)
-    modules.summary().to_csv(folder / "module_summary.tsv", sep="\t", index=False, float_format="%.6g")
+    if mirna_expression is not None and mrna_expression is not None:
+        summary = module_topology(modules, mirna_expression=mirna_expression, mrna_expression=mrna_expression)
+    else:
+        summary = modules.summary()
+    summary.to_csv(folder / "module_summary.tsv", sep="\t", index=False, float_format="%.6g")
 
 
 @contextmanager
@@ -139,7 +156,8 @@ def _write_files(result: MicaResult, tmp: Path, start: float) -> None:
         frame.to_csv(tmp / name, sep="\t", index=kwargs.pop("index", False), **kwargs)
 
     mods = result.modules
-    write_module_tables(mods, tmp)
+    write_module_tables(mods, tmp, mirna_expression=result.prepared.mirna,
+                        mrna_expression=result.prepared.mrna)
     clusters = pd.concat(
         [
             pd.DataFrame({"feature": c.labels.index, "kind": kind, "cluster": c.labels.to_numpy()})
@@ -150,13 +168,13 @@ def _write_files(result: MicaResult, tmp: Path, start: float) -> None:
     tsv(clusters, "clusters.tsv")
     sse = pd.concat(
         [c.sse_curve.assign(kind=kind) for kind, c in result.clusterings.items()], ignore_index=True
-    )[["kind", "k", "sse", "candidate", "chosen"]]
+    )[["kind", "k", "sse", "silhouette", "candidate", "chosen"]]
     tsv(sse, "sse_curve.tsv", float_format="%.8g")
     for kind, codes in result.codes.items():
         codes.rename_axis("feature").to_csv(tmp / f"codes_{kind}.tsv.gz", sep="\t", float_format="%.6g")
     history = pd.concat(list(result.histories.values()), ignore_index=True)
     history = history.rename(columns={"modality": "kind"})[
-        ["kind", "epoch", "train_loss", "val_loss", "seconds"]
+        ["kind", "epoch", "step", "train_loss", "val_loss", "seconds"]
     ]
     tsv(history, "training_history.tsv", float_format="%.6g")
     tsv(result.prepared.interactions, "interactions_used.tsv")

@@ -20,6 +20,21 @@ Generative model (all draws from one seeded ``numpy.random.Generator``):
   random genes, and ``n_random_gene_sets`` random sets;
 * survival: the hazard grows with the programmes of the first ``n_prognostic_modules`` modules
   (log hazard ratio ``survival_effect`` per unit), exponential times, uniform censoring.
+
+``noise_model="negbin"`` is a second, independent generator for the same truth layout, so that a
+method is never judged only on the data it was tuned on. It differs in every part that shapes the
+expression:
+
+* module sizes are uneven: miRNAs per module from a geometric-like law on the given range (many
+  small modules, a few large), mRNAs log-uniform on the given range;
+* background factors are shared by *both* modalities and every feature (module members included)
+  loads on two of them with Gaussian loadings, plus three sample subtypes that shift 20% of the
+  features, so background correlation is dense, not one factor per feature;
+* a target's repression is the programme of its module damped by ``U(0.6, 1.2)``, on top of its
+  background loadings;
+* both modalities are negative-binomial read counts (gamma-Poisson, dispersion ``U(0.05, 0.4)``
+  per feature, log-normal library sizes), with low-expressed features that are mostly zeros;
+* false interactions prefer hub miRNAs and hub genes (Zipf-like weights), as miRTarBase does.
 """
 
 from __future__ import annotations
@@ -66,6 +81,7 @@ class SimulationParameters:
     n_random_gene_sets: int = 40
     n_prognostic_modules: int = 2
     survival_effect: float = 0.8
+    noise_model: str = "gaussian"
     seed: int = 0
 
     def validate(self) -> None:
@@ -91,6 +107,12 @@ class SimulationParameters:
             check_in_range(getattr(self, name), name, low=0, integer=True)  # capped at n_modules
         check_in_range(self.n_random_gene_sets, "n_random_gene_sets", low=0, integer=True)
         check_in_range(self.seed, "seed", low=0, integer=True)
+        from ._validation import check_one_of
+
+        check_one_of(self.noise_model, "noise_model", NOISE_MODELS)
+
+
+NOISE_MODELS = ("gaussian", "negbin")
 
 
 @dataclass(frozen=True)
@@ -169,6 +191,105 @@ def _mirna_families(rng: np.random.Generator, n: int) -> tuple[list[str], list[s
     return names, families
 
 
+def _module_size(rng: np.random.Generator, bounds: tuple[int, int], *, uneven: bool, law: str) -> int:
+    """Size of one planted module: uniform on ``bounds``, or uneven (geometric / log-uniform)."""
+    lo, hi = bounds
+    if not uneven or lo == hi:
+        return int(rng.integers(lo, hi + 1))
+    if law == "geometric":
+        sizes = np.arange(lo, hi + 1)
+        weights = 0.7 ** (sizes - lo)
+        return int(rng.choice(sizes, p=weights / weights.sum()))
+    return int(np.clip(round(float(np.exp(rng.uniform(np.log(lo), np.log(hi + 1))))), lo, hi))
+
+
+def _gaussian_expression(
+    rng: np.random.Generator,
+    params: SimulationParameters,
+    module_mirnas: list[list[int]],
+    module_mrnas: list[list[int]],
+    programmes: np.ndarray,
+) -> tuple[np.ndarray, np.ndarray]:
+    """The first generator: Gaussian profiles, miRNA Poisson counts, mRNA log2 values."""
+    n = params.n_samples
+    background = rng.standard_normal((max(params.n_background_factors, 1), n))
+
+    def profiles(n_feat: int, member_lists: list[list[int]], sign: float) -> np.ndarray:
+        x = rng.standard_normal((n_feat, n))
+        in_module = np.zeros(n_feat, dtype=bool)
+        for m, idx in enumerate(member_lists):
+            load = params.signal * rng.uniform(0.7, 1.3, size=len(idx))
+            x[idx] += sign * load[:, None] * programmes[m]
+            in_module[idx] = True
+        if params.n_background_factors:
+            others = np.flatnonzero(~in_module)
+            loaded = others[rng.random(len(others)) < 0.7]
+            factor = rng.integers(params.n_background_factors, size=len(loaded))
+            load = rng.uniform(0.3, 1.2, size=len(loaded)) * rng.choice([-1, 1], size=len(loaded))
+            x[loaded] += load[:, None] * background[factor]
+        return x
+
+    n_mir, n_gene = params.n_mirnas, params.n_mrnas
+    mir_profile = profiles(n_mir, module_mirnas, +1.0)
+    gene_profile = profiles(n_gene, module_mrnas, -1.0)
+    mir_base = rng.uniform(3.0, 12.0, size=(n_mir, 1))
+    library = rng.lognormal(0.0, 0.25, size=(1, n))
+    mir_counts = rng.poisson(np.exp2(mir_base + 0.8 * mir_profile) * library).astype(np.int64)
+    gene_base = rng.uniform(2.0, 12.0, size=(n_gene, 1))
+    mrna_values = gene_base + 0.8 * gene_profile
+    _add_missing(rng, mrna_values)
+    return mir_counts, mrna_values
+
+
+def _add_missing(rng: np.random.Generator, values: np.ndarray) -> None:
+    """Missing values in 1% of the rows; a quarter of those above the 10% filter."""
+    n_rows, n = values.shape
+    for row in rng.choice(n_rows, size=max(1, n_rows // 100), replace=False):
+        share = 0.3 if rng.random() < 0.25 else 0.04
+        cols = rng.choice(n, size=max(1, int(share * n)), replace=False)
+        values[row, cols] = np.nan
+
+
+def _negbin_expression(
+    rng: np.random.Generator,
+    params: SimulationParameters,
+    module_mirnas: list[list[int]],
+    module_mrnas: list[list[int]],
+    programmes: np.ndarray,
+) -> tuple[np.ndarray, np.ndarray]:
+    """The second generator (see the module docstring): NB counts in both modalities."""
+    n, n_mir, n_gene = params.n_samples, params.n_mirnas, params.n_mrnas
+    n_fac = max(params.n_background_factors, 1)
+    factors = rng.standard_normal((n_fac, n))
+    subtype = rng.integers(3, size=n)
+    subtype_effect = np.eye(3)[subtype].T - 1.0 / 3.0            # 3 x n, centred
+
+    def log_profile(n_feat: int, member_lists: list[list[int]], sign: float, damp: tuple[float, float]):
+        x = 0.5 * rng.standard_normal((n_feat, n))
+        if params.n_background_factors:
+            for _ in range(2):                                   # every feature loads on 2 factors
+                which = rng.integers(n_fac, size=n_feat)
+                x += rng.normal(0.0, 0.35, size=(n_feat, 1)) * factors[which]
+        shifted = rng.random(n_feat) < 0.2
+        x[shifted] += rng.normal(0.0, 0.8, size=(int(shifted.sum()), 3)) @ subtype_effect
+        for m, idx in enumerate(member_lists):
+            load = params.signal * rng.uniform(*damp, size=len(idx))
+            x[idx] += sign * load[:, None] * programmes[m]
+        return x
+
+    def counts(log_mean: np.ndarray, base_range: tuple[float, float]) -> np.ndarray:
+        base = rng.uniform(*base_range, size=(len(log_mean), 1))
+        library = rng.lognormal(0.0, 0.35, size=(1, n))
+        mu = np.exp2(base + log_mean) * library
+        dispersion = rng.uniform(0.05, 0.4, size=(len(log_mean), 1))
+        lam = rng.gamma(shape=1.0 / dispersion, scale=mu * dispersion)
+        return rng.poisson(lam).astype(np.int64)
+
+    mir = counts(log_profile(n_mir, module_mirnas, +1.0, (0.7, 1.3)), (1.0, 13.0))
+    gene = counts(log_profile(n_gene, module_mrnas, -1.0, (0.6, 1.2)), (2.0, 12.0))
+    return mir, gene
+
+
 def simulate_cohort(parameters: SimulationParameters | None = None, **overrides: object) -> SimulatedCohort:
     """Simulate a matched miRNA/mRNA cohort with planted modules.
 
@@ -209,8 +330,9 @@ def simulate_cohort(parameters: SimulationParameters | None = None, **overrides:
     free_gene = list(rng.permutation(n_gene))
     module_mirnas: list[list[int]] = []
     module_mrnas: list[list[int]] = []
+    negbin = params.noise_model == "negbin"
     for m in range(params.n_modules):
-        size = int(rng.integers(params.mirnas_per_module[0], params.mirnas_per_module[1] + 1))
+        size = _module_size(rng, params.mirnas_per_module, uneven=negbin, law="geometric")
         chosen: list[int] = []
         if m < params.n_family_modules and size >= 2:
             # the largest family among the free miRNAs; ties broken by name, so that the
@@ -225,41 +347,17 @@ def simulate_cohort(parameters: SimulationParameters | None = None, **overrides:
         chosen += list(rng.choice(rest, size=size - len(chosen), replace=False))
         free_mir -= set(chosen)
         module_mirnas.append(sorted(int(i) for i in chosen))
-        size_t = int(rng.integers(params.mrnas_per_module[0], params.mrnas_per_module[1] + 1))
+        size_t = _module_size(rng, params.mrnas_per_module, uneven=negbin, law="log_uniform")
         module_mrnas.append(sorted(int(free_gene.pop()) for _ in range(size_t)))
 
     # expression
     programmes = rng.standard_normal((params.n_modules, n))
-    background = rng.standard_normal((max(params.n_background_factors, 1), n))
-
-    def profiles(n_feat: int, member_lists: list[list[int]], sign: float) -> np.ndarray:
-        x = rng.standard_normal((n_feat, n))
-        in_module = np.zeros(n_feat, dtype=bool)
-        for m, idx in enumerate(member_lists):
-            load = params.signal * rng.uniform(0.7, 1.3, size=len(idx))
-            x[idx] += sign * load[:, None] * programmes[m]
-            in_module[idx] = True
-        if params.n_background_factors:
-            others = np.flatnonzero(~in_module)
-            loaded = others[rng.random(len(others)) < 0.7]
-            factor = rng.integers(params.n_background_factors, size=len(loaded))
-            load = rng.uniform(0.3, 1.2, size=len(loaded)) * rng.choice([-1, 1], size=len(loaded))
-            x[loaded] += load[:, None] * background[factor]
-        return x
-
-    mir_profile = profiles(n_mir, module_mirnas, +1.0)
-    gene_profile = profiles(n_gene, module_mrnas, -1.0)
-    mir_base = rng.uniform(3.0, 12.0, size=(n_mir, 1))
-    library = rng.lognormal(0.0, 0.25, size=(1, n))
-    mir_counts = rng.poisson(np.exp2(mir_base + 0.8 * mir_profile) * library)
-    mirna = pd.DataFrame(mir_counts.astype(np.int64), index=mirna_names, columns=samples)
-    gene_base = rng.uniform(2.0, 12.0, size=(n_gene, 1))
-    mrna_values = gene_base + 0.8 * gene_profile
-    n_with_missing = max(1, n_gene // 100)
-    for row in rng.choice(n_gene, size=n_with_missing, replace=False):
-        share = 0.3 if rng.random() < 0.25 else 0.04   # a quarter exceed the 10% filter
-        cols = rng.choice(n, size=max(1, int(share * n)), replace=False)
-        mrna_values[row, cols] = np.nan
+    if negbin:
+        mirna_values, mrna_values = _negbin_expression(rng, params, module_mirnas, module_mrnas, programmes)
+    else:
+        mirna_values, mrna_values = _gaussian_expression(rng, params, module_mirnas, module_mrnas,
+                                                         programmes)
+    mirna = pd.DataFrame(mirna_values, index=mirna_names, columns=samples)
     mrna = pd.DataFrame(mrna_values, index=gene_names, columns=samples)
 
     # interactions
@@ -279,8 +377,16 @@ def simulate_cohort(parameters: SimulationParameters | None = None, **overrides:
     planted = set(true_pairs)
     n_false = round(params.false_positive_rate / (1 - params.false_positive_rate) * len(kept))
     false_pairs: set[tuple[str, str]] = set()
+    if negbin:  # hub miRNAs and hub genes collect most false records
+        mir_weight = 1.0 / np.arange(1, n_mir + 1) ** 0.8
+        gene_weight = 1.0 / np.arange(1, n_gene + 1) ** 0.5
+        mir_weight, gene_weight = rng.permutation(mir_weight), rng.permutation(gene_weight)
+        mir_p, gene_p = mir_weight / mir_weight.sum(), gene_weight / gene_weight.sum()
     while len(false_pairs) < n_false:
-        pair = (mirna_names[rng.integers(n_mir)], gene_names[rng.integers(n_gene)])
+        if negbin:
+            pair = (mirna_names[rng.choice(n_mir, p=mir_p)], gene_names[rng.choice(n_gene, p=gene_p)])
+        else:
+            pair = (mirna_names[rng.integers(n_mir)], gene_names[rng.integers(n_gene)])
         if pair not in planted:
             false_pairs.add(pair)
     table = kept + sorted(false_pairs)

@@ -74,26 +74,11 @@ def _run_mica(prepared: PreparedInputs, *, seed: int, settings: MicaConfig) -> M
 def _kmeans_modules(
     prepared: PreparedInputs, features: dict[str, pd.DataFrame], config: MicaConfig, seed: int
 ) -> ModuleSet:
-    from ..clustering import cluster_features
+    """Stages 2 and 3 of MICA on other features: the same K rule, join and repression filter as
+    MICA's run with ``config``, so that an ablation differs from MICA in its features alone."""
+    from ..pipeline import cluster_and_join
 
-    labels = {}
-    for kind, table in features.items():
-        labels[kind] = cluster_features(
-            table,
-            k_min=config.k_min,
-            k_max=config.k_max,
-            n_init=config.n_init,
-            d=config.elbow_d,
-            random_state=derive_seed(seed, f"kmeans_{kind}"),
-        ).labels
-    return modules_from_clusters(
-        labels["mirna"],
-        labels["mrna"],
-        prepared.interactions,
-        combine=config.combine,  # type: ignore[arg-type]
-        min_mirnas=config.min_mirnas,
-        min_mrnas=config.min_mrnas,
-    )
+    return cluster_and_join(prepared, features, config, seed).modules
 
 
 def _run_kmeans_raw(prepared: PreparedInputs, *, seed: int, settings: MicaConfig) -> ModuleSet:
@@ -235,7 +220,14 @@ def run_method(
         raise InputDataError(msg)
     extra = {k: parameters.pop(k) for k in spec.extra_parameters if k in parameters}
     if spec.parameter_class is MicaConfig:
-        settings = replace(config or MicaConfig(), **parameters, seed=seed)
+        base = config or MicaConfig()
+        if "preset" in parameters:  # a new preset re-derives its fields; other settings carry over
+            from ..config import PRESETS
+
+            carried = {f.name: getattr(base, f.name) for f in fields(MicaConfig)
+                       if f.name not in PRESETS[base.preset] and f.name != "preset"}
+            base = MicaConfig(**{**carried, "preset": parameters.pop("preset")})
+        settings = replace(base, **parameters, seed=seed)
     else:
         settings = spec.parameter_class(**parameters)
     settings.validate()

@@ -1,0 +1,65 @@
+"""The two presets: the paper's configuration reproduces mirmodules 0.1, the defaults differ where
+docs/method_choices.md says, and explicit settings win over a preset."""
+
+from __future__ import annotations
+
+import json
+import warnings
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+from mirmodules import InputDataError, MicaConfig, identify_modules, simulate_cohort
+from mirmodules.cli import main
+from mirmodules.config import PRESETS
+
+# small cohorts often have no elbow by the paper's rule; the fallback warning is expected there
+pytestmark = pytest.mark.filterwarnings("ignore::mirmodules.exceptions.NoElbowWarning")
+
+GOLDEN = Path(__file__).parent / "data" / "paper_preset_modules_seed5.tsv"
+
+
+def test_preset_values_and_explicit_settings_win():
+    paper = MicaConfig(preset="paper")
+    assert (paper.pools, paper.k_rule, paper.k_max, paper.max_steps, paper.repression) == (
+        (4, 2), "elbow", 30, None, "any")
+    default = MicaConfig()
+    assert (default.pools, default.k_rule, default.k_max, default.repression) == (
+        (1, 1), "silhouette", None, "negative")
+    assert MicaConfig(preset="paper", k_rule="silhouette").k_rule == "silhouette"
+    assert MicaConfig.paper(seed=3).seed == 3 and MicaConfig.paper().preset == "paper"
+    # every preset sets the same fields
+    assert set(PRESETS["paper"]) == set(PRESETS["default"])
+
+
+def test_unknown_preset_is_a_clear_error():
+    with pytest.raises(InputDataError, match="'preset' parameter must be one of"):
+        MicaConfig(preset="fast")
+
+
+def test_paper_preset_reproduces_version_0_1_modules():
+    cohort = simulate_cohort(n_samples=48, n_mirnas=40, n_mrnas=300, n_modules=3, seed=0)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        result = identify_modules(cohort.mirna, cohort.mrna, cohort.interactions,
+                                  config=MicaConfig.paper(max_epochs=8, k_max=10, n_init=3, seed=5))
+    golden = pd.read_csv(GOLDEN, sep="\t")
+    pd.testing.assert_frame_equal(result.modules.members.reset_index(drop=True), golden)
+    assert result.manifest["preset"] == "paper"
+    assert result.manifest["choices"]["repression_filter"] == "any"
+
+
+def test_cli_preset_is_recorded(small_cohort, tmp_path):
+    paths = small_cohort.write(tmp_path / "data")
+    out = tmp_path / "run"
+    code = main(["-q", "run", "--mirna", str(paths["mirna"]), "--mrna", str(paths["mrna"]),
+                 "--interactions", str(paths["interactions"]), "--out", str(out),
+                 "--preset", "paper", "--max-epochs", "3", "--k-max", "8", "--n-init", "2"])
+    assert code == 0
+    manifest = json.loads((out / "manifest.json").read_text())
+    assert manifest["preset"] == "paper"
+    assert manifest["parameters"]["pools"] == [4, 2]
+    assert manifest["parameters"]["max_epochs"] == 3            # the explicit flag won
+    assert manifest["clustering"]["mirna"]["rule"] in {"elbow", "kneedle", "max_second_difference"}
+    assert manifest["training"]["mrna"]["stop_reason"] in {"max_epochs", "early_stopping"}
