@@ -32,6 +32,8 @@ VARIANTS: dict[str, tuple[str, dict]] = {
     "mica_pooling_4x2": ("mica", {"pools": (4, 2)}),
     "mica_elbow_k30": ("mica", {"k_rule": "elbow", "k_max": 30, "sweep_n_init": None}),
     "mica_no_repression_filter": ("mica", {"repression": "any"}),
+    "mica_centroid_filter_only": ("mica", {"repression": "centroid"}),
+    "mica_edges_any_negative": ("mica", {"repression_alpha": 0.5}),
     "mica_epoch_training": ("mica", {"max_steps": None, "eval_every": None, "max_epochs": 100}),
     "kmeans_raw": ("kmeans_raw", {}),
     "kmeans_pca": ("kmeans_pca", {}),

@@ -26,7 +26,7 @@ def test_preset_values_and_explicit_settings_win():
         (4, 2), "elbow", 30, None, "any")
     default = MicaConfig()
     assert (default.pools, default.k_rule, default.k_max, default.repression) == (
-        (1, 1), "silhouette", None, "negative")
+        (1, 1), "silhouette", None, "edges")
     assert MicaConfig(preset="paper", k_rule="silhouette").k_rule == "silhouette"
     assert MicaConfig.paper(seed=3).seed == 3 and MicaConfig.paper().preset == "paper"
     # every preset sets the same fields

@@ -37,7 +37,7 @@ PRESETS: dict[str, dict[str, Any]] = {
         "k_rule": "silhouette",
         "k_max": None,
         "sweep_n_init": 3,
-        "repression": "negative",
+        "repression": "edges",
     },
     "paper": {
         "pools": (4, 2),
@@ -132,9 +132,12 @@ class MicaConfig:
                         "node with an interaction", "modules", ("maxedge", "all_edges"))
     min_mirnas: int = _opt(2, "smallest number of miRNAs in a module", "modules")
     min_mrnas: int = _opt(2, "smallest number of mRNAs in a module", "modules")
-    repression: str = _opt(FROM_PRESET, "negative: keep a cluster pair only when its miRNA and mRNA "
-                           "centroids are negatively correlated (default preset); any: keep every "
-                           "pair (paper)", "modules", ("negative", "any"))
+    repression: str = _opt(FROM_PRESET, "edges: join only interactions whose miRNA and target are "
+                           "negatively correlated here and keep modules with anti-correlated "
+                           "centroids; centroid: the centroid test alone; any: no test (paper)",
+                           "modules", ("edges", "centroid", "any"))
+    repression_alpha: float = _opt(0.05, "one-sided level of the per-interaction repression test of "
+                                   "repression=edges (Fisher z; 0.5 keeps every negative r)", "modules")
     # randomness
     seed: int = _opt(0, "seed of every random step (derived per step)", "run")
 
@@ -193,6 +196,7 @@ class MicaConfig:
         check_in_range(self.n_init, "n_init", low=1, integer=True)
         if self.sweep_n_init is not None:
             check_in_range(self.sweep_n_init, "sweep_n_init", low=1, integer=True)
+        check_in_range(self.repression_alpha, "repression_alpha", low=0.0, high=0.5, low_inclusive=False)
         check_in_range(self.silhouette_sample, "silhouette_sample", low=10, integer=True)
         check_in_range(self.silhouette_tolerance, "silhouette_tolerance", low=0.0, high=1.0)
         check_in_range(self.elbow_d, "elbow_d", low=1, integer=True)

@@ -7,9 +7,16 @@ lexicographically smallest sorted member list); ``combine="all_edges"`` keeps ev
 pair that has an interaction. Candidates with at least ``min_mirnas`` miRNAs and ``min_mrnas``
 mRNAs are kept.
 
-With ``repression="negative"`` a candidate is kept only when the mean profile of its miRNAs and
-the mean profile of its mRNAs (scaled profiles) are negatively correlated: miRNAs repress their
-targets, so a module whose targets rise with its miRNAs is not a regulatory module.
+miRNAs repress their targets, so a module whose targets rise with its miRNAs is not a regulatory
+module. ``repression`` says how much of that is required:
+
+* ``"any"``: nothing (the paper);
+* ``"centroid"``: a candidate is kept only when the mean profile of its miRNAs and the mean
+  profile of its mRNAs (scaled profiles) are negatively correlated;
+* ``"edges"``: before the join, interactions whose miRNA and target are not significantly
+  negatively correlated in these samples (one-sided level ``repression_alpha``, Fisher's z) are
+  set aside, since an interaction that is not active here cannot bind a module; the centroid test
+  applies too. ``repression_alpha=0.5`` keeps every negative correlation.
 
 Module ids (``M001``, ``M002``, ...) are deterministic: modules are sorted by decreasing size
 (miRNAs + mRNAs), then by decreasing number of edges, then by their sorted member list.
@@ -31,7 +38,8 @@ from ._validation import check_in_range, check_one_of
 logger = logging.getLogger(__name__)
 
 Combine = Literal["maxedge", "all_edges"]
-Repression = Literal["negative", "any"]
+Repression = Literal["any", "centroid", "edges"]
+REPRESSION_CHOICES = ("any", "centroid", "edges")
 
 MEMBER_COLUMNS = ["module_id", "feature", "kind"]
 EDGE_COLUMNS = ["module_id", "mirna", "target"]
@@ -102,6 +110,7 @@ def modules_from_clusters(
     min_mirnas: int = 2,
     min_mrnas: int = 2,
     repression: Repression = "any",
+    repression_alpha: float = 0.05,
     mirna_profiles: pd.DataFrame | None = None,
     mrna_profiles: pd.DataFrame | None = None,
 ) -> ModuleSet:
@@ -118,8 +127,10 @@ def modules_from_clusters(
     min_mirnas, min_mrnas
         Smallest module kept.
     repression
-        ``"negative"``: keep a candidate only when its miRNA and mRNA centroids are negatively
-        correlated (needs the profiles); ``"any"``: keep every candidate (the paper).
+        ``"any"`` (the paper), ``"centroid"`` or ``"edges"`` (see the module docstring; the last
+        two need the profiles).
+    repression_alpha
+        One-sided level of the per-interaction test of ``repression="edges"``.
     mirna_profiles, mrna_profiles
         Features x samples profiles (same sample columns) for the repression test.
 
@@ -128,16 +139,24 @@ def modules_from_clusters(
     ModuleSet
     """
     check_one_of(combine, "combine", ["maxedge", "all_edges"])
-    check_one_of(repression, "repression", ["negative", "any"])
-    if repression == "negative" and (mirna_profiles is None or mrna_profiles is None):
+    check_one_of(repression, "repression", REPRESSION_CHOICES)
+    if repression != "any" and (mirna_profiles is None or mrna_profiles is None):
         from .exceptions import InputDataError
 
-        msg = "repression='negative' needs mirna_profiles and mrna_profiles to correlate centroids."
+        msg = f"repression={repression!r} needs mirna_profiles and mrna_profiles to correlate profiles."
         raise InputDataError(msg)
     check_in_range(min_mirnas, "min_mirnas", low=1, integer=True)
     check_in_range(min_mrnas, "min_mrnas", low=1, integer=True)
     edges = interactions[["mirna", "target"]].drop_duplicates()
     edges = edges[edges["mirna"].isin(mirna_clusters.index) & edges["target"].isin(mrna_clusters.index)]
+    if repression == "edges" and len(edges):
+        r = interaction_correlations(edges, mirna_profiles, mrna_profiles)  # type: ignore[arg-type]
+        threshold = repression_threshold(mirna_profiles.shape[1], repression_alpha)  # type: ignore[union-attr]
+        active = r < threshold
+        logger.info("stage 3: %d of %d interactions not negatively correlated here (r >= %.3f, "
+                    "one-sided alpha %.3g), set aside", int((~active).sum()), len(edges), threshold,
+                    repression_alpha)
+        edges = edges[active]
     edges = edges.assign(
         a=mirna_clusters.reindex(edges["mirna"]).to_numpy(),
         b=mrna_clusters.reindex(edges["target"]).to_numpy(),
@@ -157,7 +176,7 @@ def modules_from_clusters(
         mrnas = sorted(n for kind, n in nodes if kind == "mrna")
         if len(mirnas) < min_mirnas or len(mrnas) < min_mrnas:
             continue
-        if repression == "negative" and centroid_correlation(
+        if repression != "any" and centroid_correlation(
                 mirna_profiles.loc[mirnas], mrna_profiles.loc[mrnas]) >= 0:  # type: ignore[union-attr]
             n_not_repressed += 1
             continue
@@ -167,8 +186,43 @@ def modules_from_clusters(
     logger.info("stage 3: %d cluster pairs with interactions, %d modules kept%s",
                 edges.groupby(["a", "b"]).ngroups if len(edges) else 0, len(candidates),
                 f", {n_not_repressed} dropped as not repressed (centroid correlation >= 0)"
-                if repression == "negative" else "")
+                if repression != "any" else "")
     return _numbered_module_set(candidates)
+
+
+def repression_threshold(n_samples: int, alpha: float) -> float:
+    """Largest correlation that counts as repression: one-sided level ``alpha`` by Fisher's z.
+
+    >>> round(repression_threshold(100, 0.05), 3), repression_threshold(100, 0.5)
+    (-0.165, 0.0)
+    """
+    from scipy.stats import norm
+
+    check_in_range(alpha, "repression_alpha", low=0.0, high=0.5, low_inclusive=False)
+    if n_samples <= 3:
+        return 0.0
+    return float(np.tanh(norm.ppf(alpha) / np.sqrt(n_samples - 3)))
+
+
+def interaction_correlations(
+    interactions: pd.DataFrame, mirna_profiles: pd.DataFrame, mrna_profiles: pd.DataFrame
+) -> np.ndarray:
+    """Pearson correlation of each interaction's miRNA and target profiles (NaN when one is absent).
+
+    >>> import pandas as pd
+    >>> mir = pd.DataFrame([[1, 2, 3, 4]], index=["a"])
+    >>> mrna = pd.DataFrame([[4, 3, 2, 1], [1, 2, 3, 5]], index=["x", "y"])
+    >>> inter = pd.DataFrame({"mirna": ["a", "a", "b"], "target": ["x", "y", "x"]})
+    >>> interaction_correlations(inter, mir, mrna).round(3).tolist()
+    [-1.0, 0.983, nan]
+    """
+    from .preprocessing import standardise_rows
+
+    zm = pd.DataFrame(standardise_rows(mirna_profiles.to_numpy(dtype=float)), index=mirna_profiles.index)
+    zg = pd.DataFrame(standardise_rows(mrna_profiles.to_numpy(dtype=float)), index=mrna_profiles.index)
+    a = zm.reindex(interactions["mirna"]).to_numpy()
+    b = zg.reindex(interactions["target"]).to_numpy()
+    return (a * b).sum(axis=1) / zm.shape[1]
 
 
 def centroid_correlation(mirna_profiles: pd.DataFrame, mrna_profiles: pd.DataFrame) -> float:

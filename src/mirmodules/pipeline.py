@@ -351,6 +351,7 @@ def cluster_and_join(
         min_mirnas=config.min_mirnas,
         min_mrnas=config.min_mrnas,
         repression=config.repression,  # type: ignore[arg-type]
+        repression_alpha=config.repression_alpha,
         mirna_profiles=prepared.mirna,
         mrna_profiles=prepared.mrna,
     )
