@@ -251,7 +251,8 @@ class ConvAutoencoderEmbedder:
     def fit(self, profiles: np.ndarray) -> ConvAutoencoderEmbedder:
         """Train on ``profiles`` (n_features x n_samples, already scaled)."""
         import torch
-        from tqdm.auto import tqdm
+
+        from ._progress import Progress
 
         self._validate()
         x_all = np.ascontiguousarray(profiles, dtype=np.float32)
@@ -282,9 +283,10 @@ class ConvAutoencoderEmbedder:
             best_loss, best_epoch, best_state, waited = float("inf"), 0, None, 0
             step, epoch, stop_reason = 0, 0, "max_epochs"
             total, seen, check_start = 0.0, 0, time.perf_counter()
-            bar = tqdm(total=self.max_steps or self.max_epochs, desc=self.progress_label,
-                       unit="step" if self.max_steps else "epoch",
-                       disable=None if self.progress else True, leave=False)
+            steps_per_epoch = -(-len(train_idx) // self.batch_size)
+            budget = min(self.max_steps or 10**12, self.max_epochs * steps_per_epoch)
+            bar = Progress(self.progress_label, budget, "steps (at most)", enabled=self.progress,
+                           logger=logger)
             stop = False
             while not stop and epoch < self.max_epochs:
                 epoch += 1
@@ -299,8 +301,7 @@ class ConvAutoencoderEmbedder:
                     step += 1
                     total += float(loss.detach()) * len(batch)
                     seen += len(batch)
-                    if self.max_steps:
-                        bar.update(1)
+                    bar.update(1)
                     last_in_epoch = lo + self.batch_size >= len(train_idx)
                     check = last_in_epoch if self.eval_every is None else step % self.eval_every == 0
                     out_of_steps = self.max_steps is not None and step >= self.max_steps
@@ -312,7 +313,7 @@ class ConvAutoencoderEmbedder:
                     history.append({"epoch": epoch, "step": step, "train_loss": total / max(1, seen),
                                     "val_loss": val_loss, "seconds": time.perf_counter() - check_start})
                     total, seen, check_start = 0.0, 0, time.perf_counter()
-                    bar.set_postfix(train=f"{history[-1]['train_loss']:.4f}", val=f"{val_loss:.4f}")
+                    bar.update(0, train=history[-1]["train_loss"], val=val_loss)
                     if val_loss < best_loss * (1.0 - self.tol):
                         best_loss, best_epoch, waited = val_loss, epoch, 0
                         best_state = copy.deepcopy(model.state_dict())
@@ -324,8 +325,6 @@ class ConvAutoencoderEmbedder:
                     if out_of_steps:
                         stop, stop_reason = True, "max_steps"
                         break
-                if not self.max_steps:
-                    bar.update(1)
             bar.close()
         assert best_state is not None  # at least one epoch ran
         model.load_state_dict(best_state)

@@ -37,7 +37,8 @@ import traceback
 import uuid
 import warnings
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+import re
+from dataclasses import dataclass, field, fields
 from pathlib import Path
 from typing import Any
 
@@ -78,6 +79,15 @@ class TaskSpec:
     def key(self) -> str:
         """Relative output folder and Dask key stem."""
         return f"{self.cohort}/{self.method}/seed-{self.seed}_boot-{self.bootstrap}"
+
+    def folder(self, out: Path) -> Path:
+        """The task's folder, proven to lie inside ``out`` (cohort names are checked at load too)."""
+        root = out.resolve()
+        folder = (root / self.key).resolve()
+        if root not in folder.parents:
+            msg = f"Task folder {folder} would lie outside the batch folder {root}; rename cohort {self.cohort!r}."
+            raise InputDataError(msg)
+        return folder
 
 
 @dataclass(frozen=True)
@@ -138,11 +148,21 @@ def load_plan(path: str | Path) -> BatchPlan:
                 "and interactions."
             )
             raise InputDataError(msg)
+        name = str(item["name"])
+        if not _SAFE_NAME.fullmatch(name) or name in {".", ".."}:
+            msg = (f"Plan {path}: cohort name {name!r} is not a safe folder name; use letters, digits, "
+                   "'.', '_' and '-' only (it names the cohort's folder inside --out).")
+            raise InputDataError(msg)
         settings = dict(item.get("settings", {}))
         unknown = sorted(set(settings) - set(MicaConfig.__dataclass_fields__))
         if unknown:
-            msg = f"Plan {path}: cohort {item['name']!r} has unknown settings {unknown}."
+            msg = f"Plan {path}: cohort {name!r} has unknown settings {unknown}."
             raise InputDataError(msg)
+        try:  # the same validation as the command line, before any worker starts
+            MicaConfig(**settings).validate()
+        except (InputDataError, TypeError) as err:
+            msg = f"Plan {path}: cohort {name!r} settings: {err}"
+            raise InputDataError(msg) from err
 
         def resolve(p: str) -> str:
             return str(p if Path(p).is_absolute() else (base / p))
@@ -169,12 +189,45 @@ def load_plan(path: str | Path) -> BatchPlan:
     if unknown:
         msg = f"Plan {path}: unknown method(s) {unknown}; choose from {sorted(METHODS)}."
         raise InputDataError(msg)
-    seeds = tuple(int(s) for s in raw.get("seeds", [0]))
-    bootstraps = int(raw.get("bootstraps", 0))
-    if bootstraps < 0 or not seeds:
-        msg = f"Plan {path}: 'seeds' must be a non-empty list and 'bootstraps' >= 0."
+    raw_seeds = raw.get("seeds", [0])
+    raw_boot = raw.get("bootstraps", 0)
+    if (not isinstance(raw_seeds, list) or not raw_seeds
+            or not all(isinstance(v, int) and not isinstance(v, bool) and v >= 0 for v in raw_seeds)
+            or not isinstance(raw_boot, int) or isinstance(raw_boot, bool) or raw_boot < 0):
+        msg = (f"Plan {path}: 'seeds' must be a non-empty list of integers >= 0 (got {raw_seeds!r}) and "
+               f"'bootstraps' an integer >= 0 (got {raw_boot!r}).")
         raise InputDataError(msg)
-    return BatchPlan(tuple(cohorts), methods, seeds, bootstraps, dict(raw.get("method_parameters", {})))
+    seeds, bootstraps = tuple(raw_seeds), int(raw_boot)
+    method_parameters = dict(raw.get("method_parameters", {}))
+    _validate_method_parameters(path, methods, method_parameters)
+    return BatchPlan(tuple(cohorts), methods, seeds, bootstraps, method_parameters)
+
+
+_SAFE_NAME = re.compile(r"[A-Za-z0-9._-]{1,100}")
+
+
+def _validate_method_parameters(path: Path, methods: tuple[str, ...], parameters: dict[str, Any]) -> None:
+    """Each method's parameters checked as run_method will check them, at load time."""
+    from .baselines.registry import method_spec
+
+    for method, params in parameters.items():
+        if method not in methods:
+            msg = f"Plan {path}: [method_parameters.{method}] names a method the plan does not run {methods}."
+            raise InputDataError(msg)
+        if not isinstance(params, dict):
+            msg = f"Plan {path}: [method_parameters.{method}] must be a table of settings."
+            raise InputDataError(msg)
+        spec = method_spec(method)
+        allowed = {f.name for f in fields(spec.parameter_class)} - {"seed"}
+        unknown = sorted(set(params) - allowed - set(spec.extra_parameters))
+        if unknown:
+            msg = f"Plan {path}: method {method!r} has no parameter(s) {unknown}; it takes {sorted(allowed)}."
+            raise InputDataError(msg)
+        try:
+            spec.parameter_class(**{k: v for k, v in params.items() if k in allowed}).validate()
+        except (InputDataError, TypeError) as err:
+            msg = f"Plan {path}: [method_parameters.{method}]: {err}"
+            raise InputDataError(msg) from err
 
 
 def _prepare_cohort(cohort: CohortSpec) -> Any:
@@ -236,12 +289,12 @@ def _run_task(
         )
     record["warnings"] = sorted({f"{w.category.__name__}: {w.message}" for w in caught})
     record["seconds"] = round(time.perf_counter() - start, 3)
-    _write_task(Path(out) / task.key, modules, record)
+    _write_task(task.folder(Path(out)), modules, record)
     return record
 
 
 def _finished(out: Path, task: TaskSpec) -> dict[str, Any] | None:
-    marker = out / task.key / "task.json"
+    marker = task.folder(out) / "task.json"
     if not marker.exists():
         return None
     try:
@@ -280,8 +333,13 @@ def run_batch(
         raise MirmodulesError(msg) from err
     from tqdm.auto import tqdm
 
+    from ._output import check_output_path, mark_output_folder, write_text_atomic
+
     out = Path(out_dir)
-    out.mkdir(parents=True, exist_ok=True)
+    inputs = [p for c in plan.cohorts for p in (c.mirna, c.mrna, c.interactions, *c.mirbase)]
+    # a batch resumes into its own folder: an existing one must be a folder mirmodules wrote
+    check_output_path(out, overwrite=True, inputs=inputs)
+    mark_output_folder(out, command="batch")
     tasks = plan.tasks()
     rows: list[dict[str, Any]] = []
     pending = []
@@ -359,10 +417,10 @@ def run_batch(
     order = {t.key: i for i, t in enumerate(tasks)}
     summary = pd.DataFrame(rows, columns=SUMMARY_COLUMNS).sort_values("task", key=lambda s: s.map(order))
     summary = summary.reset_index(drop=True)
-    summary.to_csv(out / "batch_summary.tsv", sep="\t", index=False, float_format="%.6g")
+    write_text_atomic(out / "batch_summary.tsv", summary.to_csv(sep="\t", index=False, float_format="%.6g"))
     stab = summarise_stability(out, plan)
     if not stab.empty:
-        stab.to_csv(out / "stability.tsv", sep="\t", index=False, float_format="%.6g")
+        write_text_atomic(out / "stability.tsv", stab.to_csv(sep="\t", index=False, float_format="%.6g"))
     logger.info("batch: %s", summary["status"].value_counts().to_dict())
     return summary
 

@@ -93,13 +93,16 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--version", action="version", version=f"mirmodules {__version__}")
     parser.add_argument("-v", "--verbose", action="count", default=0, help="more log output (-vv for debug)")
     parser.add_argument("-q", "--quiet", action="store_true", help="only warnings and errors")
+    parser.add_argument("--debug", action="store_true", help="show Python tracebacks of errors")
+    parser.add_argument("--log-file", metavar="PATH",
+                        help="also write the log (INFO progress lines with ETA) to this file")
     sub = parser.add_subparsers(dest="command", required=True)
 
     run = sub.add_parser(
         "run",
         help="run MICA on expression + interaction files",
-        description="Run MICA: autoencoder codes, K-means with the elbow rule, "
-        "modules from cluster pairs joined by interactions.",
+        description="Run MICA: autoencoder codes, K-means (silhouette rule by default, the "
+        "paper's elbow rule with --preset paper), modules from cluster pairs joined by interactions.",
     )
     files = run.add_argument_group("files")
     _add_input_files(files)
@@ -117,6 +120,8 @@ def build_parser() -> argparse.ArgumentParser:
 
     sim = sub.add_parser("simulate", help="write a simulated cohort with planted modules")
     sim.add_argument("--out", required=True, help="folder for the cohort's files")
+    sim.add_argument("--overwrite", action="store_true",
+                     help="replace an existing --out folder that mirmodules wrote")
     _add_dataclass_options(sim, SimulationParameters, skip=set())
 
     ev = sub.add_parser(
@@ -153,6 +158,11 @@ def build_parser() -> argparse.ArgumentParser:
         "--mirbase", nargs="+", default=None, metavar="FILE", help="miRBase tables of the run"
     )
     ev.add_argument("--out", required=True, help="folder for the tables and report.html")
+    ev.add_argument("--overwrite", action="store_true",
+                    help="replace an existing --out folder that mirmodules wrote")
+    ev.add_argument("--allow-changed-inputs", action="store_true",
+                    help="evaluate even when an input file's SHA-256 differs from the run's manifest "
+                    "(recorded in evaluation.json)")
     ev.add_argument(
         "--max-module-sections",
         type=int,
@@ -185,6 +195,8 @@ def build_parser() -> argparse.ArgumentParser:
         "--gene-network", help="gene-gene edges for Mirsynergy's H (gene1, gene2[, weight])"
     )
     cmp_files.add_argument("--out", required=True, help="folder for comparison.tsv, methods/ and report.html")
+    cmp_files.add_argument("--overwrite", action="store_true",
+                           help="replace an existing --out folder that mirmodules wrote")
     _add_dataclass_options(cmp_, MicaConfig, skip=set())
     _add_dataclass_options(cmp_, EvaluationOptions, skip={"seed"})
 
@@ -198,6 +210,8 @@ def build_parser() -> argparse.ArgumentParser:
     stab_files = stab.add_argument_group("files")
     _add_input_files(stab_files)
     stab_files.add_argument("--out", required=True, help="folder for the stability tables and consensus/")
+    stab_files.add_argument("--overwrite", action="store_true",
+                            help="replace an existing --out folder that mirmodules wrote")
     stab_runs = stab.add_argument_group("reruns")
     stab_runs.add_argument("--method", default="mica", help="registered method (default: mica)")
     stab_runs.add_argument("--n-seeds", type=int, default=5, help="reruns with other seeds (default: 5)")
@@ -245,42 +259,55 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
-def _setup_logging(verbose: int, *, quiet: bool) -> None:
+def _setup_logging(verbose: int, *, quiet: bool, log_file: str | None = None) -> None:
     level = logging.WARNING if quiet else (logging.DEBUG if verbose > 1 else logging.INFO)
     handler = logging.StreamHandler(sys.stderr)
     handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(message)s", "%H:%M:%S"))
+    handler.setLevel(level)
     root = logging.getLogger("mirmodules")
     root.handlers = [h for h in root.handlers if isinstance(h, logging.NullHandler)]
     root.addHandler(handler)
     root.setLevel(level)
+    if log_file:
+        # the file gets INFO progress lines (epochs, K values, ETA) even when the terminal is quiet
+        file_handler = logging.FileHandler(log_file, encoding="utf-8")
+        file_handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s %(message)s"))
+        file_handler.setLevel(min(level, logging.INFO))
+        root.addHandler(file_handler)
+        root.setLevel(min(level, logging.INFO))
     logging.captureWarnings(capture=True)
 
 
+def _input_paths(args: argparse.Namespace) -> list[str]:
+    return [p for p in (args.mirna, args.mrna, args.interactions, *args.mirbase) if p]
+
+
 def _cmd_run(args: argparse.Namespace) -> int:
+    from ._output import check_output_path
     from .pipeline import run_from_files
     from .results import save_result
 
     config = MicaConfig(**_collect(args, MicaConfig))
     config.validate()
-    out = Path(args.out)
-    if out.exists() and any(out.iterdir()) and not args.overwrite:
-        msg = f"Output folder {out} exists and is not empty; choose a new folder or add --overwrite."
-        raise InputDataError(msg)
-    result = run_from_files(
-        args.mirna, args.mrna, args.interactions, mirbase_paths=args.mirbase, config=config, progress=True
-    )
     if args.significance < 0:
         msg = f"--significance must be 0 (off) or a number of null draws; got {args.significance}."
         raise InputDataError(msg)
-    save_result(result, out, overwrite=args.overwrite)
-    _print_run_summary(result, out)
+    out = Path(args.out)
+    check_output_path(out, overwrite=args.overwrite, inputs=_input_paths(args))
+    result = run_from_files(
+        args.mirna, args.mrna, args.interactions, mirbase_paths=args.mirbase, config=config, progress=True
+    )
+    extra = {}
     if args.significance:
         from .stability import module_significance
 
-        table = module_significance(
+        extra["significance.tsv"] = module_significance(
             result.modules, result.prepared, n_null=args.significance, seed=config.seed
         )
-        table.to_csv(out / "significance.tsv", sep="\t", index=False, float_format="%.6g")
+    save_result(result, out, overwrite=args.overwrite, extra_tables=extra)
+    _print_run_summary(result, out)
+    if args.significance:
+        table = extra["significance.tsv"]
         both = int(((table["q_rewired"] < 0.05) & (table["q_shuffled"] < 0.05)).sum())
         print(
             f"  significance ({args.significance} nulls each): {both} of {len(table)} modules at q < 0.05 "
@@ -329,6 +356,8 @@ def _cmd_evaluate(args: argparse.Namespace) -> int:
         options=options,
         max_module_sections=args.max_module_sections,
         progress=True,
+        overwrite=args.overwrite,
+        allow_changed_inputs=args.allow_changed_inputs,
     )
     _print_evaluation_summary(evaluation, report)
     return 0
@@ -362,10 +391,15 @@ def _cmd_compare(args: argparse.Namespace) -> int:
     from .results import read_modules
     from .survival import read_clinical
 
+    from ._output import check_output_path
+
     methods = parse_methods(args.methods)
     config = MicaConfig(**_collect(args, MicaConfig))
     options = EvaluationOptions(**{**_collect(args, EvaluationOptions), "seed": config.seed})
     options.validate()
+    extra_inputs = [p for p in (args.families, args.clinical, args.truth, args.gene_network) if p]
+    check_output_path(args.out, overwrite=args.overwrite,
+                      inputs=[*_input_paths(args), *extra_inputs, *args.gene_sets])
     prepared, name_map, _ = prepare_from_files(
         args.mirna, args.mrna, args.interactions, mirbase_paths=args.mirbase, config=config
     )
@@ -413,7 +447,8 @@ def _cmd_compare(args: argparse.Namespace) -> int:
         "inputs": [input_record(p) for p in files],
         "counts": prepared.counts,
     }
-    report = save_comparison(comparison, args.out, manifest=manifest, mirna_expression=prepared.mirna)
+    report = save_comparison(comparison, args.out, manifest=manifest, mirna_expression=prepared.mirna,
+                             overwrite=args.overwrite)
     shown = comparison.table.drop(
         columns=[c for c in comparison.table.columns if comparison.table[c].isna().all()]
     )
@@ -427,8 +462,12 @@ def _cmd_stability(args: argparse.Namespace) -> int:
     from .pipeline import input_records, prepare_from_files
     from .stability import save_stability, stability
 
+    from ._output import check_output_path
+
     method_spec(args.method)  # an unknown method fails before the inputs are read
     config = MicaConfig(**_collect(args, MicaConfig))
+    config.validate()
+    check_output_path(args.out, overwrite=args.overwrite, inputs=_input_paths(args))
     prepared, _, _ = prepare_from_files(
         args.mirna, args.mrna, args.interactions, mirbase_paths=args.mirbase, config=config
     )
@@ -455,6 +494,7 @@ def _cmd_stability(args: argparse.Namespace) -> int:
         interactions=prepared.interactions,
         consensus_frequency=args.consensus_frequency,
         manifest=manifest,
+        overwrite=args.overwrite,
     )
     reappearing = int((result.per_module["reappearance"] >= 0.5).sum())
     print(
@@ -485,9 +525,14 @@ def _cmd_batch(args: argparse.Namespace) -> int:
 def _cmd_simulate(args: argparse.Namespace) -> int:
     from .simulate import SimulationParameters, simulate_cohort
 
+    from ._output import atomic_output, check_output_path
+
     params = SimulationParameters(**_collect(args, SimulationParameters))
+    check_output_path(args.out, overwrite=args.overwrite)
     cohort = simulate_cohort(params)
-    paths = cohort.write(args.out)
+    with atomic_output(args.out, command="simulate", overwrite=args.overwrite) as tmp:
+        cohort.write(tmp)
+    paths = {name: Path(args.out) / path.name for name, path in cohort.write_paths(args.out).items()}
     print(
         f"simulated cohort ({params.n_samples} samples, {params.n_mirnas} miRNAs, "
         f"{params.n_mrnas} mRNAs, {params.n_modules} planted modules) written to {args.out}:"
@@ -503,20 +548,24 @@ def _cmd_demo(args: argparse.Namespace) -> int:
     from .results import save_result
     from .simulate import simulate_cohort
 
+    from ._output import MARKER, atomic_output, check_output_path
+
     out = Path(args.out)
     run_dir = out / "run"
-    if run_dir.exists() and any(run_dir.iterdir()) and not args.overwrite:
-        msg = f"Demo run folder {run_dir} exists and is not empty; choose a new --out or add --overwrite."
-        raise InputDataError(msg)
+    check_output_path(out, overwrite=args.overwrite)
     start = time.perf_counter()
+    out.mkdir(parents=True, exist_ok=True)
+    # the demo folder is ours: its parts (data, run, evaluation) are each replaced atomically
+    (out / MARKER).write_text('{"written_by": "mirmodules", "command": "demo"}\n', encoding="utf-8")
     cohort = simulate_cohort(seed=args.seed)
-    paths = cohort.write(out / "data")
+    with atomic_output(out / "data", command="simulate", overwrite=True) as tmp:
+        cohort.write(tmp)
+    paths = cohort.write_paths(out / "data")
     result = run_from_files(
         paths["mirna"], paths["mrna"], paths["interactions"], config=MicaConfig(seed=args.seed), progress=True
     )
-    save_result(result, run_dir, overwrite=args.overwrite)
     table = best_match_jaccard(cohort.truth, result.modules)
-    table.to_csv(run_dir / "recovery.tsv", sep="\t", index=False, float_format="%.4f")
+    save_result(result, run_dir, overwrite=True, extra_tables={"recovery.tsv": table})
     scores = recovery_scores(cohort.truth, result.modules)
     _print_run_summary(result, run_dir)
     print(
@@ -536,6 +585,7 @@ def _cmd_demo(args: argparse.Namespace) -> int:
         clinical=paths["clinical"],
         options=EvaluationOptions(seed=args.seed),
         progress=True,
+        overwrite=True,
     )
     _print_evaluation_summary(evaluation, report)
     print(
@@ -549,7 +599,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     """Entry point of the ``mirmodules`` command; returns the exit code."""
     parser = build_parser()
     args = parser.parse_args(argv)
-    _setup_logging(args.verbose, quiet=args.quiet)
+    _setup_logging(args.verbose, quiet=args.quiet, log_file=args.log_file)
     handlers = {
         "run": _cmd_run,
         "simulate": _cmd_simulate,
@@ -562,9 +612,22 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         return handlers[args.command](args)
     except InputDataError as err:
+        if args.debug:
+            raise
         print(f"mirmodules {args.command}: error: {err}", file=sys.stderr)
         return 2
+    except OSError as err:
+        # disk full, permission denied, not a directory...: the system's word, the path, no traceback
+        if args.debug:
+            raise
+        where = f" ({err.filename})" if getattr(err, "filename", None) else ""
+        reason = err.strerror or str(err)
+        print(f"mirmodules {args.command}: system error: {reason}{where}. Nothing was written to --out; "
+              "free space or fix permissions and run again (--debug shows the traceback).", file=sys.stderr)
+        return 1
     except MirmodulesError as err:  # pragma: no cover - other deliberate errors
+        if args.debug:
+            raise
         print(f"mirmodules {args.command}: error: {err}", file=sys.stderr)
         return 1
 

@@ -253,7 +253,8 @@ def cluster_features(
     Each K uses the same seed, so the curve and the labels are reproducible.
     """
     from sklearn.cluster import KMeans
-    from tqdm.auto import tqdm
+
+    from ._progress import Progress
 
     check_in_range(k_min, "k_min", low=1, integer=True)
     check_in_range(n_init, "n_init", low=1, integer=True)
@@ -274,7 +275,8 @@ def cluster_features(
         ks = np.arange(k_min, k_hi + 1)
     sweep_init = n_init if sweep_n_init is None else min(sweep_n_init, n_init)
     sse, scores, all_labels = [], [], {}
-    for k in tqdm(ks, desc=progress_label, unit="K", disable=None if progress else True, leave=False):
+    bar = Progress(progress_label, len(ks), "K values", enabled=progress, logger=logger)
+    for k in ks:
         model = KMeans(n_clusters=int(k), n_init=sweep_init, random_state=random_state, algorithm="lloyd")
         model.fit(x)
         sse.append(float(model.inertia_))
@@ -283,6 +285,8 @@ def cluster_features(
             scores.append(_silhouette(x, model.labels_, silhouette_sample, random_state))
         logger.debug("%s: K=%d sse=%.4g%s", progress_label, k, sse[-1],
                      f" silhouette={scores[-1]:.4f}" if scores else "")
+        bar.update(1, K=int(k))
+    bar.close()
     if k_rule == "silhouette":
         selection = select_k_silhouette(ks, scores, tolerance=silhouette_tolerance)
     else:

@@ -108,17 +108,31 @@ def save_comparison(
     manifest: Mapping[str, Any] | None = None,
     mirna_expression: pd.DataFrame | None = None,
     max_module_sections: int = 10,
+    overwrite: bool = False,
 ) -> Path:
     """Write ``comparison.tsv``, per-method modules and evaluation tables, and ``report.html``.
 
     Layout: ``comparison.tsv``, ``manifest.json``, ``report.html`` and ``methods/<name>/`` with
     ``modules.tsv``, ``module_edges.tsv``, ``module_summary.tsv`` and ``evaluation/``.
-    Returns the report's path.
+    Returns the report's path. The folder is written atomically and replaced only with
+    ``overwrite`` when mirmodules wrote it (:mod:`mirmodules._output`).
     """
+    from ._output import atomic_output
+
+    with atomic_output(out_dir, command="compare", overwrite=overwrite) as tmp:
+        _write_comparison(comparison, tmp, manifest, mirna_expression, max_module_sections)
+    return Path(out_dir) / "report.html"
+
+
+def _write_comparison(
+    comparison: Comparison,
+    out: Path,
+    manifest: Mapping[str, Any] | None,
+    mirna_expression: pd.DataFrame | None,
+    max_module_sections: int,
+) -> Path:
     from .report import build_report
 
-    out = Path(out_dir)
-    out.mkdir(parents=True, exist_ok=True)
     comparison.table.to_csv(out / "comparison.tsv", sep="\t", index=False, float_format="%.6g")
     for run, evaluation in zip(comparison.runs, comparison.evaluations, strict=True):
         folder = out / "methods" / run.name

@@ -138,8 +138,10 @@ class MicaConfig:
                            "modules", ("edges", "centroid", "any"))
     repression_alpha: float = _opt(0.05, "one-sided level of the per-interaction repression test of "
                                    "repression=edges (Fisher z; 0.5 keeps every negative r)", "modules")
-    # randomness
+    # randomness and resources
     seed: int = _opt(0, "seed of every random step (derived per step)", "run")
+    threads: int | None = _opt(None, "threads of torch, BLAS and K-means (default: half the available "
+                               "cores, 1 to 8; a busy 2-core machine gets 1)", "run")
 
     def __post_init__(self) -> None:
         check_one_of(self.preset, "preset", tuple(PRESETS))
@@ -203,6 +205,8 @@ class MicaConfig:
         check_in_range(self.min_mirnas, "min_mirnas", low=1, integer=True)
         check_in_range(self.min_mrnas, "min_mrnas", low=1, integer=True)
         check_in_range(self.seed, "seed", low=0, integer=True)
+        if self.threads is not None:
+            check_in_range(self.threads, "threads", low=1, integer=True)
 
     def to_dict(self) -> dict[str, Any]:
         """Plain dict of the settings (for the manifest)."""

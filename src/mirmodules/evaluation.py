@@ -323,6 +323,27 @@ def evaluate_modules(
     )
 
 
+def _changed_inputs(
+    recorded: dict[str, Any], paths: dict[str, str], mirbase_paths: Sequence[str]
+) -> list[dict[str, str]]:
+    """Inputs whose SHA-256 differs from the run's record (role, path, both hashes)."""
+    from .io import sha256_of
+
+    pairs = [(role, recorded.get(role), paths[role]) for role in ("mirna", "mrna", "interactions")]
+    recorded_mirbase = recorded.get("mirbase", [])
+    if len(recorded_mirbase) == len(mirbase_paths):
+        pairs += [("mirbase", r, p) for r, p in zip(recorded_mirbase, mirbase_paths, strict=True)]
+    out = []
+    for role, record, path in pairs:
+        if not record or not record.get("sha256"):
+            continue
+        now = sha256_of(path)
+        if now != record["sha256"]:
+            out.append({"role": role, "path": str(path), "sha256_now": now,
+                        "sha256_recorded": record["sha256"]})
+    return out
+
+
 def _existing(record: dict[str, str], what: str, flag: str) -> str:
     for key in ("resolved", "path"):
         candidate = record.get(key)
@@ -342,11 +363,15 @@ def load_run_for_evaluation(
     mrna: str | Path | None = None,
     interactions: str | Path | None = None,
     mirbase: Sequence[str | Path] | None = None,
+    allow_changed_inputs: bool = False,
 ) -> tuple[ModuleSet, PreparedInputs, MirnaNameMap | None, dict[str, Any]]:
     """Modules, prepared inputs, name map and manifest of a run directory.
 
     The inputs are read again from the paths in ``manifest.json`` (or the ones given here) and
-    prepared with the run's recorded settings; a changed file is reported (SHA-256) in the log.
+    prepared with the run's recorded settings. Every input's SHA-256 is compared with the one the
+    run recorded: a changed file is an :class:`InputDataError` naming it and both hashes, unless
+    ``allow_changed_inputs`` (then a warning, and the returned manifest lists the changed files
+    under ``changed_inputs``).
     """
     run_dir = Path(run_dir)
     manifest_path = run_dir / "manifest.json"
@@ -373,6 +398,21 @@ def load_run_for_evaluation(
         if mirbase is not None
         else [_existing(r, "miRBase", "--mirbase") for r in recorded.get("mirbase", [])]
     )
+    changed = _changed_inputs(recorded, paths, mirbase_paths)
+    if changed and not allow_changed_inputs:
+        first = changed[0]
+        msg = (
+            f"The {first['role']} file {first['path']} differs from the one the run in {run_dir} used "
+            f"(SHA-256 now {first['sha256_now']}, recorded {first['sha256_recorded']}); "
+            f"{len(changed)} changed input(s) in total. Evaluating other data than the modules came "
+            "from gives wrong results: rerun `mirmodules run`, or pass --allow-changed-inputs "
+            "(recorded in evaluation.json)."
+        )
+        raise InputDataError(msg)
+    for item in changed:
+        logger.warning("input changed since the run: %s %s (SHA-256 %s, recorded %s)", item["role"],
+                       item["path"], item["sha256_now"], item["sha256_recorded"])
+    manifest = {**manifest, "changed_inputs": changed}
     known = {f.name for f in fields(MicaConfig)}
     params = {k: v for k, v in manifest.get("parameters", {}).items() if k in known}
     config = MicaConfig(**params)
@@ -442,12 +482,20 @@ def evaluate_run(
     options: EvaluationOptions | None = None,
     max_module_sections: int = 20,
     progress: bool = False,
+    overwrite: bool = False,
+    allow_changed_inputs: bool = False,
 ) -> tuple[Evaluation, Path]:
     """Evaluate a run directory from files and write its tables and ``report.html`` to ``out_dir``.
 
     Returns the evaluation and the report's path. The report embeds the run's SSE curves, training
-    history and manifest.
+    history and manifest. ``out_dir`` is written atomically and replaced only with ``overwrite``
+    when mirmodules wrote it (:mod:`mirmodules._output`).
     """
+    from ._output import atomic_output, check_output_path
+
+    check_output_path(out_dir, overwrite=overwrite,
+                      inputs=[p for p in (Path(run_dir) / "modules.tsv", families, clinical, mirna, mrna,
+                                          interactions, *gene_sets, *(mirbase or ())) if p])
     from tqdm.auto import tqdm
 
     from .annotations import read_families, read_gene_sets
@@ -460,7 +508,8 @@ def evaluate_run(
     bar = tqdm(total=len(steps), desc="evaluate", disable=not progress, unit="step")
     start = time.perf_counter()
     modules, prepared, name_map, manifest = load_run_for_evaluation(
-        run_dir, mirna=mirna, mrna=mrna, interactions=interactions, mirbase=mirbase
+        run_dir, mirna=mirna, mrna=mrna, interactions=interactions, mirbase=mirbase,
+        allow_changed_inputs=allow_changed_inputs,
     )
     bar.update()
     species = manifest.get("parameters", {}).get("species", "hsa")
@@ -486,23 +535,28 @@ def evaluate_run(
         clinical=clin,
         options=options,
     )
+    evaluation.inputs["run_input_checksums"] = (
+        {"status": "changed, allowed by the user", "changed": manifest["changed_inputs"]}
+        if manifest["changed_inputs"] else {"status": "all match the run's manifest"}
+    )
     bar.update()
-    out = Path(out_dir)
-    save_evaluation(evaluation, out)
     run_tables = {}
     for name in ("sse_curve", "training_history"):
         path = Path(run_dir) / f"{name}.tsv"
         if path.exists():
             run_tables[name] = pd.read_csv(path, sep="\t")
-    report = build_report(
-        [evaluation],
-        out / "report.html",
-        mirna_expression=prepared.mirna,
-        run_tables=run_tables,
-        manifest=manifest,
-        title=f"mirmodules: {evaluation.method} modules of {Path(run_dir).name}",
-        max_module_sections=max_module_sections,
-    )
+    with atomic_output(out_dir, command="evaluate", overwrite=overwrite) as tmp:
+        save_evaluation(evaluation, tmp)
+        build_report(
+            [evaluation],
+            tmp / "report.html",
+            mirna_expression=prepared.mirna,
+            run_tables=run_tables,
+            manifest=manifest,
+            title=f"mirmodules: {evaluation.method} modules of {Path(run_dir).name}",
+            max_module_sections=max_module_sections,
+        )
+    report = Path(out_dir) / "report.html"
     bar.update()
     bar.close()
     logger.info("evaluation of %s done in %.1f s", run_dir, time.perf_counter() - start)

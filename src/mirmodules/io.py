@@ -71,6 +71,21 @@ def _first_line(path: Path) -> str:
         raise InputDataError(msg) from err
 
 
+def _first_non_utf8(path: Path) -> tuple[int | str, bytes]:
+    """Line (1-based) and byte of the first invalid UTF-8 sequence of a (gzipped) text file."""
+    opener = gzip.open if path.suffix == ".gz" else open
+    try:
+        with opener(path, "rb") as handle:
+            for number, line in enumerate(handle, start=1):
+                try:
+                    line.decode("utf-8")
+                except UnicodeDecodeError as err:
+                    return number, line[err.start:err.start + 1]
+    except OSError:
+        pass
+    return "?", b""
+
+
 def _separator(path: Path) -> str:
     """Tab for .tsv/.txt, comma for .csv; otherwise whichever occurs in the header line."""
     suffixes = [s.lower() for s in path.suffixes if s.lower() != ".gz"]
@@ -88,16 +103,43 @@ def _as_clean_strings(values: pd.Series) -> pd.Series:
     return cleaned.map(lambda v: str(v).strip()).astype(object)
 
 
+def _sniff(path: Path, what: str) -> None:
+    """Clear errors for the usual wrong files: unreadable, gzip under another name, binary formats."""
+    try:
+        with open(path, "rb") as handle:
+            head = handle.read(8)
+    except OSError as err:
+        msg = f"{what} file {path} cannot be read: {err.strerror}. Check its permissions."
+        raise InputDataError(msg) from err
+    if head[:2] == b"\x1f\x8b" and path.suffix != ".gz":
+        msg = (f"{what} file {path} is gzip-compressed but its name does not end in .gz; rename it "
+               f"to {path.name}.gz (or decompress it).")
+        raise InputDataError(msg)
+    if head[:8] == b"\x89HDF\r\n\x1a\n":
+        msg = (f"{what} file {path} is an HDF5 file (AnnData .h5ad / MuData .h5mu?), not a text table; "
+               "export the matrix as TSV/CSV.")
+        raise InputDataError(msg)
+    if head[:4] == b"PK\x03\x04":
+        msg = f"{what} file {path} is a ZIP archive (an Excel .xlsx?); save the sheet as TSV or CSV."
+        raise InputDataError(msg)
+
+
 def read_table(path: str | Path, *, what: str = "Table", dtype: object = None) -> pd.DataFrame:
     """Read a TSV/CSV (optionally gzipped) into a DataFrame, with a clear error on failure."""
     path = _check_file(path, what)
+    _sniff(path, what)
     sep = _separator(path)
     try:
         frame = pd.read_csv(path, sep=sep, dtype=dtype, encoding="utf-8-sig", low_memory=False)
     except pd.errors.EmptyDataError as err:
         msg = f"{what} file {path} is empty."
         raise InputDataError(msg) from err
-    except (pd.errors.ParserError, UnicodeDecodeError, OSError, EOFError) as err:
+    except UnicodeDecodeError as err:
+        line, byte = _first_non_utf8(path)
+        msg = (f"{what} file {path} is not UTF-8 text: byte {byte!r} on line {line}. Save it as "
+               "UTF-8 (e.g. iconv -f latin1 -t utf-8 FILE > FILE.utf8).")
+        raise InputDataError(msg) from err
+    except (pd.errors.ParserError, OSError, EOFError) as err:
         msg = f"{what} file {path} could not be parsed as a {'TSV' if sep == chr(9) else 'CSV'}: {err}"
         raise InputDataError(msg) from err
     return frame
@@ -168,6 +210,16 @@ def read_expression(
         )
         raise InputDataError(msg)
     numeric = numeric.astype(np.float64)
+    infinite = np.isinf(numeric.to_numpy())
+    if infinite.any():
+        r, c = np.argwhere(infinite)[0]
+        msg = (
+            f"{what} file {path}: value {values.iat[r, c]!r} in row {values.index[r]!r}, column "
+            f"{values.columns[c]!r} is infinite ({int(infinite.sum())} such cell(s) in total). "
+            "Expression must be finite numbers; write NA for a missing value (a log of 0 gives -inf: "
+            "give the unlogged values, or add a pseudocount before taking the log)."
+        )
+        raise InputDataError(msg)
     if orientation == "samples_x_features":
         numeric = numeric.T
     label_rows, label_cols = (

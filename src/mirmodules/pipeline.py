@@ -379,12 +379,25 @@ def run_mica(
     timings
         Seconds of earlier stages to carry into the manifest (e.g. reading, preprocessing).
     """
+    from ._threads import thread_limits
+
+    config = config or MicaConfig()
+    config.validate()
+    with thread_limits(config.threads):
+        return _run_mica_stages(prepared, config=config, progress=progress, timings=timings)
+
+
+def _run_mica_stages(
+    prepared: PreparedInputs,
+    *,
+    config: MicaConfig,
+    progress: bool,
+    timings: dict[str, float] | None,
+) -> MicaResult:
     import torch
 
     from .autoencoder import ConvAutoencoderEmbedder
 
-    config = config or MicaConfig()
-    config.validate()
     timings = dict(timings or {})
     seeds = {
         f"{step}_{kind}": derive_seed(config.seed, f"{step}_{kind}")  # same derivation as cluster_and_join
@@ -393,8 +406,7 @@ def run_mica(
     }
     codes: dict[str, pd.DataFrame] = {}
     histories: dict[str, pd.DataFrame] = {}
-    clusterings: dict[str, Clustering] = {}
-    epochs: dict[str, dict[str, int]] = {}
+    epochs: dict[str, dict[str, Any]] = {}
     device_used = "cpu"
     for kind, frame in (("mirna", prepared.mirna), ("mrna", prepared.mrna)):
         start = time.perf_counter()
@@ -444,6 +456,7 @@ def run_mica(
             "system": platform.platform(),
             "machine": platform.machine(),
             "torch_threads": torch.get_num_threads(),
+            "threads_requested": config.threads,
             "device": device_used,
         },
         "choices": {

@@ -91,6 +91,25 @@ def detect_scale(values: np.ndarray) -> Literal["counts", "linear", "log"]:
     return "log"
 
 
+def _refuse_counts_with_negatives(x: np.ndarray, index: pd.Index, columns: pd.Index, modality: str) -> None:
+    """A matrix of whole numbers in the hundreds with a few negatives is a count matrix with an
+    error, not logged data: say which cell, instead of silently skipping the log transform."""
+    observed = x[np.isfinite(x)]
+    negative = observed < 0
+    if not negative.any() or observed.max() <= 100 or negative.mean() > 0.01:
+        return
+    if not np.all(observed == np.round(observed)):
+        return
+    r, c = np.argwhere(np.isfinite(x) & (x < 0))[0]
+    msg = (
+        f"{modality} expression looks like read counts (whole numbers up to {observed.max():.0f}) but has "
+        f"{int(negative.sum())} negative value(s), e.g. {x[r, c]:g} in row {index[r]!r}, column "
+        f"{columns[c]!r}. Counts cannot be negative: fix the file, or, if the values really are "
+        "logged, say so with transform='none' (--transform none)."
+    )
+    raise InputDataError(msg)
+
+
 def _step(report: list[dict], modality: str, step: str, before: int, after: int, changed: int,
           detail: str) -> None:
     report.append(dict(zip(STEP_COLUMNS, [modality, step, before, after, changed, detail], strict=True)))
@@ -145,6 +164,8 @@ def preprocess_expression(
     # 2. scale detection and transform
     scale = detect_scale(x)
     transform = options.transform
+    if transform == "auto" and scale == "log":
+        _refuse_counts_with_negatives(x, index, frame.columns, modality)
     if transform == "auto":
         transform = {"counts": "log2cpm", "linear": "log2", "log": "none"}[scale]
     if transform in ("log2cpm", "log2") and np.nanmin(x) < 0:

@@ -129,23 +129,32 @@ def atomic_folder(out: str | Path) -> Iterator[Path]:
         raise
 
 
-def save_result(result: MicaResult, out_dir: str | Path, *, overwrite: bool = False) -> Path:
+def save_result(
+    result: MicaResult,
+    out_dir: str | Path,
+    *,
+    overwrite: bool = False,
+    extra_tables: dict[str, pd.DataFrame] | None = None,
+) -> Path:
     """Write ``result`` as a run directory (see module docstring); return its path.
+
+    The folder is written atomically by :func:`mirmodules._output.atomic_output`: an existing
+    non-empty ``out_dir`` is replaced only with ``overwrite=True`` and only when mirmodules wrote
+    it. ``extra_tables`` (file name -> table) are written into the same folder (e.g.
+    ``significance.tsv``).
 
     Raises
     ------
     InputDataError
-        ``out_dir`` exists and is not empty, and ``overwrite`` is False.
+        ``out_dir`` is not a folder mirmodules may write (see :func:`~mirmodules._output.check_output_path`).
     """
+    from ._output import atomic_output
+
     out = Path(out_dir)
-    if out.exists() and (not out.is_dir() or any(out.iterdir())) and not overwrite:
-        msg = (
-            f"Output folder {out} exists and is not empty; choose a new folder or pass "
-            "overwrite=True (--overwrite)."
-        )
-        raise InputDataError(msg)
     start = time.perf_counter()
-    with atomic_folder(out) as tmp:
+    with atomic_output(out, command="run", overwrite=overwrite) as tmp:
+        for name, table in (extra_tables or {}).items():
+            table.to_csv(tmp / name, sep="\t", index=False, float_format="%.6g")
         _write_files(result, tmp, start)
     logger.info("wrote run directory %s", out)
     return out
@@ -171,7 +180,9 @@ def _write_files(result: MicaResult, tmp: Path, start: float) -> None:
     )[["kind", "k", "sse", "silhouette", "candidate", "chosen"]]
     tsv(sse, "sse_curve.tsv", float_format="%.8g")
     for kind, codes in result.codes.items():
-        codes.rename_axis("feature").to_csv(tmp / f"codes_{kind}.tsv.gz", sep="\t", float_format="%.6g")
+        # mtime 0: the same seed gives byte-identical gzip files (no timestamp in the header)
+        codes.rename_axis("feature").to_csv(tmp / f"codes_{kind}.tsv.gz", sep="\t", float_format="%.6g",
+                                            compression={"method": "gzip", "mtime": 0})
     history = pd.concat(list(result.histories.values()), ignore_index=True)
     history = history.rename(columns={"modality": "kind"})[
         ["kind", "epoch", "step", "train_loss", "val_loss", "seconds"]

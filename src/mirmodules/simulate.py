@@ -129,11 +129,11 @@ class SimulatedCohort:
     parameters: SimulationParameters
     notes: dict = field(default_factory=dict)
 
-    def write(self, out_dir: str | Path) -> dict[str, Path]:
-        """Write the cohort's files into ``out_dir`` (created); return name -> path."""
+    @staticmethod
+    def write_paths(out_dir: str | Path) -> dict[str, Path]:
+        """The file of each part of a cohort written into ``out_dir`` (name -> path)."""
         out = Path(out_dir)
-        out.mkdir(parents=True, exist_ok=True)
-        paths = {
+        return {
             "mirna": out / "mirna.tsv",
             "mrna": out / "mrna.tsv",
             "interactions": out / "interactions.tsv",
@@ -143,6 +143,12 @@ class SimulatedCohort:
             "clinical": out / "clinical.tsv",
             "parameters": out / "simulation.json",
         }
+
+    def write(self, out_dir: str | Path) -> dict[str, Path]:
+        """Write the cohort's files into ``out_dir`` (created); return name -> path."""
+        out = Path(out_dir)
+        out.mkdir(parents=True, exist_ok=True)
+        paths = self.write_paths(out)
         self.mirna.rename_axis("mirna").to_csv(paths["mirna"], sep="\t")
         self.mrna.rename_axis("gene").to_csv(paths["mrna"], sep="\t", float_format="%.5g", na_rep="NA")
         self.interactions.to_csv(paths["interactions"], sep="\t", index=False)

@@ -227,6 +227,7 @@ def save_stability(
     interactions: pd.DataFrame,
     consensus_frequency: float = 0.5,
     manifest: dict[str, Any] | None = None,
+    overwrite: bool = False,
 ) -> ModuleSet:
     """Write a stability analysis and its consensus modules; return the consensus modules.
 
@@ -234,11 +235,23 @@ def save_stability(
     ``co_membership.tsv``, ``stability.json`` (score, parameters and ``manifest``) and
     ``consensus/`` (module tables plus a manifest, so that ``mirmodules evaluate`` scores the
     consensus modules like any run; ``manifest`` should hold the run's ``parameters`` and ``inputs``).
+    The folder is written atomically and replaced only with ``overwrite`` when mirmodules wrote it.
     """
+    from ._output import atomic_output
+
+    with atomic_output(out_dir, command="stability", overwrite=overwrite) as tmp:
+        return _write_stability(result, tmp, interactions, consensus_frequency, manifest)
+
+
+def _write_stability(
+    result: StabilityResult,
+    out: Path,
+    interactions: pd.DataFrame,
+    consensus_frequency: float,
+    manifest: dict[str, Any] | None,
+) -> ModuleSet:
     from .results import write_module_tables
 
-    out = Path(out_dir)
-    out.mkdir(parents=True, exist_ok=True)
     result.reference.members.to_csv(out / "reference_modules.tsv", sep="\t", index=False)
     result.per_module.to_csv(out / "stability_modules.tsv", sep="\t", index=False, float_format="%.6g")
     result.per_run.to_csv(out / "stability_runs.tsv", sep="\t", index=False, float_format="%.6g")

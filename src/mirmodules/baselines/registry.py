@@ -232,7 +232,11 @@ def run_method(
         settings = spec.parameter_class(**parameters)
     settings.validate()
     start = time.perf_counter()
-    output = spec.runner(prepared, seed=seed, settings=settings, **extra)
+    from .._threads import thread_limits
+
+    threads = settings.threads if isinstance(settings, MicaConfig) else (config.threads if config else None)
+    with thread_limits(threads):
+        output = spec.runner(prepared, seed=seed, settings=settings, **extra)
     groups = list(output.groups().values()) if isinstance(output, ModuleSet) else output
     modules = module_set_from_groups(
         groups, prepared.interactions, min_mirnas=min_mirnas, min_mrnas=min_mrnas
