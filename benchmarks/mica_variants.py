@@ -57,7 +57,8 @@ def join_ceiling(cohort, prepared) -> float:
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(description=__doc__,
+                                     formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--generators", nargs="+", default=["gaussian", "negbin"])
     parser.add_argument("--seeds", type=int, nargs="+", default=[0, 1, 2])
     parser.add_argument("--rates", type=float, nargs="+", default=[0.2])
@@ -71,7 +72,9 @@ def main() -> None:
     torch.set_num_threads(1)
     rows = []
     for generator in args.generators:
-        missing = args.missing_rate if args.missing_rate is not None else (0.3 if generator == "negbin" else 0.1)
+        missing = args.missing_rate
+        if missing is None:
+            missing = 0.3 if generator == "negbin" else 0.1
         for rate in args.rates:
             for seed in args.seeds:
                 cohort = simulate_cohort(seed=seed, noise_model=generator, false_positive_rate=rate,

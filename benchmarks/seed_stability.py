@@ -22,7 +22,8 @@ from mirmodules.stability import stability
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(description=__doc__,
+                                     formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--generators", nargs="+", default=["gaussian", "negbin"])
     parser.add_argument("--cohorts", type=int, nargs="+", default=[0, 1])
     parser.add_argument("--presets", nargs="+", default=["default", "paper"])
@@ -52,7 +53,8 @@ def main() -> None:
                                                          float_format="%.3f"), flush=True)
     table = pd.DataFrame(rows)
     print("\nmean over cohorts:")
-    print(table.groupby(["generator", "preset"])[["stability", "n_modules", "seconds"]].mean().round(3).to_string())
+    means = table.groupby(["generator", "preset"])[["stability", "n_modules", "seconds"]].mean()
+    print(means.round(3).to_string())
 
 
 if __name__ == "__main__":

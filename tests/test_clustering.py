@@ -155,7 +155,7 @@ def test_silhouette_prefers_a_larger_k_on_nested_clusters():
 
 
 def test_sweep_with_fewer_restarts_refits_the_chosen_k():
-    codes, truth = _blobs(k=4, per=20)
+    codes, _truth = _blobs(k=4, per=20)
     a = cluster_features(codes, k_max=8, k_rule="silhouette", sweep_n_init=1, n_init=10, random_state=3)
     b = cluster_features(codes, k_max=8, k_rule="silhouette", sweep_n_init=1, n_init=10, random_state=3)
     pd.testing.assert_series_equal(a.labels, b.labels)        # same seed, same labels

@@ -32,12 +32,12 @@ from __future__ import annotations
 import json
 import logging
 import os
+import re
 import time
 import traceback
 import uuid
 import warnings
 from collections.abc import Mapping
-import re
 from dataclasses import dataclass, field, fields
 from pathlib import Path
 from typing import Any
@@ -85,7 +85,8 @@ class TaskSpec:
         root = out.resolve()
         folder = (root / self.key).resolve()
         if root not in folder.parents:
-            msg = f"Task folder {folder} would lie outside the batch folder {root}; rename cohort {self.cohort!r}."
+            msg = (f"Task folder {folder} would lie outside the batch folder {root}; "
+                   f"rename cohort {self.cohort!r}.")
             raise InputDataError(msg)
         return folder
 

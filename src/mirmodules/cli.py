@@ -384,14 +384,13 @@ def _print_evaluation_summary(evaluation: Any, report: Path) -> None:
 
 
 def _cmd_compare(args: argparse.Namespace) -> int:
+    from ._output import check_output_path
     from .annotations import read_families, read_gene_sets
     from .comparison import compare_methods, parse_methods, save_comparison
     from .io import read_table
     from .pipeline import input_record, prepare_from_files
     from .results import read_modules
     from .survival import read_clinical
-
-    from ._output import check_output_path
 
     methods = parse_methods(args.methods)
     config = MicaConfig(**_collect(args, MicaConfig))
@@ -458,11 +457,10 @@ def _cmd_compare(args: argparse.Namespace) -> int:
 
 
 def _cmd_stability(args: argparse.Namespace) -> int:
+    from ._output import check_output_path
     from .baselines.registry import method_spec
     from .pipeline import input_records, prepare_from_files
     from .stability import save_stability, stability
-
-    from ._output import check_output_path
 
     method_spec(args.method)  # an unknown method fails before the inputs are read
     config = MicaConfig(**_collect(args, MicaConfig))
@@ -523,9 +521,8 @@ def _cmd_batch(args: argparse.Namespace) -> int:
 
 
 def _cmd_simulate(args: argparse.Namespace) -> int:
-    from .simulate import SimulationParameters, simulate_cohort
-
     from ._output import atomic_output, check_output_path
+    from .simulate import SimulationParameters, simulate_cohort
 
     params = SimulationParameters(**_collect(args, SimulationParameters))
     check_output_path(args.out, overwrite=args.overwrite)
@@ -543,12 +540,11 @@ def _cmd_simulate(args: argparse.Namespace) -> int:
 
 
 def _cmd_demo(args: argparse.Namespace) -> int:
+    from ._output import MARKER, atomic_output, check_output_path
     from .modules import best_match_jaccard, recovery_scores
     from .pipeline import run_from_files
     from .results import save_result
     from .simulate import simulate_cohort
-
-    from ._output import MARKER, atomic_output, check_output_path
 
     out = Path(args.out)
     run_dir = out / "run"

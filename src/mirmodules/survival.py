@@ -136,6 +136,21 @@ def read_clinical(
         )
     )
     times = pd.to_numeric(frame[time_column], errors="coerce")
+    raw_time = frame[time_column].astype(object)
+    blank = raw_time.isna() | raw_time.astype(str).str.strip().isin(["", "NA", "NaN", "nan", "null", "NULL"])
+    bad_time = times.isna() & ~blank
+    if bad_time.any():
+        row = int(np.flatnonzero(bad_time.to_numpy())[0])
+        msg = (
+            f"Clinical file {path}: time column {time_column!r} has {raw_time.iloc[row]!r} on line "
+            f"{row + 2} (sample {frame[sample_column].iloc[row]!r}); expected a number of days, or NA "
+            f"when unknown. {int(bad_time.sum())} such row(s) in total."
+        )
+        raise InputDataError(msg)
+    if np.isinf(times).any():
+        row = int(np.flatnonzero(np.isinf(times.to_numpy()))[0])
+        msg = f"Clinical file {path}: time column {time_column!r} is infinite on line {row + 2}."
+        raise InputDataError(msg)
     bad_event = events.isna() & frame[event_column].notna() & (frame[event_column].str.strip() != "")
     if bad_event.any():
         value = frame.loc[bad_event, event_column].iloc[0]
@@ -152,7 +167,8 @@ def read_clinical(
     )
     usable = out["os_time_days"].notna() & out["os_event"].notna()
     if (~usable).any():
-        logger.info(
+        share = float((~usable).mean())
+        (logger.warning if share > 0.05 else logger.info)(
             "clinical: %d of %d rows lack a time or an event and are not used", int((~usable).sum()), len(out)
         )
     out = out[usable].astype({"os_event": int})

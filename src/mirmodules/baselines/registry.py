@@ -28,7 +28,7 @@ import pandas as pd
 from .._random import derive_seed
 from ..config import MicaConfig
 from ..exceptions import InputDataError
-from ..modules import ModuleSet, module_set_from_groups, modules_from_clusters
+from ..modules import ModuleSet, module_set_from_groups
 from ..pipeline import PreparedInputs
 from .mirsynergy import MirsynergyParameters, lasso_target_weights, mirsynergy
 from .reconstructed import DemineParameters, DicoreParameters, demine_like, dicore_like
