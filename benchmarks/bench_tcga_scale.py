@@ -32,6 +32,8 @@ def main() -> None:
     parser.add_argument("--n-modules", type=int, default=15)
     parser.add_argument("--false-positive-rate", type=float, default=0.2)
     parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument("--noise-model", default="gaussian", choices=["gaussian", "negbin"],
+                        help="planted-module generator (see mirmodules.simulate)")
     parser.add_argument("--workdir", default=None, help="keep files here (default: a temp folder)")
     parser.add_argument("run_args", nargs="*", help="extra flags for `mirmodules run` (after --)")
     args = parser.parse_args()
@@ -41,7 +43,8 @@ def main() -> None:
     cohort = simulate_cohort(
         n_samples=args.n_samples, n_mirnas=args.n_mirnas, n_mrnas=args.n_mrnas,
         n_modules=args.n_modules, mirnas_per_module=(3, 8), mrnas_per_module=(20, 80),
-        false_positive_rate=args.false_positive_rate, seed=args.seed,
+        false_positive_rate=args.false_positive_rate, seed=args.seed, noise_model=args.noise_model,
+        missing_rate=0.3 if args.noise_model == "negbin" else 0.1,
     )
     paths = cohort.write(work / "data")
     print(f"simulated and wrote cohort in {time.perf_counter() - start:.1f} s -> {work / 'data'}")
