@@ -12,7 +12,6 @@ import sys
 import time
 from pathlib import Path
 
-import numpy as np
 import pytest
 
 from mirmodules import simulate_cohort
@@ -108,7 +107,7 @@ def test_out_refused(command, case, cohort_dir, tmp_path, monkeypatch, capsys):
     src = inputs_copy if case == "holds_input" else cohort_dir
     before = _snapshot(work)
     args = _command_args(command, src, out)
-    if command in {"run", "compare", "stability", "simulate", "demo"} and "--overwrite" in extra:
+    if "--overwrite" in extra:
         args = [*args, "--overwrite"]
     code = main(args)
     err = capsys.readouterr().err
@@ -239,7 +238,6 @@ def test_bad_expression_file(case, expect, cohort_dir, tmp_path, capsys):
     elif case == "zip":
         _write(bad, b"PK\x03\x04" + b"\0" * 64)
     elif case == "latin1":
-        _write(bad, MATRIX + b"C\xe9\t1\t2\t3\n")
         _write(bad, b"gene\tS1\tS2\tS3\nA\t1\t2\t3\nB\xe9\t4\t5\t6\n")
     elif case == "missing":
         bad = tmp_path / "nothing.tsv"
@@ -385,4 +383,3 @@ def test_errors_never_leave_a_temporary_folder(cohort_dir, tmp_path, capsys):
     code = main(_run_args(cohort_dir, str(tmp_path / "r"), "--k-min", "5", "--k-max", "3"))
     assert code == 2 and "k_max" in capsys.readouterr().err
     assert list(tmp_path.iterdir()) == []
-    np.testing.assert_equal(code, 2)

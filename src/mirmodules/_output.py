@@ -25,7 +25,6 @@ import uuid
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Any
 
 from .exceptions import InputDataError
 
@@ -37,8 +36,8 @@ _NEW, _OLD = ".mirmodules-new-", ".mirmodules-old-"
 
 
 def _written_by_mirmodules(folder: Path) -> bool:
-    if (folder / MARKER).is_file() or (folder / "batch_summary.tsv").is_file():
-        return True  # batch folders of mirmodules 0.1 had a summary but no marker
+    if any((folder / name).is_file() for name in (MARKER, "batch_summary.tsv", "task.json")):
+        return True  # batch and task folders of mirmodules 0.1 had no marker
     manifest = folder / "manifest.json"  # run folders of mirmodules 0.1 had no marker
     try:
         record = json.loads(manifest.read_text(encoding="utf-8"))
@@ -111,25 +110,28 @@ def recover_leftovers(out: Path) -> None:
             logger.warning("removed the %s of an interrupted run: %s", kind, leftover)
 
 
+def _marker_text(command: str) -> str:
+    from . import __version__
+
+    return json.dumps({"written_by": "mirmodules", "version": __version__, "command": command},
+                      indent=2) + "\n"
+
+
 @contextmanager
-def atomic_output(out: str | Path, *, command: str, overwrite: bool = False,
-                  details: dict[str, Any] | None = None) -> Iterator[Path]:
+def atomic_output(out: str | Path, *, command: str, overwrite: bool = False) -> Iterator[Path]:
     """Yield a hidden folder to write into; on success it replaces ``out`` (see module docstring).
 
     ``out`` is checked with :func:`check_output_path` again (the caller should have checked it
     before the computation, with the inputs).
     """
-    from . import __version__
-
     path = check_output_path(out, overwrite=overwrite)
     recover_leftovers(path)
     path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = Path(tempfile.mkdtemp(prefix=f".{path.name}{_NEW}", dir=path.parent))
+    tmp = path.parent / f".{path.name}{_NEW}{uuid.uuid4().hex[:8]}"
+    tmp.mkdir()  # mode from the umask, like any folder the user makes (mkdtemp would give 0700)
     try:
         yield tmp
-        marker = {"written_by": "mirmodules", "version": __version__, "command": command, **(details or {})}
-        (tmp / MARKER).write_text(json.dumps(marker, indent=2) + "\n", encoding="utf-8")
-        os.chmod(tmp, 0o755 & ~_umask())
+        (tmp / MARKER).write_text(_marker_text(command), encoding="utf-8")
         if path.exists():
             old = path.parent / f".{path.name}{_OLD}{uuid.uuid4().hex[:8]}"
             path.rename(old)
@@ -140,12 +142,6 @@ def atomic_output(out: str | Path, *, command: str, overwrite: bool = False,
     except BaseException:
         shutil.rmtree(tmp, ignore_errors=True)
         raise
-
-
-def _umask() -> int:
-    current = os.umask(0)
-    os.umask(current)
-    return current
 
 
 def write_text_atomic(path: str | Path, text: str) -> None:
@@ -164,11 +160,7 @@ def write_text_atomic(path: str | Path, text: str) -> None:
 def mark_output_folder(folder: str | Path, *, command: str) -> None:
     """Create ``folder`` (if needed) and mark it as written by mirmodules (for folders filled in
     place over several runs, such as a batch that resumes)."""
-    from . import __version__
-
     folder = Path(folder)
     folder.mkdir(parents=True, exist_ok=True)
-    marker = folder / MARKER
-    if not marker.exists():
-        write_text_atomic(marker, json.dumps({"written_by": "mirmodules", "version": __version__,
-                                              "command": command}, indent=2) + "\n")
+    if not (folder / MARKER).exists():
+        write_text_atomic(folder / MARKER, _marker_text(command))

@@ -42,21 +42,15 @@ def resolve_threads(threads: int | None) -> int:
 def thread_limits(threads: int | None) -> Iterator[int]:
     """Limit torch, BLAS and OpenMP pools (threadpoolctl) to ``resolve_threads(threads)`` inside
     the block, restoring the previous settings afterwards; yields the number used."""
+    import torch
     from threadpoolctl import threadpool_limits
 
     n = resolve_threads(threads)
-    torch_before = None
-    try:
-        import torch
-
-        torch_before = torch.get_num_threads()
-        torch.set_num_threads(n)
-    except ImportError:  # pragma: no cover - torch is a dependency
-        torch = None  # type: ignore[assignment]
+    torch_before = torch.get_num_threads()
+    torch.set_num_threads(n)
     try:
         with threadpool_limits(limits=n):
             logger.debug("thread limit %d (torch, BLAS, OpenMP)", n)
             yield n
     finally:
-        if torch is not None and torch_before is not None:
-            torch.set_num_threads(torch_before)
+        torch.set_num_threads(torch_before)

@@ -243,9 +243,10 @@ def _prepare_cohort(cohort: CohortSpec) -> Any:
 
 def _write_task(folder: Path, modules: Any | None, record: dict[str, Any]) -> None:
     """Write a task's outputs atomically, ``task.json`` last."""
-    from .results import atomic_folder, write_module_tables
+    from ._output import atomic_output
+    from .results import write_module_tables
 
-    with atomic_folder(folder) as tmp:
+    with atomic_output(folder, command="batch task", overwrite=True) as tmp:
         if modules is not None:
             write_module_tables(modules, tmp)
         (tmp / "task.json").write_text(json.dumps(record, indent=2, default=str) + "\n", encoding="utf-8")

@@ -529,7 +529,7 @@ def _cmd_simulate(args: argparse.Namespace) -> int:
     cohort = simulate_cohort(params)
     with atomic_output(args.out, command="simulate", overwrite=args.overwrite) as tmp:
         cohort.write(tmp)
-    paths = {name: Path(args.out) / path.name for name, path in cohort.write_paths(args.out).items()}
+    paths = cohort.write_paths(args.out)
     print(
         f"simulated cohort ({params.n_samples} samples, {params.n_mirnas} miRNAs, "
         f"{params.n_mrnas} mRNAs, {params.n_modules} planted modules) written to {args.out}:"
@@ -540,7 +540,7 @@ def _cmd_simulate(args: argparse.Namespace) -> int:
 
 
 def _cmd_demo(args: argparse.Namespace) -> int:
-    from ._output import MARKER, atomic_output, check_output_path
+    from ._output import atomic_output, check_output_path, mark_output_folder
     from .modules import best_match_jaccard, recovery_scores
     from .pipeline import run_from_files
     from .results import save_result
@@ -550,9 +550,8 @@ def _cmd_demo(args: argparse.Namespace) -> int:
     run_dir = out / "run"
     check_output_path(out, overwrite=args.overwrite)
     start = time.perf_counter()
-    out.mkdir(parents=True, exist_ok=True)
     # the demo folder is ours: its parts (data, run, evaluation) are each replaced atomically
-    (out / MARKER).write_text('{"written_by": "mirmodules", "command": "demo"}\n', encoding="utf-8")
+    mark_output_folder(out, command="demo")
     cohort = simulate_cohort(seed=args.seed)
     with atomic_output(out / "data", command="simulate", overwrite=True) as tmp:
         cohort.write(tmp)

@@ -17,7 +17,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from ._validation import check_in_range
+from ._validation import check_in_range, check_one_of
 from .exceptions import InputDataError, NoElbowWarning
 
 logger = logging.getLogger(__name__)
@@ -258,9 +258,7 @@ def cluster_features(
 
     check_in_range(k_min, "k_min", low=1, integer=True)
     check_in_range(n_init, "n_init", low=1, integer=True)
-    if k_rule not in K_RULES:
-        msg = f"k_rule must be one of {list(K_RULES)}; got {k_rule!r}."
-        raise InputDataError(msg)
+    check_one_of(k_rule, "k_rule", K_RULES)
     x = codes.to_numpy(dtype=np.float64)
     n = len(x)
     k_max = auto_k_max(n) if k_max is None else k_max

@@ -15,6 +15,7 @@ from dataclasses import asdict, dataclass, field, fields
 from typing import Any
 
 from ._validation import check_in_range, check_one_of
+from .exceptions import InputDataError
 
 
 class _PresetDefault:
@@ -183,8 +184,6 @@ class MicaConfig:
             pair = getattr(self, name)
             if not isinstance(pair, tuple) or len(pair) != 2:
                 msg = f"The {name!r} parameter must be two integers; got {pair!r} instead."
-                from .exceptions import InputDataError
-
                 raise InputDataError(msg)
             for v in pair:
                 check_in_range(v, name, low=1, integer=True)

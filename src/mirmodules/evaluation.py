@@ -491,16 +491,16 @@ def evaluate_run(
     history and manifest. ``out_dir`` is written atomically and replaced only with ``overwrite``
     when mirmodules wrote it (:mod:`mirmodules._output`).
     """
+    from tqdm.auto import tqdm
+
     from ._output import atomic_output, check_output_path
+    from .annotations import read_families, read_gene_sets
+    from .report import build_report
+    from .survival import read_clinical
 
     check_output_path(out_dir, overwrite=overwrite,
                       inputs=[p for p in (Path(run_dir) / "modules.tsv", families, clinical, mirna, mrna,
                                           interactions, *gene_sets, *(mirbase or ())) if p])
-    from tqdm.auto import tqdm
-
-    from .annotations import read_families, read_gene_sets
-    from .report import build_report
-    from .survival import read_clinical
 
     options = options or EvaluationOptions()
     options.validate()

@@ -303,10 +303,11 @@ def package_versions() -> dict[str, str]:
 
 @dataclass(frozen=True)
 class JoinedClusters:
-    """Stage 2 and 3 output: the clustering of each modality and the modules."""
+    """Stage 2 and 3 output: the clustering of each modality, the modules and the K-means seeds."""
 
     clusterings: dict[str, Clustering]
     modules: ModuleSet
+    seeds: dict[str, int]
 
 
 def cluster_and_join(
@@ -324,6 +325,7 @@ def cluster_and_join(
     they differ in their features alone. K-means seeds are derived from ``seed`` per modality.
     """
     timings = timings if timings is not None else {}
+    seeds = {f"kmeans_{kind}": derive_seed(seed, f"kmeans_{kind}") for kind in ("mirna", "mrna")}
     clusterings: dict[str, Clustering] = {}
     for kind in ("mirna", "mrna"):
         start = time.perf_counter()
@@ -337,7 +339,7 @@ def cluster_and_join(
             silhouette_sample=config.silhouette_sample,
             silhouette_tolerance=config.silhouette_tolerance,
             sweep_n_init=config.sweep_n_init,
-            random_state=derive_seed(seed, f"kmeans_{kind}"),
+            random_state=seeds[f"kmeans_{kind}"],
             progress=progress,
             progress_label=f"stage 2 k-means ({kind})",
         )
@@ -356,7 +358,7 @@ def cluster_and_join(
         mrna_profiles=prepared.mrna,
     )
     timings["stage3_modules"] = time.perf_counter() - start
-    return JoinedClusters(clusterings, modules)
+    return JoinedClusters(clusterings, modules, seeds)
 
 
 def run_mica(
@@ -399,11 +401,8 @@ def _run_mica_stages(
     from .autoencoder import ConvAutoencoderEmbedder
 
     timings = dict(timings or {})
-    seeds = {
-        f"{step}_{kind}": derive_seed(config.seed, f"{step}_{kind}")  # same derivation as cluster_and_join
-        for step in ("autoencoder", "kmeans")
-        for kind in ("mirna", "mrna")
-    }
+    seeds = {f"autoencoder_{kind}": derive_seed(config.seed, f"autoencoder_{kind}")
+             for kind in ("mirna", "mrna")}
     codes: dict[str, pd.DataFrame] = {}
     histories: dict[str, pd.DataFrame] = {}
     epochs: dict[str, dict[str, Any]] = {}
@@ -445,6 +444,7 @@ def _run_mica_stages(
         timings[f"stage1_autoencoder_{kind}"] = time.perf_counter() - start
     joined = cluster_and_join(prepared, codes, config, config.seed, progress=progress, timings=timings)
     modules, clusterings = joined.modules, joined.clusterings
+    seeds.update(joined.seeds)
     summary = modules.summary()
     manifest = {
         "method": "MICA",

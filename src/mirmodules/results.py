@@ -29,11 +29,7 @@ from __future__ import annotations
 
 import json
 import logging
-import shutil
-import tempfile
 import time
-from collections.abc import Iterator
-from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -110,23 +106,6 @@ def write_module_tables(
     else:
         summary = modules.summary()
     summary.to_csv(folder / "module_summary.tsv", sep="\t", index=False, float_format="%.6g")
-
-
-@contextmanager
-def atomic_folder(out: str | Path) -> Iterator[Path]:
-    """Yield a temporary sibling of ``out`` to write into; on success it replaces ``out`` (an
-    existing folder or file of that name is removed), on an error it is deleted."""
-    out = Path(out)
-    out.parent.mkdir(parents=True, exist_ok=True)
-    tmp = Path(tempfile.mkdtemp(prefix=f".{out.name}.", dir=out.parent))
-    try:
-        yield tmp
-        if out.exists():
-            shutil.rmtree(out) if out.is_dir() else out.unlink()
-        tmp.rename(out)
-    except BaseException:
-        shutil.rmtree(tmp, ignore_errors=True)
-        raise
 
 
 def save_result(

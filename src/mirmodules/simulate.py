@@ -33,7 +33,8 @@ expression:
 * a target's repression is the programme of its module damped by ``U(0.6, 1.2)``, on top of its
   background loadings;
 * both modalities are negative-binomial read counts (gamma-Poisson, dispersion ``U(0.05, 0.4)``
-  per feature, log-normal library sizes), with low-expressed features that are mostly zeros;
+  per feature, log-normal library sizes); the least expressed features average 2-4 reads, so
+  many of their counts are zero;
 * false interactions prefer hub miRNAs and hub genes (Zipf-like weights), as miRTarBase does.
 """
 
@@ -49,7 +50,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from ._validation import check_in_range
+from ._validation import check_in_range, check_one_of
 from .modules import ModuleSet, module_set_from_members
 
 logger = logging.getLogger(__name__)
@@ -59,6 +60,9 @@ _GENE_PREFIXES = (
     "SOX FOXO KRT COL ATP NDUF RPL PSMD EIF WDR USP UBE2 SEC GPR TBC1D PPP1R SH3 KIF MYO NUP PIK3 "
     "SMAD WNT TNF IL CXCL CD ITGA LAMA SEMA EPHA NOTCH BMP FGF PDGF VEGF HSP GST CYP AKR ALDH"
 ).split()
+
+
+NOISE_MODELS = ("gaussian", "negbin")
 
 
 @dataclass(frozen=True)
@@ -107,12 +111,7 @@ class SimulationParameters:
             check_in_range(getattr(self, name), name, low=0, integer=True)  # capped at n_modules
         check_in_range(self.n_random_gene_sets, "n_random_gene_sets", low=0, integer=True)
         check_in_range(self.seed, "seed", low=0, integer=True)
-        from ._validation import check_one_of
-
         check_one_of(self.noise_model, "noise_model", NOISE_MODELS)
-
-
-NOISE_MODELS = ("gaussian", "negbin")
 
 
 @dataclass(frozen=True)

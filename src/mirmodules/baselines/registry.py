@@ -26,6 +26,7 @@ from typing import Any
 import pandas as pd
 
 from .._random import derive_seed
+from .._threads import thread_limits
 from ..config import MicaConfig
 from ..exceptions import InputDataError
 from ..modules import ModuleSet, module_set_from_groups
@@ -232,8 +233,6 @@ def run_method(
         settings = spec.parameter_class(**parameters)
     settings.validate()
     start = time.perf_counter()
-    from .._threads import thread_limits
-
     threads = settings.threads if isinstance(settings, MicaConfig) else (config.threads if config else None)
     with thread_limits(threads):
         output = spec.runner(prepared, seed=seed, settings=settings, **extra)
