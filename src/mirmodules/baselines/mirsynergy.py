@@ -1,4 +1,4 @@
-"""Mirsynergy (Li et al., Bioinformatics 2014), a clean-room port from the description in BASELINES.md.
+"""Mirsynergy (Li et al., Bioinformatics 2014), a port of the R package (GPL-2; see LICENSE).
 
 Two greedy stages of ClusterONE-style growth on synergy ``w_in / (w_in + w_bd + penalty)``:
 
@@ -8,9 +8,10 @@ Two greedy stages of ClusterONE-style growth on synergy ``w_in / (w_in + w_bd + 
    ``density2 >= density2_tol``).
 
 ``W`` (mRNA x miRNA, weights in [0, 1]) is given, or built per mRNA by LASSO on the expression of
-its candidate regulators (:func:`lasso_target_weights`). The R package's quirks (the boundary
-update after a removal, the removal guard of stage 2, the density2 denominator that counts the
-miRNAs twice) are reproduced when ``legacy=True`` (the default, needed for parity with the R
+its candidate regulators (:func:`lasso_target_weights`). The R code's departures from the paper
+(the boundary update after a removal, self-loops in a removal's weight, the removal guard of stage
+2, ties to the lowest index, the density2 denominator that counts the miRNAs twice; listed in
+docs/baselines.md) are reproduced when ``legacy=True`` (the default, needed for parity with the R
 package's results); ``legacy=False`` uses the intended rules.
 
 Bookkeeping is incremental: every node keeps ``a_x`` (its weight into the current module), updated
@@ -55,6 +56,17 @@ class MirsynergyParameters:
 
 
 @dataclass(frozen=True)
+class _Grown:
+    """Members after growth and the running statistics at the last accepted move."""
+
+    members: list[int]
+    w_in: float
+    w_bd: float
+    pen: float
+    synergy: float
+
+
+@dataclass(frozen=True)
 class MirsynergyModule:
     """One module: members and the statistics of the R package."""
 
@@ -68,15 +80,21 @@ class MirsynergyModule:
 
 
 class _Grower:
-    """Greedy synergy growth over a weighted graph with incremental ``a_x`` bookkeeping."""
+    """Greedy synergy growth over a weighted graph with incremental ``a_x`` bookkeeping.
+
+    The boundary is a boolean mask, so candidates are scanned in index order and ties go to the
+    lowest index (R's ``which.max`` over its sorted boundary vector). ``a_x`` is the weight of ``x``
+    into the current members, a member's own self-loop included (R's ``sum(W[x, v.in])``).
+    """
 
     def __init__(self, adj: sparse.csr_matrix, alpha: float, *, legacy: bool) -> None:
         self.adj = adj.copy()
         self.adj.eliminate_zeros()  # adjacency is a non-zero weight
         self.alpha = alpha
         self.legacy = legacy
-        self.strength = np.asarray(adj.sum(axis=1)).ravel()
-        self.diag = adj.diagonal()
+        self.strength = np.asarray(self.adj.sum(axis=1)).ravel()
+        self.diag = self.adj.diagonal()
+        self.degree = np.diff(self.adj.indptr)
         self.n = adj.shape[0]
 
     def _row(self, x: int) -> tuple[np.ndarray, np.ndarray]:
@@ -93,46 +111,49 @@ class _Grower:
         boundary: Sequence[int],
         movable: np.ndarray,
         mrna_limit: int | None = None,
-    ) -> list[int]:
-        """Grow from ``members``; ``movable`` marks nodes that may be added or removed."""
+    ) -> _Grown:
+        """Grow from ``members``; ``movable`` marks nodes that may be added or removed.
+
+        ``mrna_limit`` (stage 2): nodes below it are mRNAs. With ``legacy``, removals are then
+        considered only while some mRNA is on the boundary (R tests the smallest boundary id).
+        """
         inside = np.zeros(self.n, dtype=bool)
-        a = np.zeros(self.n)  # weight of each node into the module
-        linked = np.zeros(self.n, dtype=np.int64)  # number of members adjacent to each node
+        a = np.zeros(self.n)  # weight of each node into the members, own self-loop included
+        linked = np.zeros(self.n, dtype=np.int64)  # members adjacent to each node (itself included)
         for u in members:
             inside[u] = True
             idx, val = self._row(u)
             a[idx] += val
             linked[idx] += 1
-        a -= np.where(inside, self.diag, 0.0)  # a_x never counts a self-loop
-        order: dict[int, None] = dict.fromkeys(int(b) for b in boundary if not inside[b])
+        bound = np.zeros(self.n, dtype=bool)
+        bound[np.asarray(boundary, dtype=np.int64)] = True
+        bound &= ~inside
         size = len(members)
         syn = w_in / (w_in + w_bd + pen) if (w_in + w_bd + pen) > 0 else 0.0
         alpha = self.alpha
         while True:
-            cand = np.fromiter(order, dtype=np.int64, count=len(order))
-            cand = cand[movable[cand]] if len(cand) else cand
+            cand = np.flatnonzero(bound & movable)  # ascending: ties go to the lowest index
             best_add, add_syn = -1, -np.inf
             if len(cand):
-                ax = a[cand]
+                ax = a[cand]  # outside nodes: no self-loop counted
                 bx = self.strength[cand] - ax
                 num = w_in + ax
                 den = num + (w_bd + bx - ax) + pen + alpha
                 vals = np.divide(num, den, out=np.zeros_like(num), where=den > 0)
-                j = int(np.argmax(vals))  # first maximum in boundary order
+                j = int(np.argmax(vals))
                 best_add, add_syn = int(cand[j]), float(vals[j])
             best_rm, rm_syn = -1, -np.inf
-            guard = (
-                next(iter(order), self.n) < mrna_limit if (self.legacy and mrna_limit is not None) else True
-            )
+            guard = bool(bound[:mrna_limit].any()) if (self.legacy and mrna_limit is not None) else True
             if size > 1 and guard:
                 inner = np.flatnonzero(inside & movable)
                 if len(inner):
-                    ax = a[inner]
+                    ax = self._removal_weight(a, inner)
                     bx = self.strength[inner] - ax
                     num = w_in - ax
                     den = num + (w_bd - bx + ax) + pen - alpha
                     vals = np.divide(num, den, out=np.zeros_like(num), where=den > 0)
-                    vals[bx == 0] = 0.0  # a node without outside edges stays
+                    # a node without outside neighbours stays; counted, not compared as floats
+                    vals[linked[inner] == self.degree[inner]] = 0.0
                     j = int(np.argmax(vals))
                     best_rm, rm_syn = int(inner[j]), float(vals[j])
             if size == 1:
@@ -147,37 +168,40 @@ class _Grower:
                 break
             if not new_syn > syn:
                 break
-            ax = a[move]
-            bx = self.strength[move] - ax
             idx, val = self._row(move)
             if adding:
+                ax = a[move]
+                bx = self.strength[move] - ax
                 w_in, w_bd, pen = w_in + ax, w_bd + bx - ax, pen + alpha
                 inside[move] = True
+                bound[move] = False
                 size += 1
                 a[idx] += val
                 linked[idx] += 1
-                a[move] -= self.diag[move]
-                order.pop(move, None)
-                for nb in idx:
-                    if not inside[nb] and nb not in order:
-                        order[int(nb)] = None
+                bound[idx[~inside[idx]]] = True
             else:
+                ax = float(self._removal_weight(a, np.array([move]))[0])
+                bx = self.strength[move] - ax
                 w_in, w_bd, pen = w_in - ax, w_bd - bx + ax, pen - alpha
                 inside[move] = False
                 size -= 1
                 a[idx] -= val
                 linked[idx] -= 1
-                a[move] += self.diag[move]
-                order[move] = None
-                for nb in idx:
-                    nb = int(nb)
-                    if nb == move or nb not in order:
-                        continue
-                    # legacy: dropped when any member is not adjacent; intended: when none is
-                    if (linked[nb] < size) if self.legacy else (linked[nb] == 0):
-                        order.pop(nb)
+                bound[move] = True
+                on_bound = idx[bound[idx]]
+                if self.legacy:
+                    # R drops a neighbour (the removed node too, through its self-loop) when any
+                    # member is not adjacent to it
+                    bound[on_bound[linked[on_bound] < size]] = False
+                else:
+                    on_bound = on_bound[on_bound != move]
+                    bound[on_bound[linked[on_bound] == 0]] = False
             syn = new_syn
-        return np.flatnonzero(inside).tolist()
+        return _Grown(np.flatnonzero(inside).tolist(), float(w_in), float(w_bd), float(pen), float(syn))
+
+    def _removal_weight(self, a: np.ndarray, nodes: np.ndarray) -> np.ndarray:
+        """``a_x`` of members about to leave: R counts the self-loop (legacy), the intended rule does not."""
+        return a[nodes] if self.legacy else a[nodes] - self.diag[nodes]
 
 
 def _overlap_components(modules: list[list[int]], tol: float) -> list[list[int]]:
@@ -253,7 +277,7 @@ def mirsynergy(
             pen=params.alpha,
             boundary=neighbours.tolist(),
             movable=all_movable,
-        )
+        ).members
         stage1.append(members)
         pool[seed] = False
         pool[members] = False
@@ -282,31 +306,36 @@ def mirsynergy(
     modules = []
     for members in kept:
         nodes = [n_genes + k for k in members]
-        boundary: dict[int, None] = {}
-        for node in nodes:
-            idx, _ = grower2._row(node)
-            boundary.update(dict.fromkeys(int(i) for i in idx))
-        final = grower2.grow(
+        boundary = np.unique(np.concatenate([grower2._row(node)[0] for node in nodes]))
+        grown = grower2.grow(
             nodes,
             w_in=0.0,
             w_bd=float(grower2.strength[nodes].sum()),
             pen=params.alpha * len(nodes),
-            boundary=list(boundary),
+            boundary=boundary.tolist(),
             movable=movable,
             mrna_limit=n_genes,
         )
+        final = grown.members
         gene_idx = [i for i in final if i < n_genes]
         mir_idx = [i - n_genes for i in final if i >= n_genes]
         m, t = len(mir_idx), len(gene_idx)
-        w_in = float(w[gene_idx][:, mir_idx].sum()) + float(sparse.triu(h[gene_idx][:, gene_idx], 1).sum())
-        strength_sum = float(grower2.strength[final].sum())
-        internal = float(combined[final][:, final].sum()) - float(grower2.diag[final].sum())
-        w_bd = strength_sum - internal  # self-loops stay in the boundary weight
-        card = m + t if params.legacy else t
+        penalty = params.alpha * (m + t)
+        if params.legacy:
+            # R reports the running statistics of the growth (its removal counts self-loops)
+            w_in, w_bd, syn = grown.w_in, grown.w_bd, grown.synergy
+            card = m + t
+        else:
+            w_in = float(w[gene_idx][:, mir_idx].sum()) + float(
+                sparse.triu(h[gene_idx][:, gene_idx], 1).sum()
+            )
+            strength_sum = float(grower2.strength[final].sum())
+            internal = float(combined[final][:, final].sum()) - float(grower2.diag[final].sum())
+            w_bd = strength_sum - internal  # self-loops stay in the boundary weight
+            syn = w_in / (w_in + w_bd + penalty) if (w_in + w_bd + penalty) > 0 else 0.0
+            card = t
         denominator = m * card + card * (card - 1)
         density = w_in / denominator if denominator > 0 else 0.0
-        penalty = params.alpha * (m + t)
-        syn = w_in / (w_in + w_bd + penalty) if (w_in + w_bd + penalty) > 0 else 0.0
         if density >= params.density2_tol:
             modules.append(
                 MirsynergyModule(
@@ -336,9 +365,30 @@ def _gene_matrix(gene_network: pd.DataFrame | None, genes: list[str]) -> sparse.
     if missing:
         msg = f"The gene network lacks column(s) {missing}; expected gene1, gene2 and optionally weight."
         raise InputDataError(msg)
+    extra = [c for c in gene_network.columns if c not in ("gene1", "gene2", "weight")]
+    if extra:
+        msg = (
+            f"The gene network has column(s) {extra} besides gene1, gene2 and weight; a weight "
+            "column must be named 'weight' (rename it, or drop the column for unit weights)."
+        )
+        raise InputDataError(msg)
     position = {g: i for i, g in enumerate(genes)}
-    edges = gene_network[gene_network["gene1"].isin(position) & gene_network["gene2"].isin(position)]
-    weight = edges["weight"].to_numpy(dtype=float) if "weight" in edges else np.ones(len(edges))
+    within = (gene_network["gene1"].isin(position) & gene_network["gene2"].isin(position)).to_numpy()
+    edges = gene_network[within]
+    if "weight" in gene_network:
+        weight_all = pd.to_numeric(gene_network["weight"], errors="coerce").to_numpy(dtype=float)
+        bad = ~np.isfinite(weight_all) | (weight_all < 0)
+        if bad.any():
+            row = int(np.flatnonzero(bad)[0])
+            msg = (
+                f"The gene network's weight column must hold finite numbers >= 0; row {row + 1} "
+                f"({gene_network['gene1'].iloc[row]} - {gene_network['gene2'].iloc[row]}) has "
+                f"{gene_network['weight'].iloc[row]!r} ({int(bad.sum())} such row(s))."
+            )
+            raise InputDataError(msg)
+        weight = weight_all[within]
+    else:
+        weight = np.ones(len(edges))
     i = edges["gene1"].map(position).to_numpy()
     j = edges["gene2"].map(position).to_numpy()
     rows, cols = np.r_[i, j[i != j]], np.r_[j, i[i != j]]
