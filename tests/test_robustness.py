@@ -198,6 +198,35 @@ def test_kill_at_any_moment_leaves_old_or_new_complete(tmp_path, delay):
     assert _complete(out)
 
 
+def _limit_file_size() -> None:
+    """In the child: no file may grow past 20 kB (a write then fails like on a full disk)."""
+    import resource
+
+    signal.signal(signal.SIGXFSZ, signal.SIG_IGN)  # EFBIG instead of a kill
+    resource.setrlimit(resource.RLIMIT_FSIZE, (20_000, 20_000))
+
+
+@pytest.mark.skipif(sys.platform != "linux", reason="uses RLIMIT_FSIZE and SIGXFSZ (Linux)")
+def test_a_write_that_fails_midway_is_one_line_exit_1_and_leaves_the_old_result(tmp_path):
+    out = tmp_path / "sim"
+    base = [sys.executable, "-m", "mirmodules.cli", "-q", "simulate", "--out", str(out),
+            "--n-mrnas", "400", "--n-samples", "60", "--n-mirnas", "50"]
+    # a first run into a new folder: refused cleanly, nothing left behind
+    proc = subprocess.run(base, capture_output=True, text=True, preexec_fn=_limit_file_size, check=False)
+    assert proc.returncode == 1
+    assert "Traceback" not in proc.stderr
+    assert "File too large" in proc.stderr and len(proc.stderr.strip().splitlines()) == 1
+    assert list(tmp_path.iterdir()) == []
+    # an --overwrite that fails half-way keeps the complete old result
+    subprocess.run([*base, "--n-samples", "8"], check=True, capture_output=True)
+    old = _snapshot(out)
+    proc = subprocess.run([*base, "--overwrite"], capture_output=True, text=True,
+                          preexec_fn=_limit_file_size, check=False)
+    assert proc.returncode == 1 and "Traceback" not in proc.stderr
+    assert _snapshot(out) == old
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["sim"]
+
+
 # --- 3. bad input files: one line, exit 2, nothing written --------------------------------------------
 
 
