@@ -175,3 +175,27 @@ def test_unknown_k_rule_is_a_clear_error():
     codes, _ = _blobs(k=2, per=4)
     with pytest.raises(InputDataError, match="k_rule"):
         cluster_features(codes, k_rule="gap")
+
+
+def test_sqrt_rule_is_one_fit_at_the_rounded_square_root():
+    from mirmodules.clustering import sqrt_k
+
+    assert [sqrt_k(n) for n in (3, 10, 2000, 17000, 40000)] == [2, 3, 45, 130, 200]
+    assert sqrt_k(17000, k_max=60) == 60 and sqrt_k(2, k_min=2) == 1      # never more than n - 1
+    codes, _ = _blobs(k=4, per=25)                                      # 100 features -> K = 10
+    result = cluster_features(codes, k_rule="sqrt", n_init=3, random_state=0)
+    assert result.selection.k == 10 and result.labels.nunique() == 10
+    assert result.selection.rule == "sqrt" and result.sse_curve["chosen"].tolist() == [True]
+    again = cluster_features(codes, k_rule="sqrt", n_init=3, random_state=0)
+    pd.testing.assert_series_equal(result.labels, again.labels)
+    # over-clustering separated blobs splits them but never mixes two: each cluster is pure
+    _, truth = _blobs(k=4, per=25)
+    mixed = pd.crosstab(result.labels.to_numpy(), truth).gt(0).sum(axis=1)
+    assert (mixed == 1).all()
+
+
+def test_single_cluster_puts_every_feature_in_cluster_zero():
+    from mirmodules.clustering import single_cluster
+
+    result = single_cluster(pd.Index(["a", "b", "c"]))
+    assert result.labels.tolist() == [0, 0, 0] and result.selection.k == 1

@@ -40,6 +40,19 @@ def test_all_edges_keeps_every_node_of_the_pair():
     assert alle.members["feature"].tolist() == ["m1", "m2", "m3", "g1", "g3", "g4"]
 
 
+def test_components_keeps_every_component_big_enough():
+    inter = pd.DataFrame(
+        [("m1", "g1"), ("m1", "g2"), ("m2", "g2"),         # component A: 3 edges
+         ("m3", "g3"), ("m4", "g3"), ("m3", "g4")],        # component B (m4 in another cluster)
+        columns=["mirna", "target"])
+    mir = _series({"m1": 0, "m2": 0, "m3": 0, "m4": 0})
+    maxedge = modules_from_clusters(mir, MRNA, inter)
+    assert maxedge.n_modules == 1
+    both = modules_from_clusters(mir, MRNA, inter, combine="components")
+    assert {frozenset(s) for s in both.as_sets().values()} == {
+        frozenset({"m1", "m2", "g1", "g2"}), frozenset({"m3", "m4", "g3", "g4"})}
+
+
 def test_tie_on_edges_prefers_more_nodes_then_lexicographic():
     mir = _series({"a1": 0, "a2": 0, "b1": 0, "b2": 0})
     mrna = _series({"x1": 0, "x2": 0, "y1": 0, "y2": 0, "y3": 0})

@@ -22,11 +22,11 @@ GOLDEN = Path(__file__).parent / "data" / "paper_preset_modules_seed5.tsv"
 
 def test_preset_values_and_explicit_settings_win():
     paper = MicaConfig(preset="paper")
-    assert (paper.pools, paper.k_rule, paper.k_max, paper.max_steps, paper.repression) == (
-        (4, 2), "elbow", 30, None, "any")
+    assert (paper.pools, paper.k_rule, paper.k_max, paper.max_steps, paper.repression,
+            paper.mirna_clustering) == ((4, 2), "elbow", 30, None, "any", "kmeans")
     default = MicaConfig()
-    assert (default.pools, default.k_rule, default.k_max, default.repression) == (
-        (1, 1), "silhouette", None, "edges")
+    assert (default.pools, default.k_rule, default.k_max, default.repression, default.mirna_clustering) == (
+        (1, 1), "sqrt", None, "edges", "none")
     assert MicaConfig(preset="paper", k_rule="silhouette").k_rule == "silhouette"
     assert MicaConfig.paper(seed=3).seed == 3 and MicaConfig.paper().preset == "paper"
     # every preset sets the same fields

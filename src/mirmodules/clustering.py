@@ -134,7 +134,7 @@ def _relabel(labels: np.ndarray, ids: np.ndarray) -> np.ndarray:
     return np.array([mapping[c] for c in labels], dtype=int)
 
 
-K_RULES = ("elbow", "silhouette")
+K_RULES = ("sqrt", "silhouette", "elbow")
 
 
 def k_grid(k_min: int, k_max: int, *, dense_until: int = 30, step_ratio: float = 1.08) -> np.ndarray:
@@ -209,6 +209,31 @@ def _silhouette(x: np.ndarray, labels: np.ndarray, sample_size: int | None, seed
     return float(silhouette_score(x, labels, sample_size=size, random_state=seed))
 
 
+def sqrt_k(n_features: int, *, k_min: int = 2, k_max: int | None = None) -> int:
+    """K of the ``"sqrt"`` rule: the square root of the number of features, rounded.
+
+    Planted modules are tens of genes in a background of thousands; with the maxedge join a
+    module split over two clusters keeps its larger part, while two modules merged in one
+    cluster lose one of them, so K should grow with the number of features. sqrt(n) sits on the
+    measured recovery plateau at 2,000 and at 17,000 mRNAs (docs/method_choices.md).
+
+    >>> sqrt_k(2000), sqrt_k(17000), sqrt_k(17000, k_max=100)
+    (45, 130, 100)
+    """
+    k = max(k_min, int(np.rint(np.sqrt(n_features))))
+    if k_max is not None:
+        k = min(k, k_max)
+    return min(k, max(1, n_features - 1))
+
+
+def single_cluster(index: pd.Index, *, reason: str = "not clustered") -> Clustering:
+    """Every feature in cluster 0 (``mirna_clustering="none"``: the join picks each module's miRNAs)."""
+    labels = pd.Series(0, index=index, name="cluster", dtype=int)
+    curve = pd.DataFrame({"k": [1], "sse": [np.nan], "silhouette": [np.nan], "candidate": [False],
+                          "chosen": [True]})
+    return Clustering(labels, curve, KSelection(1, reason, (), 0))
+
+
 def cluster_features(
     codes: pd.DataFrame,
     *,
@@ -261,6 +286,9 @@ def cluster_features(
     check_one_of(k_rule, "k_rule", K_RULES)
     x = codes.to_numpy(dtype=np.float64)
     n = len(x)
+    if k_rule == "sqrt":
+        return _cluster_at_sqrt_k(codes, x, k_min=k_min, k_max=k_max, n_init=n_init,
+                                  random_state=random_state, progress_label=progress_label)
     k_max = auto_k_max(n) if k_max is None else k_max
     check_in_range(k_max, "k_max", low=k_min, integer=True)
     k_hi = min(k_max, n - 1)
@@ -305,3 +333,30 @@ def cluster_features(
     logger.info("%s: K=%d by the %s rule (candidates %s)", progress_label, selection.k,
                 selection.rule, sorted(cand))
     return Clustering(labels, curve, selection)
+
+
+def _cluster_at_sqrt_k(
+    codes: pd.DataFrame,
+    x: np.ndarray,
+    *,
+    k_min: int,
+    k_max: int | None,
+    n_init: int,
+    random_state: int,
+    progress_label: str,
+) -> Clustering:
+    """K-means at K = :func:`sqrt_k` (no sweep: the cost of one K-means fit)."""
+    from sklearn.cluster import KMeans
+
+    n = len(x)
+    if n < 3:
+        msg = f"Only {n} features: need at least 3 to cluster."
+        raise InputDataError(msg)
+    k = sqrt_k(n, k_min=k_min, k_max=k_max)
+    model = KMeans(n_clusters=k, n_init=n_init, random_state=random_state, algorithm="lloyd").fit(x)
+    ids = codes.index.to_numpy().astype(str)
+    labels = pd.Series(_relabel(model.labels_, ids), index=codes.index, name="cluster")
+    curve = pd.DataFrame({"k": [k], "sse": [float(model.inertia_)], "silhouette": [np.nan],
+                          "candidate": [False], "chosen": [True]})
+    logger.info("%s: K=%d by the sqrt rule (%d features)", progress_label, k, n)
+    return Clustering(labels, curve, KSelection(k, "sqrt", (), 0))

@@ -35,9 +35,10 @@ PRESETS: dict[str, dict[str, Any]] = {
         "max_epochs": 1000,
         "max_steps": 1500,
         "eval_every": 50,
-        "k_rule": "silhouette",
+        "k_rule": "sqrt",
         "k_max": None,
         "sweep_n_init": 3,
+        "mirna_clustering": "none",
         "repression": "edges",
     },
     "paper": {
@@ -48,6 +49,7 @@ PRESETS: dict[str, dict[str, Any]] = {
         "k_rule": "elbow",
         "k_max": 30,
         "sweep_n_init": None,
+        "mirna_clustering": "kmeans",
         "repression": "any",
     },
 }
@@ -114,9 +116,13 @@ class MicaConfig:
                                       "autoencoder")
     device: str = _opt("cpu", "torch device", "autoencoder", ("cpu", "cuda", "auto"))
     # stage 2
-    k_rule: str = _opt(FROM_PRESET, "rule that picks K: silhouette (largest K within the tolerance of "
-                       "the best score; default preset) or elbow (paper)", "clustering",
-                       ("silhouette", "elbow"))
+    k_rule: str = _opt(FROM_PRESET, "rule that picks K: sqrt (K = sqrt(n_features), one fit; default "
+                       "preset), silhouette (largest K within the tolerance of the best score on a "
+                       "sweep) or elbow (paper)", "clustering", ("sqrt", "silhouette", "elbow"))
+    mirna_clustering: str = _opt(FROM_PRESET, "none: miRNAs are not clustered and each mRNA cluster's "
+                                 "largest repressed-interaction component picks its miRNAs (default "
+                                 "preset); kmeans: autoencoder + K-means on miRNAs too (paper)",
+                                 "clustering", ("none", "kmeans"))
     k_min: int = _opt(2, "smallest K tried", "clustering")
     k_max: int | None = _opt(FROM_PRESET, "largest K tried, capped at n_features - 1 (default preset: "
                              "auto = max(30, n_features // 150) up to 150; paper: 30)", "clustering")
@@ -129,8 +135,9 @@ class MicaConfig:
                                        "tied; the largest tied K wins", "clustering")
     elbow_d: int = _opt(3, "look-ahead d of the elbow rule", "clustering")
     # stage 3
-    combine: str = _opt("maxedge", "maxedge: largest component per cluster pair; all_edges: every "
-                        "node with an interaction", "modules", ("maxedge", "all_edges"))
+    combine: str = _opt("maxedge", "maxedge: largest component per cluster pair; components: every "
+                        "component big enough; all_edges: every node with an interaction", "modules",
+                        ("maxedge", "components", "all_edges"))
     min_mirnas: int = _opt(2, "smallest number of miRNAs in a module", "modules")
     min_mrnas: int = _opt(2, "smallest number of mRNAs in a module", "modules")
     repression: str = _opt(FROM_PRESET, "edges: join only interactions whose miRNA and target are "

@@ -37,7 +37,8 @@ from ._validation import check_in_range, check_one_of
 
 logger = logging.getLogger(__name__)
 
-Combine = Literal["maxedge", "all_edges"]
+Combine = Literal["maxedge", "all_edges", "components"]
+COMBINE_CHOICES = ("maxedge", "all_edges", "components")
 Repression = Literal["any", "centroid", "edges"]
 REPRESSION_CHOICES = ("any", "centroid", "edges")
 
@@ -138,7 +139,7 @@ def modules_from_clusters(
     -------
     ModuleSet
     """
-    check_one_of(combine, "combine", ["maxedge", "all_edges"])
+    check_one_of(combine, "combine", COMBINE_CHOICES)
     check_one_of(repression, "repression", REPRESSION_CHOICES)
     if repression != "any" and (mirna_profiles is None or mrna_profiles is None):
         from .exceptions import InputDataError
@@ -169,20 +170,24 @@ def modules_from_clusters(
                                                                            strict=True))
         if combine == "maxedge":
             comps = [set(c) for c in nx.connected_components(graph)]
-            nodes = min(comps, key=lambda c: _component_key(graph, c))
+            groups = [min(comps, key=lambda c: _component_key(graph, c))]
+        elif combine == "components":
+            groups = sorted((set(c) for c in nx.connected_components(graph)),
+                            key=lambda c: _component_key(graph, c))
         else:
-            nodes = set(graph.nodes)
-        mirnas = sorted(n for kind, n in nodes if kind == "mirna")
-        mrnas = sorted(n for kind, n in nodes if kind == "mrna")
-        if len(mirnas) < min_mirnas or len(mrnas) < min_mrnas:
-            continue
-        if repression != "any" and centroid_correlation(
-                mirna_profiles.loc[mirnas], mrna_profiles.loc[mrnas]) >= 0:  # type: ignore[union-attr]
-            n_not_repressed += 1
-            continue
-        sub = graph.subgraph(nodes)
-        module_edges = sorted((u[1], v[1]) if u[0] == "mirna" else (v[1], u[1]) for u, v in sub.edges)
-        candidates.append((mirnas, mrnas, module_edges))
+            groups = [set(graph.nodes)]
+        for nodes in groups:
+            mirnas = sorted(n for kind, n in nodes if kind == "mirna")
+            mrnas = sorted(n for kind, n in nodes if kind == "mrna")
+            if len(mirnas) < min_mirnas or len(mrnas) < min_mrnas:
+                continue
+            if repression != "any" and centroid_correlation(
+                    mirna_profiles.loc[mirnas], mrna_profiles.loc[mrnas]) >= 0:  # type: ignore[union-attr]
+                n_not_repressed += 1
+                continue
+            sub = graph.subgraph(nodes)
+            module_edges = sorted((u[1], v[1]) if u[0] == "mirna" else (v[1], u[1]) for u, v in sub.edges)
+            candidates.append((mirnas, mrnas, module_edges))
     logger.info("stage 3: %d cluster pairs with interactions, %d modules kept%s",
                 edges.groupby(["a", "b"]).ngroups if len(edges) else 0, len(candidates),
                 f", {n_not_repressed} dropped as not repressed (centroid correlation >= 0)"

@@ -23,7 +23,7 @@ from typing import Any
 import pandas as pd
 
 from ._random import derive_seed
-from .clustering import Clustering, cluster_features
+from .clustering import Clustering, cluster_features, single_cluster
 from .config import MicaConfig
 from .exceptions import InputDataError
 from .identifiers import (
@@ -329,6 +329,11 @@ def cluster_and_join(
     clusterings: dict[str, Clustering] = {}
     for kind in ("mirna", "mrna"):
         start = time.perf_counter()
+        if kind == "mirna" and config.mirna_clustering == "none":
+            clusterings[kind] = single_cluster(prepared.mirna.index,
+                                               reason="not clustered (mirna_clustering=none)")
+            timings[f"stage2_kmeans_{kind}"] = time.perf_counter() - start
+            continue
         clusterings[kind] = cluster_features(
             features[kind],
             k_min=config.k_min,
@@ -407,7 +412,10 @@ def _run_mica_stages(
     histories: dict[str, pd.DataFrame] = {}
     epochs: dict[str, dict[str, Any]] = {}
     device_used = "cpu"
-    for kind, frame in (("mirna", prepared.mirna), ("mrna", prepared.mrna)):
+    modalities = [("mirna", prepared.mirna), ("mrna", prepared.mrna)]
+    if config.mirna_clustering == "none":  # miRNA codes would not be used
+        modalities = modalities[1:]
+    for kind, frame in modalities:
         start = time.perf_counter()
         embedder = ConvAutoencoderEmbedder(
             code_length=config.code_length,
@@ -460,12 +468,16 @@ def _run_mica_stages(
             "device": device_used,
         },
         "choices": {
-            "k_rule": (
-                "silhouette (sampled) on a K grid; the largest K within the tolerance of the best"
-                if config.k_rule == "silhouette"
-                else "elbow: candidate K: SSE(K-1)-SSE(K) > SSE(K)-SSE(K+d); choose max difference; "
-                "fallback Kneedle, then max second difference"
-            ),
+            "k_rule": {
+                "sqrt": "K = round(sqrt(n_features)), one K-means fit",
+                "silhouette": "silhouette (sampled) on a K grid; the largest K within the tolerance "
+                "of the best",
+                "elbow": "elbow: candidate K: SSE(K-1)-SSE(K) > SSE(K)-SSE(K+d); choose max difference; "
+                "fallback Kneedle, then max second difference",
+            }[config.k_rule],
+            "mirna_clustering": "none: one miRNA cluster; each mRNA cluster's largest component of "
+            "repressed interactions picks its miRNAs" if config.mirna_clustering == "none"
+            else "kmeans on the miRNA codes",
             "repression_filter": config.repression,
             "module_combination": config.combine,
             "decoder_upsampling": "nearest, to the encoder's exact stage lengths"
