@@ -1,3 +1,5 @@
+# SPDX-License-Identifier: GPL-2.0-only
+# Transcribes the growth rules of Mirsynergy (Bioconductor, Yue Li, GPL-2); see LICENSES/README.md.
 """Mirsynergy port against a literal transcription of the R package's growth rules.
 
 The oracle below follows the R code's data structures step by step (sorted integer vectors for

@@ -33,7 +33,7 @@ PRESETS: dict[str, dict[str, Any]] = {
     "default": {
         "pools": (1, 1),
         "max_epochs": 1000,
-        "max_steps": 1500,
+        "max_steps": 600,
         "eval_every": 50,
         "k_rule": "sqrt",
         "k_max": None,
@@ -105,7 +105,7 @@ class MicaConfig:
     batch_size: int = _opt(64, "profiles per mini-batch", "autoencoder")
     max_epochs: int = _opt(FROM_PRESET, "maximum training epochs (default preset: 1000; paper: 100)",
                            "autoencoder")
-    max_steps: int | None = _opt(FROM_PRESET, "budget of optimiser steps (default preset: 1500; paper: "
+    max_steps: int | None = _opt(FROM_PRESET, "budget of optimiser steps (default preset: 600; paper: "
                                  "none)", "autoencoder")
     eval_every: int | None = _opt(FROM_PRESET, "validation check every N steps (default preset: 50; "
                                   "paper: once per epoch)", "autoencoder")

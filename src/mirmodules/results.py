@@ -159,9 +159,12 @@ def _write_files(result: MicaResult, tmp: Path, start: float) -> None:
     )[["kind", "k", "sse", "silhouette", "candidate", "chosen"]]
     tsv(sse, "sse_curve.tsv", float_format="%.8g")
     for kind, codes in result.codes.items():
-        # mtime 0: the same seed gives byte-identical gzip files (no timestamp in the header)
-        codes.rename_axis("feature").to_csv(tmp / f"codes_{kind}.tsv.gz", sep="\t", float_format="%.6g",
-                                            compression={"method": "gzip", "mtime": 0})
+        # mtime 0: the same seed gives byte-identical gzip files (no timestamp in the header);
+        # level 1: a third of level 9's time at TCGA size, for files 10-15% larger
+        codes.rename_axis("feature").to_csv(
+            tmp / f"codes_{kind}.tsv.gz", sep="\t", float_format="%.6g",
+            compression={"method": "gzip", "mtime": 0, "compresslevel": 1},
+        )
     history = pd.concat(list(result.histories.values()), ignore_index=True)
     history = history.rename(columns={"modality": "kind"})[
         ["kind", "epoch", "step", "train_loss", "val_loss", "seconds"]

@@ -1,3 +1,5 @@
+# SPDX-License-Identifier: GPL-2.0-only
+# Port of Mirsynergy (Bioconductor, Yue Li, GPL-2); see LICENSES/README.md.
 """Mirsynergy (Li et al., Bioinformatics 2014), a port of the R package (GPL-2; see LICENSE).
 
 Two greedy stages of ClusterONE-style growth on synergy ``w_in / (w_in + w_bd + penalty)``:
