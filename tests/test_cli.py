@@ -1,6 +1,8 @@
 from __future__ import annotations
 
 import json
+import subprocess
+import sys
 
 import pandas as pd
 import pytest
@@ -83,3 +85,19 @@ def test_existing_output_needs_overwrite(tmp_path, capsys):
     code = main(["-q", "run", "--mirna", "a", "--mrna", "b", "--interactions", "c", "--out", str(out)])
     assert code == 2 and "--overwrite" in capsys.readouterr().err
     assert (out / "keep.txt").exists()
+
+
+def test_cli_module_imports_nothing_heavy():
+    # `mirmodules --help` must answer fast: the command line loads heavy libraries only in the
+    # subcommand that needs them
+    code = ("import sys, mirmodules.cli; heavy = [m for m in ('torch', 'matplotlib', 'lifelines', "
+            "'pandas', 'scipy', 'sklearn') if m in sys.modules]; print(','.join(heavy))")
+    proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert proc.stdout.strip() == ""
+
+
+def test_python_dash_m_works_like_the_console_script():
+    proc = subprocess.run([sys.executable, "-m", "mirmodules", "--version"], capture_output=True,
+                          text=True, check=False)
+    assert proc.returncode == 0
+    assert proc.stdout.startswith("mirmodules ")

@@ -36,6 +36,12 @@ Device = Literal["cpu", "cuda", "auto"]
 MIN_SAMPLES = 16
 
 
+#: Held-out profiles scored at each step-based validation check (``eval_every``): the checks are
+#: frequent, and at 17,000 features a check on all 1,700 held-out profiles cost 0.6 s (7 s a run)
+#: for a loss whose noise is already small at 512.
+VALIDATION_CHECK_CAP = 512
+
+
 def _same_padding(kernel: int) -> tuple[int, int]:
     left = (kernel - 1) // 2
     return left, kernel - 1 - left
@@ -161,7 +167,8 @@ class ConvAutoencoderEmbedder:
         Smallest *relative* validation-loss decrease that counts as an improvement
         (``val < best * (1 - tol)``).
     validation_fraction
-        Share of the features held out for early stopping (at least one feature).
+        Share of the features held out for early stopping (at least one feature). With
+        ``eval_every``, each check scores at most :data:`VALIDATION_CHECK_CAP` of them.
     channels, kernels, pools
         Convolution channels, the two kernel sizes and the two max-pooling widths (paper: 16,
         (4, 2), (4, 2); ``pools=(1, 1)`` disables pooling).
@@ -269,6 +276,8 @@ class ConvAutoencoderEmbedder:
         order = rng.permutation(n_features)
         val_idx, train_idx = np.sort(order[:n_val]), np.sort(order[n_val:])
         x_train = torch.from_numpy(x_all[train_idx]).to(device)
+        if self.eval_every is not None:  # frequent checks: on at most VALIDATION_CHECK_CAP profiles
+            val_idx = np.sort(order[:min(n_val, VALIDATION_CHECK_CAP)])
         x_val = torch.from_numpy(x_all[val_idx]).to(device)
         fork_devices = [torch.device(device).index or 0] if device == "cuda" else []
         history: list[dict[str, float]] = []
@@ -278,7 +287,12 @@ class ConvAutoencoderEmbedder:
                                 channels=self.channels, kernels=tuple(self.kernels),
                                 pools=tuple(self.pools))
             model = model.to(device)
-            optimiser = torch.optim.Adam(model.parameters(), lr=self.learning_rate)
+            # step-based training (the default preset) uses torch's fused Adam, 15% faster per
+            # step on CPU; epoch-based training keeps the unfused one, so that the paper preset
+            # gives the numbers of mirmodules 0.1
+            fused = self.max_steps is not None and device == "cpu"
+            optimiser = torch.optim.Adam(model.parameters(), lr=self.learning_rate,
+                                         **({"fused": True} if fused else {}))
             batch_gen = torch.Generator().manual_seed(self.random_state)
             best_loss, best_epoch, best_state, waited = float("inf"), 0, None, 0
             step, epoch, stop_reason = 0, 0, "max_epochs"

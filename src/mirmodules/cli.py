@@ -15,8 +15,7 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
-from .config import MicaConfig
-from .evaluation import EvaluationOptions
+from .config import EvaluationOptions, MicaConfig
 from .exceptions import InputDataError, MirmodulesError
 
 logger = logging.getLogger("mirmodules.cli")
@@ -84,7 +83,7 @@ def _add_input_files(group: argparse._ArgumentGroup) -> None:
 def build_parser() -> argparse.ArgumentParser:
     """The argument parser (exposed for documentation and tests)."""
     from . import __version__
-    from .simulate import SimulationParameters
+    from .config import SimulationParameters
 
     parser = argparse.ArgumentParser(
         prog="mirmodules",

@@ -1,4 +1,6 @@
-"""Run settings of MICA as one frozen dataclass, with two presets.
+"""Settings as frozen dataclasses: MICA (with two presets), the evaluation, the simulator.
+
+This module imports nothing heavy, so that the command line can build its options quickly.
 
 Field names are the Python parameter names *and* the command-line flags (``max_epochs`` <->
 ``--max-epochs``); each field's metadata carries its help text and group for the CLI.
@@ -217,3 +219,102 @@ class MicaConfig:
     def to_dict(self) -> dict[str, Any]:
         """Plain dict of the settings (for the manifest)."""
         return asdict(self)
+
+
+@dataclass(frozen=True)
+class EvaluationOptions:
+    """Thresholds and settings of the evaluation (field names = CLI flags)."""
+
+    family_q: float = _opt(0.05, "a module is family-enriched when a family has BH q below this", "families")
+    min_family_size: int = _opt(2, "families with fewer analysed members are not tested", "families")
+    term_p: float = _opt(0.005, "a GO/KEGG term counts at raw p below this (the paper's cut)", "gene sets")
+    min_term_size: int = _opt(5, "smallest term tested (genes in the background)", "gene sets")
+    max_term_size: int = _opt(500, "largest term tested (genes in the background)", "gene sets")
+    survival_p: float = _opt(0.05, "a module is prognostic when the log-rank p is below this", "survival")
+    cv_folds: int = _opt(5, "folds of the cross-validated risk score (0: off)", "survival")
+    cox_penalizer: float = _opt(
+        0.0, "ridge penalty of the multivariate Cox model (0: the paper's)", "survival"
+    )
+    sample_types: str = _opt(
+        "01", "TCGA sample types kept, comma-separated ('all' keeps every type)", "survival"
+    )
+    seed: int = _opt(0, "seed of the cross-validation folds and the significance nulls", "survival")
+    significance_nulls: int = _opt(
+        0, "null draws of the module significance tests (0: off; e.g. 200)", "significance"
+    )
+    significance_q: float = _opt(
+        0.05, "a module is significant when both BH q-values are below this", "significance"
+    )
+
+    def validate(self) -> None:
+        """Raise :class:`~mirmodules.exceptions.InputDataError` for an invalid setting."""
+        check_in_range(self.family_q, "family_q", low=0.0, high=1.0)
+        check_in_range(self.min_family_size, "min_family_size", low=1, integer=True)
+        check_in_range(self.term_p, "term_p", low=0.0, high=1.0)
+        check_in_range(self.min_term_size, "min_term_size", low=1, integer=True)
+        check_in_range(self.max_term_size, "max_term_size", low=self.min_term_size, integer=True)
+        check_in_range(self.survival_p, "survival_p", low=0.0, high=1.0)
+        check_in_range(self.cv_folds, "cv_folds", low=0, integer=True)
+        check_in_range(self.cox_penalizer, "cox_penalizer", low=0.0)
+        check_in_range(self.seed, "seed", low=0, integer=True)
+        check_in_range(self.significance_nulls, "significance_nulls", low=0, integer=True)
+        check_in_range(self.significance_q, "significance_q", low=0.0, high=1.0)
+
+    def sample_type_list(self) -> tuple[str, ...] | None:
+        """The kept TCGA sample types, or ``None`` for all."""
+        if self.sample_types.strip().lower() == "all":
+            return None
+        return tuple(t.strip() for t in self.sample_types.split(",") if t.strip())
+
+
+#: Noise models of :func:`mirmodules.simulate.simulate_cohort`.
+NOISE_MODELS = ("gaussian", "negbin")
+
+
+@dataclass(frozen=True)
+class SimulationParameters:
+    """Settings of :func:`simulate_cohort` (see the module docstring for the model)."""
+
+    n_samples: int = 120
+    n_mirnas: int = 100
+    n_mrnas: int = 2000
+    n_modules: int = 6
+    mirnas_per_module: tuple[int, int] = (3, 6)
+    mrnas_per_module: tuple[int, int] = (15, 40)
+    signal: float = 1.0
+    n_background_factors: int = 8
+    interaction_density: float = 0.5
+    false_positive_rate: float = 0.2
+    missing_rate: float = 0.1
+    n_family_modules: int = 3
+    n_geneset_modules: int = 3
+    n_random_gene_sets: int = 40
+    n_prognostic_modules: int = 2
+    survival_effect: float = 0.8
+    noise_model: str = "gaussian"
+    seed: int = 0
+
+    def validate(self) -> None:
+        """Raise :class:`~mirmodules.exceptions.InputDataError` for impossible settings."""
+        check_in_range(self.n_samples, "n_samples", low=4, integer=True)
+        check_in_range(self.n_modules, "n_modules", low=1, integer=True)
+        lo_m, hi_m = self.mirnas_per_module
+        lo_t, hi_t = self.mrnas_per_module
+        check_in_range(lo_m, "mirnas_per_module[0]", low=1, integer=True)
+        check_in_range(hi_m, "mirnas_per_module[1]", low=lo_m, integer=True)
+        check_in_range(lo_t, "mrnas_per_module[0]", low=1, integer=True)
+        check_in_range(hi_t, "mrnas_per_module[1]", low=lo_t, integer=True)
+        check_in_range(self.n_mirnas, "n_mirnas", low=self.n_modules * hi_m, integer=True)
+        check_in_range(self.n_mrnas, "n_mrnas", low=self.n_modules * hi_t, integer=True)
+        check_in_range(self.signal, "signal", low=0.0)
+        check_in_range(self.n_background_factors, "n_background_factors", low=0, integer=True)
+        check_in_range(self.interaction_density, "interaction_density", low=0.0, high=1.0,
+                       low_inclusive=False)
+        check_in_range(self.false_positive_rate, "false_positive_rate", low=0.0, high=1.0,
+                       high_inclusive=False)
+        check_in_range(self.missing_rate, "missing_rate", low=0.0, high=1.0, high_inclusive=False)
+        for name in ("n_family_modules", "n_geneset_modules", "n_prognostic_modules"):
+            check_in_range(getattr(self, name), name, low=0, integer=True)  # capped at n_modules
+        check_in_range(self.n_random_gene_sets, "n_random_gene_sets", low=0, integer=True)
+        check_in_range(self.seed, "seed", low=0, integer=True)
+        check_one_of(self.noise_model, "noise_model", NOISE_MODELS)

@@ -19,9 +19,8 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from ._validation import check_in_range
 from .annotations import FamilyAnnotation, GeneSetCollection
-from .config import MicaConfig, _opt
+from .config import EvaluationOptions, MicaConfig
 from .enrichment import family_enrichment, module_topology, term_enrichment
 from .exceptions import InputDataError
 from .identifiers import MirnaNameMap
@@ -59,52 +58,6 @@ SUMMARY_COLUMNS = [
     "n_survival_tested",
     "n_significant",
 ]
-
-
-@dataclass(frozen=True)
-class EvaluationOptions:
-    """Thresholds and settings of the evaluation (field names = CLI flags)."""
-
-    family_q: float = _opt(0.05, "a module is family-enriched when a family has BH q below this", "families")
-    min_family_size: int = _opt(2, "families with fewer analysed members are not tested", "families")
-    term_p: float = _opt(0.005, "a GO/KEGG term counts at raw p below this (the paper's cut)", "gene sets")
-    min_term_size: int = _opt(5, "smallest term tested (genes in the background)", "gene sets")
-    max_term_size: int = _opt(500, "largest term tested (genes in the background)", "gene sets")
-    survival_p: float = _opt(0.05, "a module is prognostic when the log-rank p is below this", "survival")
-    cv_folds: int = _opt(5, "folds of the cross-validated risk score (0: off)", "survival")
-    cox_penalizer: float = _opt(
-        0.0, "ridge penalty of the multivariate Cox model (0: the paper's)", "survival"
-    )
-    sample_types: str = _opt(
-        "01", "TCGA sample types kept, comma-separated ('all' keeps every type)", "survival"
-    )
-    seed: int = _opt(0, "seed of the cross-validation folds and the significance nulls", "survival")
-    significance_nulls: int = _opt(
-        0, "null draws of the module significance tests (0: off; e.g. 200)", "significance"
-    )
-    significance_q: float = _opt(
-        0.05, "a module is significant when both BH q-values are below this", "significance"
-    )
-
-    def validate(self) -> None:
-        """Raise :class:`~mirmodules.exceptions.InputDataError` for an invalid setting."""
-        check_in_range(self.family_q, "family_q", low=0.0, high=1.0)
-        check_in_range(self.min_family_size, "min_family_size", low=1, integer=True)
-        check_in_range(self.term_p, "term_p", low=0.0, high=1.0)
-        check_in_range(self.min_term_size, "min_term_size", low=1, integer=True)
-        check_in_range(self.max_term_size, "max_term_size", low=self.min_term_size, integer=True)
-        check_in_range(self.survival_p, "survival_p", low=0.0, high=1.0)
-        check_in_range(self.cv_folds, "cv_folds", low=0, integer=True)
-        check_in_range(self.cox_penalizer, "cox_penalizer", low=0.0)
-        check_in_range(self.seed, "seed", low=0, integer=True)
-        check_in_range(self.significance_nulls, "significance_nulls", low=0, integer=True)
-        check_in_range(self.significance_q, "significance_q", low=0.0, high=1.0)
-
-    def sample_type_list(self) -> tuple[str, ...] | None:
-        """The kept TCGA sample types, or ``None`` for all."""
-        if self.sample_types.strip().lower() == "all":
-            return None
-        return tuple(t.strip() for t in self.sample_types.split(",") if t.strip())
 
 
 @dataclass(frozen=True)

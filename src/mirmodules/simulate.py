@@ -50,7 +50,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from ._validation import check_in_range, check_one_of
+from .config import SimulationParameters
 from .modules import ModuleSet, module_set_from_members
 
 logger = logging.getLogger(__name__)
@@ -62,56 +62,6 @@ _GENE_PREFIXES = (
 ).split()
 
 
-NOISE_MODELS = ("gaussian", "negbin")
-
-
-@dataclass(frozen=True)
-class SimulationParameters:
-    """Settings of :func:`simulate_cohort` (see the module docstring for the model)."""
-
-    n_samples: int = 120
-    n_mirnas: int = 100
-    n_mrnas: int = 2000
-    n_modules: int = 6
-    mirnas_per_module: tuple[int, int] = (3, 6)
-    mrnas_per_module: tuple[int, int] = (15, 40)
-    signal: float = 1.0
-    n_background_factors: int = 8
-    interaction_density: float = 0.5
-    false_positive_rate: float = 0.2
-    missing_rate: float = 0.1
-    n_family_modules: int = 3
-    n_geneset_modules: int = 3
-    n_random_gene_sets: int = 40
-    n_prognostic_modules: int = 2
-    survival_effect: float = 0.8
-    noise_model: str = "gaussian"
-    seed: int = 0
-
-    def validate(self) -> None:
-        """Raise :class:`~mirmodules.exceptions.InputDataError` for impossible settings."""
-        check_in_range(self.n_samples, "n_samples", low=4, integer=True)
-        check_in_range(self.n_modules, "n_modules", low=1, integer=True)
-        lo_m, hi_m = self.mirnas_per_module
-        lo_t, hi_t = self.mrnas_per_module
-        check_in_range(lo_m, "mirnas_per_module[0]", low=1, integer=True)
-        check_in_range(hi_m, "mirnas_per_module[1]", low=lo_m, integer=True)
-        check_in_range(lo_t, "mrnas_per_module[0]", low=1, integer=True)
-        check_in_range(hi_t, "mrnas_per_module[1]", low=lo_t, integer=True)
-        check_in_range(self.n_mirnas, "n_mirnas", low=self.n_modules * hi_m, integer=True)
-        check_in_range(self.n_mrnas, "n_mrnas", low=self.n_modules * hi_t, integer=True)
-        check_in_range(self.signal, "signal", low=0.0)
-        check_in_range(self.n_background_factors, "n_background_factors", low=0, integer=True)
-        check_in_range(self.interaction_density, "interaction_density", low=0.0, high=1.0,
-                       low_inclusive=False)
-        check_in_range(self.false_positive_rate, "false_positive_rate", low=0.0, high=1.0,
-                       high_inclusive=False)
-        check_in_range(self.missing_rate, "missing_rate", low=0.0, high=1.0, high_inclusive=False)
-        for name in ("n_family_modules", "n_geneset_modules", "n_prognostic_modules"):
-            check_in_range(getattr(self, name), name, low=0, integer=True)  # capped at n_modules
-        check_in_range(self.n_random_gene_sets, "n_random_gene_sets", low=0, integer=True)
-        check_in_range(self.seed, "seed", low=0, integer=True)
-        check_one_of(self.noise_model, "noise_model", NOISE_MODELS)
 
 
 @dataclass(frozen=True)
