@@ -122,6 +122,18 @@ def test_step_budget_and_validation_every_n_steps():
     assert est.n_epochs_ == 7                # step 40 falls in the 7th epoch
 
 
+def test_a_budget_that_ends_while_the_loss_still_falls_is_warned_about(caplog):
+    x = _profiles(n_features=200)
+    with caplog.at_level("INFO", logger="mirmodules.autoencoder"):
+        est = ConvAutoencoderEmbedder(max_epochs=1000, max_steps=40, eval_every=10, patience=100,
+                                      batch_size=32, random_state=0, pools=(1, 1)).fit(x)
+    losses = est.history_["val_loss"].to_numpy()
+    falling = (losses[0] - losses.min()) / losses[0] > 0.02
+    levels = [r.levelname for r in caplog.records if "before early stopping" in r.getMessage()]
+    assert levels == (["WARNING"] if falling else ["INFO"])
+    assert falling  # 40 steps from scratch: still learning, so this case must warn
+
+
 def test_max_epochs_ends_with_a_validation_check_even_between_checks():
     x = _profiles(n_features=100)
     est = ConvAutoencoderEmbedder(max_epochs=2, max_steps=500, eval_every=50, batch_size=32,
