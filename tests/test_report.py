@@ -72,8 +72,14 @@ def test_report_is_complete_and_its_images_decode(evaluated_run):
     assert {"summary", "figures", "modules", "thresholds", "inputs", "manifest"} <= parser.ids
     assert parser.tables >= 4
     n_modules = evaluation.modules.n_modules
-    # run figures (2 SSE + 2 loss) + density + enrichment + terms CDF, and per module 4 figures
-    assert len(parser.images) == 7 + 4 * min(n_modules, 20)
+    # run figures (an SSE curve per modality with a K sweep, a loss curve per trained autoencoder)
+    # + density + enrichment + terms CDF, and per module 4 figures
+    folder = evaluated_run[0]
+    sse = pd.read_csv(folder / "run" / "sse_curve.tsv", sep="\t")
+    history = pd.read_csv(folder / "run" / "training_history.tsv", sep="\t")
+    n_run_figures = int((sse.groupby("kind").size() >= 2).sum()) + history["kind"].nunique()
+    assert n_run_figures == 1  # defaults: one K (sqrt rule), miRNAs not clustered, one autoencoder
+    assert len(parser.images) == n_run_figures + 3 + 4 * min(n_modules, 20)
     for src in parser.images:
         assert src.startswith("data:image/png;base64,")
         image = Image.open(io.BytesIO(base64.b64decode(src.split(",", 1)[1])))

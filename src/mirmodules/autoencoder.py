@@ -21,6 +21,7 @@ from __future__ import annotations
 import copy
 import logging
 import time
+from collections.abc import Sequence
 from typing import Any, Literal
 
 import numpy as np
@@ -44,6 +45,12 @@ VALIDATION_CHECK_CAP = 512
 #: Relative fall of the validation loss over the last ``patience`` checks above which a run that
 #: ends on its step or epoch budget is warned about (the loss was still improving).
 STILL_IMPROVING = 0.02
+
+
+def _pair(values: Sequence[int]) -> tuple[int, int]:
+    """Two integers as a tuple (lists come from JSON and the command line)."""
+    first, second = values
+    return int(first), int(second)
 
 
 def _same_padding(kernel: int) -> tuple[int, int]:
@@ -82,7 +89,7 @@ def build_model(
             "embedding without the autoencoder (a baseline such as K-means on the scaled profiles)."
         )
         raise InputDataError(msg)
-    code_length = code_length or n_samples // 4
+    code_len: int = code_length or n_samples // 4
     len1 = n_samples // pools[0]
     len2 = len1 // pools[1]
     pad1, pad2 = _same_padding(kernels[0]), _same_padding(kernels[1])
@@ -93,8 +100,8 @@ def build_model(
             self.enc_conv1 = nn.Conv1d(1, channels, kernels[0])
             self.enc_conv2 = nn.Conv1d(channels, channels, kernels[1])
             self.dropout = nn.Dropout(dropout)
-            self.enc_fc = nn.Linear(channels * len2, code_length)
-            self.dec_fc = nn.Linear(code_length, channels * len2)
+            self.enc_fc = nn.Linear(channels * len2, code_len)
+            self.dec_fc = nn.Linear(code_len, channels * len2)
             self.dec_conv1 = nn.Conv1d(channels, channels, kernels[1])
             self.dec_conv2 = nn.Conv1d(channels, 1, kernels[0])
 
@@ -288,15 +295,15 @@ class ConvAutoencoderEmbedder:
         with torch.random.fork_rng(devices=fork_devices):
             torch.manual_seed(self.random_state)
             model = build_model(n_samples, code_length=self.code_length, dropout=self.dropout,
-                                channels=self.channels, kernels=tuple(self.kernels),
-                                pools=tuple(self.pools))
+                                channels=self.channels, kernels=_pair(self.kernels),
+                                pools=_pair(self.pools))
             model = model.to(device)
             # step-based training (the default preset) uses torch's fused Adam, 15% faster per
             # step on CPU; epoch-based training keeps the unfused one, so that the paper preset
             # gives the numbers of mirmodules 0.1
             fused = self.max_steps is not None and device == "cpu"
-            optimiser = torch.optim.Adam(model.parameters(), lr=self.learning_rate,
-                                         **({"fused": True} if fused else {}))
+            optimiser = (torch.optim.Adam(model.parameters(), lr=self.learning_rate, fused=True)
+                         if fused else torch.optim.Adam(model.parameters(), lr=self.learning_rate))
             batch_gen = torch.Generator().manual_seed(self.random_state)
             best_loss, best_epoch, best_state, waited = float("inf"), 0, None, 0
             step, epoch, stop_reason = 0, 0, "max_epochs"

@@ -412,10 +412,10 @@ def run_batch(
             bar.close()
         finally:
             if own_client is not None:
-                cluster = getattr(own_client, "cluster", None)
+                own_cluster = getattr(own_client, "cluster", None)
                 own_client.close()
-                if cluster is not None:
-                    cluster.close()
+                if own_cluster is not None:
+                    own_cluster.close()
     order = {t.key: i for i, t in enumerate(tasks)}
     summary = pd.DataFrame(rows, columns=SUMMARY_COLUMNS).sort_values("task", key=lambda s: s.map(order))
     summary = summary.reset_index(drop=True)

@@ -130,7 +130,7 @@ def module_topology(
     summary = modules.summary()
     groups = modules.groups()
     have_expr = mirna_expression is not None and mrna_expression is not None
-    if have_expr:
+    if mirna_expression is not None and mrna_expression is not None:
         common = [s for s in mirna_expression.columns if s in set(mrna_expression.columns)]
         zm = pd.DataFrame(standardise_rows(mirna_expression[common]), index=mirna_expression.index)
         zg = pd.DataFrame(standardise_rows(mrna_expression[common]), index=mrna_expression.index)
@@ -276,8 +276,9 @@ def term_enrichment(
     analysed = set(analysed_mrnas)
     background = sorted(analysed & collection.genes)
     index = {g: i for i, g in enumerate(background)}
-    terms = []
-    cols_i, rows_i = [], []
+    terms: list[str] = []
+    cols_i: list[int] = []
+    rows_i: list[int] = []
     for term, genes in collection.sets.items():
         hits = [index[g] for g in genes if g in index]
         if min_term_size <= len(hits) <= max_term_size:

@@ -109,13 +109,14 @@ class Evaluation:
         fam = self.family_enrichment
         n_fam = int(fam.loc[fam["enriched"], "module_id"].nunique()) if fam is not None else np.nan
         terms = self.term_enrichment
+        n_term: float
         if terms is not None:
             per_module = self.terms_per_module()
             n_term = int((per_module["n_enriched_terms"] > 0).sum())
             frac = n_term / n if n else float("nan")
             mean_terms = float(per_module["n_enriched_terms"].mean()) if n else float("nan")
         else:
-            n_term, frac, mean_terms = np.nan, np.nan, np.nan
+            n_term, frac, mean_terms = float("nan"), float("nan"), float("nan")
         surv = self.survival.summary if self.survival is not None else None
         row = {
             "method": self.method,

@@ -151,8 +151,9 @@ def modules_from_clusters(
     edges = interactions[["mirna", "target"]].drop_duplicates()
     edges = edges[edges["mirna"].isin(mirna_clusters.index) & edges["target"].isin(mrna_clusters.index)]
     if repression == "edges" and len(edges):
-        r = interaction_correlations(edges, mirna_profiles, mrna_profiles)  # type: ignore[arg-type]
-        threshold = repression_threshold(mirna_profiles.shape[1], repression_alpha)  # type: ignore[union-attr]
+        assert mirna_profiles is not None and mrna_profiles is not None  # checked above
+        r = interaction_correlations(edges, mirna_profiles, mrna_profiles)
+        threshold = repression_threshold(mirna_profiles.shape[1], repression_alpha)
         active = r < threshold
         logger.info("stage 3: %d of %d interactions not negatively correlated here (r >= %.3f, "
                     "one-sided alpha %.3g), set aside", int((~active).sum()), len(edges), threshold,

@@ -163,7 +163,7 @@ def preprocess_expression(
 
     # 2. scale detection and transform
     scale = detect_scale(x)
-    transform = options.transform
+    transform: str = options.transform
     if transform == "auto" and scale == "log":
         _refuse_counts_with_negatives(x, index, frame.columns, modality)
     if transform == "auto":

@@ -38,6 +38,7 @@ def _html_table(frame: pd.DataFrame, *, text_columns: Sequence[str] = ()) -> str
         if isinstance(value, bool | np.bool_):
             return "yes" if value else "no"
         if isinstance(value, float | np.floating):
+            value = float(value)
             if np.isnan(value):
                 return "&ndash;"
             return (
@@ -160,7 +161,7 @@ def build_report(
         (
             "sse_curve",
             plots.plot_sse_curve,
-            "Elbow rule, {}: K-means SSE by K; circles mark candidates, red the chosen K.",
+            "K choice, {}: K-means SSE (and silhouette) by K; circles mark candidates, red the chosen K.",
         ),
         (
             "training_history",
@@ -172,6 +173,8 @@ def build_report(
         if name not in run_tables:
             continue
         for kind, table in run_tables[name].groupby("kind", sort=False):
+            if name == "sse_curve" and len(table) < 2:  # one K (sqrt rule) or not clustered: no curve
+                continue
             label = "miRNAs" if kind == "mirna" else "mRNAs"
             figures.append({"caption": caption.format(label), "data": _figure_data(plot(table, title=label))})
     figures.append(
@@ -197,7 +200,7 @@ def build_report(
             }
         )
 
-    module_tables = []
+    module_tables: list[dict[str, str]] = []
     for e in evaluations:
         overview = module_overview(e)
         module_tables.append(
@@ -207,7 +210,7 @@ def build_report(
             }
         )
 
-    sections = []
+    sections: list[dict[str, Any]] = []
     overview = module_overview(primary)
     order = overview.assign(_rank=_signal_rank(overview, primary)).sort_values(
         ["_rank", "module_id"], ascending=[False, True]

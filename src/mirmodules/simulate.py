@@ -219,7 +219,9 @@ def _negbin_expression(
     subtype = rng.integers(3, size=n)
     subtype_effect = np.eye(3)[subtype].T - 1.0 / 3.0            # 3 x n, centred
 
-    def log_profile(n_feat: int, member_lists: list[list[int]], sign: float, damp: tuple[float, float]):
+    def log_profile(
+        n_feat: int, member_lists: list[list[int]], sign: float, damp: tuple[float, float]
+    ) -> np.ndarray:
         x = 0.5 * rng.standard_normal((n_feat, n))
         if params.n_background_factors:
             for _ in range(2):                                   # every feature loads on 2 factors
@@ -266,11 +268,11 @@ def simulate_cohort(parameters: SimulationParameters | None = None, **overrides:
     """
     params = parameters or SimulationParameters()
     if overrides:
-        params = SimulationParameters(**{**asdict(params), **overrides})  # type: ignore[arg-type]
+        params = SimulationParameters(**{**asdict(params), **overrides})
     params.validate()
     capped = {name: min(getattr(params, name), params.n_modules)
               for name in ("n_family_modules", "n_geneset_modules", "n_prognostic_modules")}
-    params = SimulationParameters(**{**asdict(params), **capped})  # type: ignore[arg-type]
+    params = SimulationParameters(**{**asdict(params), **capped})
     rng = np.random.default_rng(params.seed)
     n, n_mir, n_gene = params.n_samples, params.n_mirnas, params.n_mrnas
 
@@ -296,8 +298,8 @@ def simulate_cohort(parameters: SimulationParameters | None = None, **overrides:
             fams = sorted((-k, name) for name, k in sizes.items() if k >= 2)
             if fams:
                 fam = fams[0][1]
-                members = [i for i in sorted(free_mir) if family_of[i] == fam]
-                chosen = members[: min(len(members), size)]
+                same_family = [i for i in sorted(free_mir) if family_of[i] == fam]
+                chosen = same_family[: min(len(same_family), size)]
         rest = sorted(free_mir - set(chosen))
         chosen += list(rng.choice(rest, size=size - len(chosen), replace=False))
         free_mir -= set(chosen)
@@ -350,7 +352,7 @@ def simulate_cohort(parameters: SimulationParameters | None = None, **overrides:
 
     # truth
     width = max(2, len(str(params.n_modules)))
-    members = []
+    members: list[tuple[str, str, str]] = []
     for m, (mirs, genes) in enumerate(zip(module_mirnas, module_mrnas, strict=True), start=1):
         mid = f"T{m:0{width}d}"
         members += [(mid, mirna_names[i], "mirna") for i in mirs]
@@ -363,8 +365,8 @@ def simulate_cohort(parameters: SimulationParameters | None = None, **overrides:
 
     gene_sets: dict[str, list[str]] = {}
     for m in range(params.n_geneset_modules):
-        genes = [gene_names[j] for j in module_mrnas[m]]
-        core = list(rng.choice(genes, size=max(2, int(0.6 * len(genes))), replace=False))
+        module_genes = [gene_names[j] for j in module_mrnas[m]]
+        core = list(rng.choice(module_genes, size=max(2, int(0.6 * len(module_genes))), replace=False))
         extra = [gene_names[j] for j in rng.choice(n_gene, size=len(core), replace=False)]
         gene_sets[f"SIM_PATHWAY_MODULE_T{m + 1:0{width}d}"] = sorted(set(core + extra))
     for s in range(params.n_random_gene_sets):

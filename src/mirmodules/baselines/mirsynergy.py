@@ -172,9 +172,9 @@ class _Grower:
                 break
             idx, val = self._row(move)
             if adding:
-                ax = a[move]
-                bx = self.strength[move] - ax
-                w_in, w_bd, pen = w_in + ax, w_bd + bx - ax, pen + alpha
+                a_move = float(a[move])
+                b_move = float(self.strength[move]) - a_move
+                w_in, w_bd, pen = w_in + a_move, w_bd + b_move - a_move, pen + alpha
                 inside[move] = True
                 bound[move] = False
                 size += 1
@@ -182,9 +182,9 @@ class _Grower:
                 linked[idx] += 1
                 bound[idx[~inside[idx]]] = True
             else:
-                ax = float(self._removal_weight(a, np.array([move]))[0])
-                bx = self.strength[move] - ax
-                w_in, w_bd, pen = w_in - ax, w_bd - bx + ax, pen - alpha
+                a_move = float(self._removal_weight(a, np.array([move]))[0])
+                b_move = float(self.strength[move]) - a_move
+                w_in, w_bd, pen = w_in - a_move, w_bd - b_move + a_move, pen - alpha
                 inside[move] = False
                 size -= 1
                 a[idx] -= val
