@@ -109,11 +109,13 @@ def test_run_directory_contents_and_manifest(small_cohort, fast_config, tmp_path
     result = run_from_files(paths["mirna"], paths["mrna"], paths["interactions"], config=fast_config)
     out = save_result(result, tmp_path / "run")
     expected = {"modules.tsv", "module_edges.tsv", "module_summary.tsv", "clusters.tsv",
-                "sse_curve.tsv", "codes_mirna.tsv.gz", "codes_mrna.tsv.gz", "training_history.tsv",
+                "sse_curve.tsv", "codes_mrna.tsv.gz", "training_history.tsv",
                 "interactions_used.tsv", "id_harmonisation.tsv", "preprocessing.tsv",
                 "cytoscape_nodes.tsv", "cytoscape_edges.tsv", "modules.graphml", "manifest.json"}
     assert expected <= {p.name for p in out.iterdir()}
+    assert not (out / "codes_mirna.tsv.gz").exists()  # miRNAs are not clustered by default
     manifest = json.loads((out / "manifest.json").read_text())
+    assert "mirna" not in manifest["training"] and manifest["clustering"]["mirna"]["k"] == 1
     assert manifest["inputs"]["mirna"]["sha256"] and len(manifest["samples"]["order"]) == 40
     assert manifest["versions"]["torch"].startswith("2.13")
     assert {"stage1_autoencoder_mrna", "stage2_kmeans_mirna", "stage3_modules",
