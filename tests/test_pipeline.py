@@ -157,3 +157,45 @@ def test_gbm_with_mirtarbase_and_mirbase_accessions(tmp_path):
     assert ((summary["density"] > 0) & (summary["density"] <= 1)).all()
     out = save_result(result, tmp_path / "gbm")
     assert (out / "manifest.json").exists()
+
+
+def test_run_directory_exports_for_other_tools(small_cohort, fast_config, tmp_path):
+    import networkx as nx
+
+    from mirmodules.annotations import read_gene_sets
+
+    paths = small_cohort.write(tmp_path / "data")
+    result = run_from_files(paths["mirna"], paths["mrna"], paths["interactions"], config=fast_config)
+    out = save_result(result, tmp_path / "run")
+    groups = result.modules.groups()
+    assert groups, "the fast run found no module; the export test needs one"
+    # GMT: read back by our GMT reader (the format of GSEA, gseapy and decoupler)
+    sets = read_gene_sets(out / "modules.gmt")
+    assert {m: sorted(g) for m, g in sets.sets.items()} == {m: mrnas for m, (_, mrnas) in groups.items()}
+    # decoupler-style network: negative weight = repression; weights are the edge correlations
+    network = pd.read_csv(out / "network.tsv", sep="\t")
+    assert list(network.columns[:6]) == ["source", "target", "weight", "correlation", "module_id",
+                                         "interaction"]
+    assert len(network) == len(result.modules.edges)
+    summary = pd.read_csv(out / "module_summary.tsv", sep="\t").set_index("module_id")
+    by_module = network.groupby("module_id")["correlation"].mean()
+    assert np.allclose(by_module, summary.loc[by_module.index, "mean_edge_correlation"], atol=1e-3)
+    assert (network["weight"] < 0).all()  # the default repression test keeps repressive edges only
+    # directed GraphML with the weights
+    graph = nx.read_graphml(out / "modules.graphml")
+    assert graph.is_directed()
+    src, tgt, data = next(iter(graph.edges(data=True)))
+    assert graph.nodes[src]["kind"] == "mirna" and graph.nodes[tgt]["kind"] == "mrna"
+    assert data["weight"] < 0
+    # per-sample activity: one row per module and sample; the score is miRNA minus mRNA activity
+    activity = pd.read_csv(out / "module_activity.tsv", sep="\t")
+    assert len(activity) == len(groups) * len(result.prepared.samples)
+    assert np.allclose(activity["repression_score"],
+                       activity["mirna_activity"] - activity["mrna_activity"], atol=2e-4)
+    first = next(iter(groups))
+    mirnas, _ = groups[first]
+    z = result.prepared.mirna.loc[mirnas]
+    z = z.sub(z.mean(axis=1), axis=0).div(z.std(axis=1, ddof=0), axis=0)
+    sample = result.prepared.samples[0]
+    row = activity[(activity["module_id"] == first) & (activity["sample"] == sample)]
+    assert row["mirna_activity"].iloc[0] == pytest.approx(z[sample].mean(), abs=1e-4)

@@ -16,8 +16,16 @@ A run directory holds:
 ``id_harmonisation.tsv``        ``source``, ``input_id``, ``mirna``, ``status``, ``n_candidates``
 ``preprocessing.tsv``           the preprocessing step report
 ``cytoscape_nodes.tsv``         ``node``, ``kind``, ``modules`` (``;``-joined), ``n_modules``
-``cytoscape_edges.tsv``         ``source``, ``target``, ``interaction``, ``module_id``
-``modules.graphml``             all modules as one graph (node/edge attributes as above)
+``cytoscape_edges.tsv``         ``source``, ``target``, ``interaction``, ``module_id``, ``correlation``
+                                (and ``support_type`` when the interactions had it)
+``network.tsv``                 decoupler-style ``source``, ``target``, ``weight`` (= correlation,
+                                negative = repression), ``correlation``, ``module_id``,
+                                ``interaction`` [, ``support_type``] (see :mod:`mirmodules.exports`)
+``modules.gmt``                 each module's mRNAs as a gene set (GSEA, gseapy, decoupler)
+``module_activity.tsv``         ``module_id``, ``sample``, ``mirna_activity``, ``mrna_activity``,
+                                ``repression_score`` (see :mod:`mirmodules.exports`)
+``modules.graphml``             all modules as one directed graph miRNA -> target (node and edge
+                                attributes as in the Cytoscape tables, edge ``weight``)
 ``manifest.json``               parameters, seeds, versions, input SHA-256, sample order, times
 ==============================  ==============================================================
 
@@ -37,6 +45,7 @@ import networkx as nx
 import pandas as pd
 
 from .exceptions import InputDataError
+from .exports import module_activity, module_gmt, module_network
 from .io import read_table
 from .modules import MEMBER_COLUMNS, ModuleSet
 from .pipeline import MicaResult
@@ -44,8 +53,13 @@ from .pipeline import MicaResult
 logger = logging.getLogger(__name__)
 
 
-def cytoscape_tables(modules: ModuleSet) -> tuple[pd.DataFrame, pd.DataFrame]:
-    """Node and edge tables for Cytoscape (import as network: source, target; nodes as table)."""
+def cytoscape_tables(
+    modules: ModuleSet, network: pd.DataFrame | None = None
+) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Node and edge tables for Cytoscape (import as network: source, target; nodes as table).
+
+    With ``network`` (:func:`~mirmodules.exports.module_network`), edges carry its
+    ``correlation`` (and ``support_type``)."""
     members = modules.members
     nodes = (
         members.groupby(["feature", "kind"], sort=True)["module_id"]
@@ -56,20 +70,33 @@ def cytoscape_tables(modules: ModuleSet) -> tuple[pd.DataFrame, pd.DataFrame]:
     nodes["n_modules"] = nodes["modules"].str.count(";") + 1
     edges = modules.edges.rename(columns={"mirna": "source", "target": "target"})
     edges = edges.assign(interaction="represses")[["source", "target", "interaction", "module_id"]]
+    if network is not None:
+        extra = [c for c in ("correlation", "support_type") if c in network]
+        edges = edges.merge(network[["source", "target", "module_id", *extra]],
+                            on=["source", "target", "module_id"], how="left")
     return nodes.reset_index(drop=True), edges.reset_index(drop=True)
 
 
-def module_graph(modules: ModuleSet) -> nx.Graph:
-    """All modules as one networkx graph; node attrs ``kind``, ``modules``; edge attr ``modules``."""
-    nodes, edges = cytoscape_tables(modules)
-    graph = nx.Graph()
+def module_graph(modules: ModuleSet, network: pd.DataFrame | None = None) -> nx.DiGraph:
+    """All modules as one directed graph miRNA -> target; node attrs ``kind``, ``modules``,
+    ``n_modules``; edge attrs ``interaction``, ``modules`` and, with ``network``, ``weight`` and
+    ``correlation`` (the miRNA-target Pearson r)."""
+    nodes, edges = cytoscape_tables(modules, network)
+    graph = nx.DiGraph()
     for row in nodes.itertuples(index=False):
         graph.add_node(row.node, kind=row.kind, modules=row.modules, n_modules=int(row.n_modules))
     grouped = edges.groupby(["source", "target"], sort=True)["module_id"].agg(
         lambda s: ";".join(sorted(set(s)))
     )
+    correlation = (
+        edges.drop_duplicates(["source", "target"]).set_index(["source", "target"])["correlation"]
+        if "correlation" in edges else None
+    )
     for (src, tgt), mods in grouped.items():
-        graph.add_edge(src, tgt, interaction="represses", modules=mods)
+        attrs: dict[str, Any] = {"interaction": "represses", "modules": mods}
+        if correlation is not None and pd.notna(correlation.get((src, tgt))):
+            attrs["correlation"] = attrs["weight"] = float(correlation[(src, tgt)])
+        graph.add_edge(src, tgt, **attrs)
     return graph
 
 
@@ -173,10 +200,17 @@ def _write_files(result: MicaResult, tmp: Path, start: float) -> None:
     tsv(result.prepared.interactions, "interactions_used.tsv")
     tsv(result.prepared.harmonisation, "id_harmonisation.tsv")
     tsv(result.prepared.preprocessing, "preprocessing.tsv")
-    nodes, edges = cytoscape_tables(mods)
+    network = module_network(mods, mirna_expression=result.prepared.mirna,
+                             mrna_expression=result.prepared.mrna,
+                             interactions=result.prepared.interactions)
+    tsv(network, "network.tsv")
+    nodes, edges = cytoscape_tables(mods, network)
     tsv(nodes, "cytoscape_nodes.tsv")
     tsv(edges, "cytoscape_edges.tsv")
-    nx.write_graphml(module_graph(mods), tmp / "modules.graphml")
+    nx.write_graphml(module_graph(mods, network), tmp / "modules.graphml")
+    (tmp / "modules.gmt").write_text(module_gmt(mods), encoding="utf-8")
+    tsv(module_activity(mods, result.prepared.mirna, result.prepared.mrna), "module_activity.tsv",
+        float_format="%.4f")
     manifest = dict(result.manifest)
     manifest["seconds"] = {
         **manifest.get("seconds", {}),
