@@ -61,7 +61,7 @@ def main() -> None:
                     gene_sets=[sets],
                     clinical=cohort.clinical,
                     truth=cohort.truth,
-                    options=EvaluationOptions(seed=seed),
+                    options=EvaluationOptions(cv_seed=seed),
                     config=config,
                 )
             folder = Path(args.out) / f"fp{rate:g}_seed{seed}"

@@ -101,3 +101,12 @@ def test_python_dash_m_works_like_the_console_script():
                           text=True, check=False)
     assert proc.returncode == 0
     assert proc.stdout.startswith("mirmodules ")
+
+
+def test_evaluate_and_compare_share_the_fold_seed_flag():
+    parser = build_parser()
+    ev = parser.parse_args(["evaluate", "run_dir", "--out", "x", "--cv-seed", "3"])
+    cmp_ = parser.parse_args(["compare", "--mirna", "a", "--mrna", "b", "--interactions", "c",
+                              "--out", "x", "--seed", "5", "--cv-seed", "3"])
+    assert ev.cv_seed == cmp_.cv_seed == 3
+    assert cmp_.seed == 5  # the methods' seed, independent of the folds

@@ -197,7 +197,7 @@ def build_parser() -> argparse.ArgumentParser:
     cmp_files.add_argument("--overwrite", action="store_true",
                            help="replace an existing --out folder that mirmodules wrote")
     _add_dataclass_options(cmp_, MicaConfig, skip=set())
-    _add_dataclass_options(cmp_, EvaluationOptions, skip={"seed"})
+    _add_dataclass_options(cmp_, EvaluationOptions, skip=set())
 
     stab = sub.add_parser(
         "stability",
@@ -393,7 +393,7 @@ def _cmd_compare(args: argparse.Namespace) -> int:
 
     methods = parse_methods(args.methods)
     config = MicaConfig(**_collect(args, MicaConfig))
-    options = EvaluationOptions(**{**_collect(args, EvaluationOptions), "seed": config.seed})
+    options = EvaluationOptions(**_collect(args, EvaluationOptions))
     options.validate()
     extra_inputs = [p for p in (args.families, args.clinical, args.truth, args.gene_network) if p]
     check_output_path(args.out, overwrite=args.overwrite,
@@ -577,7 +577,7 @@ def _cmd_demo(args: argparse.Namespace) -> int:
         families=paths["families"],
         gene_sets=[paths["gene_sets"]],
         clinical=paths["clinical"],
-        options=EvaluationOptions(seed=args.seed),
+        options=EvaluationOptions(),
         progress=True,
         overwrite=True,
     )

@@ -238,7 +238,8 @@ class EvaluationOptions:
     sample_types: str = _opt(
         "01", "TCGA sample types kept, comma-separated ('all' keeps every type)", "survival"
     )
-    seed: int = _opt(0, "seed of the cross-validation folds and the significance nulls", "survival")
+    cv_seed: int = _opt(0, "seed of the cross-validation folds and the significance nulls; the same "
+                        "in evaluate and compare, whatever seed the methods ran with", "survival")
     significance_nulls: int = _opt(
         0, "null draws of the module significance tests (0: off; e.g. 200)", "significance"
     )
@@ -256,7 +257,7 @@ class EvaluationOptions:
         check_in_range(self.survival_p, "survival_p", low=0.0, high=1.0)
         check_in_range(self.cv_folds, "cv_folds", low=0, integer=True)
         check_in_range(self.cox_penalizer, "cox_penalizer", low=0.0)
-        check_in_range(self.seed, "seed", low=0, integer=True)
+        check_in_range(self.cv_seed, "cv_seed", low=0, integer=True)
         check_in_range(self.significance_nulls, "significance_nulls", low=0, integer=True)
         check_in_range(self.significance_q, "significance_q", low=0.0, high=1.0)
 

@@ -250,7 +250,7 @@ def evaluate_modules(
             cv_folds=options.cv_folds,
             penalizer=options.cox_penalizer,
             p_threshold=options.survival_p,
-            seed=options.seed,
+            seed=options.cv_seed,
         )
         inputs["clinical"] = match.counts
         seconds["survival"] = time.perf_counter() - start
@@ -260,7 +260,7 @@ def evaluate_modules(
 
         start = time.perf_counter()
         significance = module_significance(
-            modules, prepared, n_null=options.significance_nulls, seed=options.seed
+            modules, prepared, n_null=options.significance_nulls, seed=options.cv_seed
         )
         seconds["significance"] = time.perf_counter() - start
     return Evaluation(
