@@ -39,7 +39,10 @@ def tables(tmp_path):
         ("miR-21-5p", "exact", ["hsa-miR-21-5p"]),           # species prefix added
         ("hsa-mir-21", "precursor", ["hsa-miR-21-3p", "hsa-miR-21-5p"]),
         ("MI0000466", "precursor", ["hsa-miR-9-5p"]),
-        ("hsa-miR-155", "ambiguous", [""]),                 # both arms exist, no old name
+        # both arms exist and no table has the old name: the older accession (the product the
+        # arm-less name meant before miRBase added arm suffixes), and its star the other arm
+        ("hsa-miR-155", "arm_dominant", ["hsa-miR-155-5p"]),   # MIMAT0000646 < MIMAT0004658
+        ("hsa-miR-155*", "arm_star", ["hsa-miR-155-3p"]),
         ("hsa-MIR-9-5P", "case_insensitive", ["hsa-miR-9-5p"]),
         ("hsa-miR-99999", "unmatched", [""]),
         ("MIMAT9999999", "unmatched", [""]),
@@ -59,6 +62,55 @@ def test_arm_inferred_when_only_one_arm_exists(tmp_path):
     assert report.iloc[0].tolist()[2:4] == ["hsa-miR-7-5p", "arm_inferred"]
 
 
+def test_dominant_arm_is_the_older_accession_whatever_the_arm(tmp_path):
+    path = tmp_path / "m.tsv"
+    # miR-221: the 3p arm was named first (MIMAT0000278), the 5p arm later (MIMAT0004568)
+    pd.DataFrame({"mature_id": ["hsa-miR-221-5p", "hsa-miR-221-3p"],
+                  "mature_acc": ["MIMAT0004568", "MIMAT0000278"]}).to_csv(path, sep="\t", index=False)
+    report = harmonise_mirna_ids(["hsa-miR-221", "hsa-miR-221*"], load_mirbase_tables([path]))
+    assert report[["input_id", "mirna", "status"]].values.tolist() == [
+        ["hsa-miR-221", "hsa-miR-221-3p", "arm_dominant"], ["hsa-miR-221*", "hsa-miR-221-5p", "arm_star"]]
+
+
+def test_letter_suffix_variants_map_only_when_unique(tmp_path):
+    path = tmp_path / "m.tsv"
+    pd.DataFrame({"mature_id": ["hsa-miR-103a-3p", "hsa-miR-124-3p", "hsa-miR-320a-3p", "hsa-miR-320b"],
+                  "mature_acc": ["MIMAT0000101", "MIMAT0000422", "MIMAT0000510", "MIMAT0005792"]}
+                 ).to_csv(path, sep="\t", index=False)
+    report = harmonise_mirna_ids(["hsa-miR-103", "hsa-miR-124a", "hsa-miR-320", "hsa-miR-999a"],
+                                 load_mirbase_tables([path]))
+    assert report[["mirna", "status"]].values.tolist() == [
+        ["hsa-miR-103a-3p", "suffix_variant"], ["hsa-miR-124-3p", "suffix_variant"],
+        ["hsa-miR-320a-3p", "suffix_variant"], ["", "unmatched"]]
+
+
+def test_many_dropped_ids_are_warned_about_with_examples(caplog):
+    from mirmodules.pipeline import warn_dropped_ids
+
+    report = pd.DataFrame({"input_id": ["a", "b", "c", "d"], "mirna": ["x", "", "", "y"],
+                           "status": ["exact", "unmatched", "ambiguous", "exact"]})
+    with caplog.at_level("WARNING"):
+        warn_dropped_ids(report, what="miRNA ids")
+    assert "2 of 4 miRNA ids (50%)" in caplog.text and "e.g. b, c" in caplog.text
+    caplog.clear()
+    warn_dropped_ids(report.iloc[[0, 3]], what="miRNA ids")
+    assert caplog.text == ""
+
+
+@pytest.mark.realdata
+def test_array_era_names_of_the_stategra_gbm_set_are_kept():
+    tables = [shared_file("mirbase", "mature_v22_hsa.tsv.gz"),
+              shared_file("mirbase", "precursor_to_mature_v18_hsa_with_family.tsv.gz")]
+    ids = pd.read_csv(shared_file("stategra_gbm_verhaak", "GBM_mirna_expression.tsv.gz"), sep="\t",
+                      usecols=[0]).iloc[:, 0]
+    report = harmonise_mirna_ids(ids, load_mirbase_tables(tables)).drop_duplicates("input_id")
+    kept = report[~report["status"].isin(["ambiguous", "unmatched"])]
+    assert len(ids) == 443 and len(kept) >= 400, report["status"].value_counts()
+    mapped = dict(zip(kept["input_id"], kept["mirna"], strict=True))
+    assert mapped["hsa-miR-21"] == "hsa-miR-21-5p" and mapped["hsa-let-7a"] == "hsa-let-7a-5p"
+    assert mapped["hsa-miR-221"] == "hsa-miR-221-3p" and mapped["hsa-miR-10b"] == "hsa-miR-10b-5p"
+
+
 def test_without_tables_ids_pass_unchecked():
     from mirmodules import MirnaNameMap
 
@@ -70,7 +122,7 @@ def test_without_tables_ids_pass_unchecked():
 def test_summary_counts_ids_once(tables):
     report = harmonise_mirna_ids(["hsa-mir-21", "hsa-miR-155", "MIMAT0000062"], tables, source="x")
     summary = summarise_harmonisation(report).set_index("status")["n_ids"].to_dict()
-    assert summary == {"accession": 1, "ambiguous": 1, "precursor": 1}
+    assert summary == {"accession": 1, "arm_dominant": 1, "precursor": 1}
 
 
 def test_unknown_table_format_is_rejected(tmp_path):

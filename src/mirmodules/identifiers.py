@@ -14,8 +14,18 @@ has none):
 3. A precursor name or ``MI...`` accession: every mature product of the precursor
    (``precursor``; a precursor with two arms maps to both).
 4. An arm-less name ``X`` for which exactly one of ``X-5p`` / ``X-3p`` exists (``arm_inferred``).
-5. The same, ignoring letter case (``case_insensitive``).
-6. Otherwise ``ambiguous`` (several mature miRNAs fit and nothing decides) or ``unmatched``.
+5. An arm-less name ``X`` for which both arms exist: the arm with the **older accession** (the
+   lower MIMAT number; ``arm_dominant``), and ``X*`` the other one (``arm_star``). Before miRBase
+   17-18 gave every mature miRNA an arm suffix, ``X`` named the dominant product and ``X*`` the
+   minor one, and an accession stays with its sequence when the name changes, so the dominant
+   product of ``hsa-mir-21`` is ``hsa-miR-21-5p`` (MIMAT0000076; its ``*`` is ``-3p``,
+   MIMAT0004494). Array-era files (TCGA level 3 microarrays, many published tables) use these names.
+6. A mature name or older name, ignoring letter case (``case_insensitive``).
+7. A letter-suffix variant, when rules 2-5 give exactly one miRNA for it (``suffix_variant``):
+   ``X`` -> ``Xa`` (``hsa-miR-103`` became ``hsa-miR-103a``) and ``Xa`` -> ``X``
+   (``hsa-miR-124a`` became ``hsa-miR-124``). miRBase's alias table records these renamings; the
+   rule stands in for it when that table is not given, and every id it maps is reported as such.
+8. Otherwise ``ambiguous`` (several mature miRNAs fit and nothing decides) or ``unmatched``.
 
 Ambiguous and unmatched ids are dropped from the analysis and counted in the report; nothing is
 dropped silently.
@@ -51,7 +61,8 @@ _MIMAT = re.compile(r"^MIMAT\d+$")
 _MI = re.compile(r"^MI\d+$")
 
 #: Report statuses that keep an id in the analysis.
-MATCHED_STATUSES = ("exact", "alias", "accession", "precursor", "arm_inferred", "case_insensitive")
+MATCHED_STATUSES = ("exact", "alias", "accession", "precursor", "arm_inferred", "arm_dominant",
+                    "arm_star", "case_insensitive", "suffix_variant")
 #: Report statuses that drop an id.
 DROPPED_STATUSES = ("ambiguous", "unmatched")
 
@@ -261,7 +272,7 @@ def harmonise_mirna_ids(
     return pd.DataFrame(rows, columns=["source", "input_id", "mirna", "status", "n_candidates"])
 
 
-def _resolve(s: str, nm: MirnaNameMap, species: str) -> tuple[str, frozenset[str]]:
+def _resolve(s: str, nm: MirnaNameMap, species: str, *, variant: bool = False) -> tuple[str, frozenset[str]]:
     if _MIMAT.match(s):
         return ("accession", frozenset([s])) if s in nm.canonical else ("unmatched", frozenset())
     if _MI.match(s):
@@ -278,12 +289,17 @@ def _resolve(s: str, nm: MirnaNameMap, species: str) -> tuple[str, frozenset[str
     accs = nm.precursor_to_accessions.get(s, frozenset())
     if accs:
         return "precursor", accs
-    if not re.search(r"-(5p|3p)$", s) and not s.endswith("*"):
+    star = s.endswith("*")
+    stem = s[:-1] if star else s
+    if not re.search(r"-(5p|3p)$", stem):
         arms = frozenset().union(
-            *(nm.name_to_accessions.get(f"{s}-{arm}", frozenset()) for arm in ("5p", "3p"))
+            *(nm.name_to_accessions.get(f"{stem}-{arm}", frozenset()) for arm in ("5p", "3p"))
         )
-        if len(arms) == 1:
+        if len(arms) == 1 and not star:
             return "arm_inferred", arms
+        if len(arms) == 2:
+            by_age = sorted(arms, key=_accession_number)
+            return ("arm_star", frozenset(by_age[1:])) if star else ("arm_dominant", frozenset(by_age[:1]))
         if len(arms) > 1:
             return "ambiguous", arms
     accs = nm.lookup_lower(s)
@@ -291,7 +307,19 @@ def _resolve(s: str, nm: MirnaNameMap, species: str) -> tuple[str, frozenset[str
         return "case_insensitive", accs
     if len(accs) > 1:
         return "ambiguous", accs
+    if not variant and not star and not re.search(r"-(5p|3p)$", s):
+        match = re.match(r"^(.*-(?:miR|let)-\d+)(a?)$", s)
+        if match:
+            other = match.group(1) if match.group(2) else f"{match.group(1)}a"
+            status, found = _resolve(other, nm, species, variant=True)
+            if status in MATCHED_STATUSES and len(found) == 1:
+                return "suffix_variant", found
     return "unmatched", frozenset()
+
+
+def _accession_number(acc: str) -> int:
+    """``MIMAT0000076`` -> 76 (accessions are numbered in the order miRBase created them)."""
+    return int(acc[5:])
 
 
 def summarise_harmonisation(report: pd.DataFrame) -> pd.DataFrame:

@@ -110,6 +110,29 @@ def _align_samples(
     return mirna[common], mrna[common], counts
 
 
+#: Share of dropped ids above which the harmonisation is warned about (not only logged).
+DROPPED_ID_WARNING_SHARE = 0.05
+
+
+def warn_dropped_ids(report: pd.DataFrame, *, what: str) -> None:
+    """WARNING when more than 5% of the ids of a harmonisation report were dropped, naming the
+    best-known of them (the lowest accession numbers among their candidates, i.e. the miRNAs
+    miRBase has known longest) and saying what to pass to keep them."""
+    ids = report.drop_duplicates("input_id")
+    dropped = ids[ids["status"].isin(DROPPED_STATUSES)]
+    if ids.empty or len(dropped) <= DROPPED_ID_WARNING_SHARE * len(ids):
+        return
+    shown = ", ".join(dropped["input_id"].head(8).astype(str))
+    logger.warning(
+        "%d of %d %s (%.0f%%) could not be mapped and are left out (%d ambiguous, %d unmatched), "
+        "e.g. %s. Give more id tables with --mirbase (TargetScan's miR_Family_Info knows many "
+        "older names; miRBase's aliases); id_harmonisation.tsv lists every id and its status.",
+        len(dropped), len(ids), what, 100 * len(dropped) / len(ids),
+        int((dropped["status"] == "ambiguous").sum()), int((dropped["status"] == "unmatched").sum()),
+        shown,
+    )
+
+
 def _harmonise_expression(
     mirna: pd.DataFrame, name_map: MirnaNameMap, species: str
 ) -> tuple[pd.DataFrame, pd.DataFrame, dict[str, int]]:
@@ -135,6 +158,7 @@ def _harmonise_expression(
         "mirna_rows_superseded_by_mature_measurement": int(len(kept) - len(frame) - n_collisions),
         "mirna_features_after_mapping": len(frame),
     }
+    warn_dropped_ids(report, what="miRNA ids of the expression file")
     if frame.empty:
         msg = (
             "No miRNA id of the expression file could be mapped with the miRBase tables given "
