@@ -110,3 +110,24 @@ def test_evaluate_and_compare_share_the_fold_seed_flag():
                               "--out", "x", "--seed", "5", "--cv-seed", "3"])
     assert ev.cv_seed == cmp_.cv_seed == 3
     assert cmp_.seed == 5  # the methods' seed, independent of the folds
+
+
+def test_run_with_ensembl_ids_and_a_gene_map(small_cohort, tmp_path):
+    # the interactions name genes by symbol, the expression file by versioned Ensembl id
+    paths = small_cohort.write(tmp_path / "data")
+    mrna = pd.read_csv(paths["mrna"], sep="\t", index_col=0)
+    ensembl = {g: f"ENSG{i:011d}.{i % 7 + 1}" for i, g in enumerate(mrna.index)}
+    mrna.rename(index=ensembl).rename_axis("gene").to_csv(tmp_path / "mrna_ensembl.tsv", sep="\t")
+    gene_map = pd.DataFrame({"ensembl_gene_id": [e.split(".")[0] for e in ensembl.values()],
+                             "symbol": list(ensembl)})
+    gene_map.to_csv(tmp_path / "hgnc.tsv", sep="\t", index=False)
+    args = ["-q", "run", "--mirna", str(paths["mirna"]), "--mrna", str(tmp_path / "mrna_ensembl.tsv"),
+            "--interactions", str(paths["interactions"]), "--max-epochs", "3", "--n-init", "2"]
+    assert main([*args, "--out", str(tmp_path / "no_map")]) == 2      # no shared gene id
+    assert main([*args, "--gene-map", str(tmp_path / "hgnc.tsv"), "--out", str(tmp_path / "run")]) == 0
+    manifest = json.loads((tmp_path / "run" / "manifest.json").read_text())
+    assert manifest["counts"]["mrna_id_style"] == "ensembl_versioned"
+    assert manifest["counts"]["mrna_ids_mapped_by_gene_map"] == len(mrna)
+    assert manifest["inputs"]["gene_map"]["sha256"]
+    members = pd.read_csv(tmp_path / "run" / "modules.tsv", sep="\t")
+    assert len(members) and set(members.loc[members["kind"] == "mrna", "feature"]) <= set(mrna.index)

@@ -155,3 +155,25 @@ def test_real_mirbase_tables_map_gbm_accessions():
     assert matched >= 460, per_id["status"].value_counts()
     # the old v18 name of MIMAT0000064 resolves to its v22 name
     assert harmonise_mirna_ids(["hsa-let-7c"], name_map)["mirna"].tolist() == ["hsa-let-7c-5p"]
+
+
+def test_gene_ids_map_through_the_best_matching_column():
+    from mirmodules.identifiers import detect_gene_id_style, map_gene_ids
+
+    table = pd.DataFrame({
+        "hgnc_id": ["HGNC:11998", "HGNC:1100", "HGNC:1"],
+        "symbol": ["TP53", "BRCA1", "A1BG"],
+        "entrez_id": ["7157", "672", "1"],
+        "ensembl_gene_id": ["ENSG00000141510", "ENSG00000012048", "ENSG00000121410"],
+        "prev_symbol": ["", "RNF53|BRCC1", ""],
+    })
+    ids = ["ENSG00000141510.17", "ENSG00000012048", "ENSG00000999999", "A1BG"]
+    assert detect_gene_id_style(ids[:1]) == "ensembl_versioned" and detect_gene_id_style(ids[1:3]) == "ensembl"
+    report = map_gene_ids(ids, table)
+    assert report[["gene", "status"]].values.tolist() == [
+        ["TP53", "mapped"], ["BRCA1", "mapped"], ["", "unmatched"], ["A1BG", "symbol"]]
+    assert report["id_column"].iloc[0] == "ensembl_gene_id"
+    assert map_gene_ids(["672", "7157"], table)["gene"].tolist() == ["BRCA1", "TP53"]
+    assert map_gene_ids(["BRCC1"], table)["gene"].tolist() == ["BRCA1"]     # a previous symbol
+    with pytest.raises(InputDataError, match="no symbol column"):
+        map_gene_ids(ids, table.drop(columns="symbol"))

@@ -78,6 +78,13 @@ def _add_input_files(group: argparse._ArgumentGroup) -> None:
         metavar="FILE",
         help="miRBase/TargetScan tables for miRNA id harmonisation",
     )
+    group.add_argument(
+        "--gene-map",
+        default=None,
+        metavar="FILE",
+        help="table mapping the mRNA ids (Ensembl, versioned or not; Entrez; HGNC; old symbols) to "
+        "the interaction table's symbols: a 'symbol' column plus id columns (e.g. an HGNC download)",
+    )
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -278,7 +285,8 @@ def _setup_logging(verbose: int, *, quiet: bool, log_file: str | None = None) ->
 
 
 def _input_paths(args: argparse.Namespace) -> list[str]:
-    return [p for p in (args.mirna, args.mrna, args.interactions, *args.mirbase) if p]
+    return [p for p in (args.mirna, args.mrna, args.interactions, *args.mirbase,
+                        getattr(args, "gene_map", None)) if p]
 
 
 def _cmd_run(args: argparse.Namespace) -> int:
@@ -294,7 +302,8 @@ def _cmd_run(args: argparse.Namespace) -> int:
     out = Path(args.out)
     check_output_path(out, overwrite=args.overwrite, inputs=_input_paths(args))
     result = run_from_files(
-        args.mirna, args.mrna, args.interactions, mirbase_paths=args.mirbase, config=config, progress=True
+        args.mirna, args.mrna, args.interactions, mirbase_paths=args.mirbase,
+        gene_map_path=args.gene_map, config=config, progress=True,
     )
     extra = {}
     if args.significance:
@@ -399,7 +408,8 @@ def _cmd_compare(args: argparse.Namespace) -> int:
     check_output_path(args.out, overwrite=args.overwrite,
                       inputs=[*_input_paths(args), *extra_inputs, *args.gene_sets])
     prepared, name_map, _ = prepare_from_files(
-        args.mirna, args.mrna, args.interactions, mirbase_paths=args.mirbase, config=config
+        args.mirna, args.mrna, args.interactions, mirbase_paths=args.mirbase,
+        gene_map_path=args.gene_map, config=config,
     )
     families = (
         read_families(args.families, name_map=name_map, species=config.species) if args.families else None
@@ -430,7 +440,7 @@ def _cmd_compare(args: argparse.Namespace) -> int:
         args.mrna,
         args.interactions,
         *args.mirbase,
-        *(p for p in (args.families, args.clinical, args.truth, args.gene_network) if p),
+        *(p for p in (args.gene_map, args.families, args.clinical, args.truth, args.gene_network) if p),
         *args.gene_sets,
     ]
     from . import __version__
@@ -466,7 +476,8 @@ def _cmd_stability(args: argparse.Namespace) -> int:
     config.validate()
     check_output_path(args.out, overwrite=args.overwrite, inputs=_input_paths(args))
     prepared, _, _ = prepare_from_files(
-        args.mirna, args.mrna, args.interactions, mirbase_paths=args.mirbase, config=config
+        args.mirna, args.mrna, args.interactions, mirbase_paths=args.mirbase,
+        gene_map_path=args.gene_map, config=config,
     )
     n_orders = args.n_orders if args.n_orders is not None else (5 if args.method == "mica" else 0)
     result = stability(
@@ -483,7 +494,7 @@ def _cmd_stability(args: argparse.Namespace) -> int:
     out = Path(args.out)
     manifest = {
         "parameters": config.to_dict(),
-        "inputs": input_records(args.mirna, args.mrna, args.interactions, args.mirbase),
+        "inputs": input_records(args.mirna, args.mrna, args.interactions, args.mirbase, args.gene_map),
     }
     consensus = save_stability(
         result,

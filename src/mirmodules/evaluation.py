@@ -283,7 +283,9 @@ def _changed_inputs(
     """Inputs whose SHA-256 differs from the run's record (role, path, both hashes)."""
     from .io import sha256_of
 
-    pairs = [(role, recorded.get(role), paths[role]) for role in ("mirna", "mrna", "interactions")]
+    pairs: list[tuple[str, Any, str]] = [
+        (role, recorded.get(role), paths[role])
+        for role in ("mirna", "mrna", "interactions", "gene_map") if role in paths]
     recorded_mirbase = recorded.get("mirbase", [])
     if len(recorded_mirbase) == len(mirbase_paths):
         pairs += [("mirbase", r, p) for r, p in zip(recorded_mirbase, mirbase_paths, strict=True)]
@@ -352,6 +354,12 @@ def load_run_for_evaluation(
         if mirbase is not None
         else [_existing(r, "miRBase", "--mirbase") for r in recorded.get("mirbase", [])]
     )
+    gene_map_path = (
+        _existing(recorded["gene_map"], "gene map", "a copy at that place (or rerun `mirmodules run`)")
+        if recorded.get("gene_map") else None
+    )
+    if gene_map_path is not None:
+        paths["gene_map"] = gene_map_path
     changed = _changed_inputs(recorded, paths, mirbase_paths)
     if changed and not allow_changed_inputs:
         first = changed[0]
@@ -371,7 +379,8 @@ def load_run_for_evaluation(
     params = {k: v for k, v in manifest.get("parameters", {}).items() if k in known}
     config = MicaConfig(**params)
     prepared, name_map, _ = prepare_from_files(
-        paths["mirna"], paths["mrna"], paths["interactions"], mirbase_paths=mirbase_paths, config=config
+        paths["mirna"], paths["mrna"], paths["interactions"], mirbase_paths=mirbase_paths,
+        gene_map_path=gene_map_path, config=config,
     )
     return modules, prepared, name_map, manifest
 

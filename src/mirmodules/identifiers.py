@@ -327,3 +327,91 @@ def summarise_harmonisation(report: pd.DataFrame) -> pd.DataFrame:
     ids = report.drop_duplicates(["source", "input_id"])
     table = ids.groupby(["source", "status"]).size().rename("n_ids").reset_index()
     return table.sort_values(["source", "status"]).reset_index(drop=True)
+
+
+# --- gene ids ---------------------------------------------------------------------------------
+
+_ENSG = re.compile(r"^ENSG\d{11}(\.\d+)?$")
+_ENTREZ = re.compile(r"^\d+$")
+_HGNC = re.compile(r"^HGNC:\d+$")
+#: Column names taken as the symbol column of a gene map (first found, case-insensitive).
+SYMBOL_COLUMNS = ("symbol", "hgnc_symbol", "gene_symbol", "approved symbol", "gene_name",
+                  "external_gene_name")
+
+
+def detect_gene_id_style(ids: Iterable[str]) -> str:
+    """The dominant style of gene ids: ``ensembl``, ``ensembl_versioned``, ``entrez``, ``hgnc`` or
+    ``symbol`` (the majority of the ids).
+
+    >>> detect_gene_id_style(["ENSG00000141510.16", "ENSG00000012048.20"])
+    'ensembl_versioned'
+    >>> detect_gene_id_style(["TP53", "BRCA1", "7157"])
+    'symbol'
+    """
+    counts: dict[str, int] = defaultdict(int)
+    for raw in ids:
+        s = str(raw).strip()
+        if _ENSG.match(s):
+            counts["ensembl_versioned" if "." in s else "ensembl"] += 1
+        elif _ENTREZ.match(s):
+            counts["entrez"] += 1
+        elif _HGNC.match(s):
+            counts["hgnc"] += 1
+        else:
+            counts["symbol"] += 1
+    return max(counts, key=lambda k: counts[k]) if counts else "symbol"
+
+
+def map_gene_ids(ids: Iterable[str], gene_map: pd.DataFrame, *, what: str = "gene map") -> pd.DataFrame:
+    """Map gene ids (Ensembl, versioned or not; Entrez; HGNC accessions; older symbols) to symbols.
+
+    ``gene_map`` is a table with a symbol column (one of :data:`SYMBOL_COLUMNS`) and any number of
+    id columns (e.g. an HGNC download: ``hgnc_id``, ``symbol``, ``entrez_id``, ``ensembl_gene_id``,
+    ``prev_symbol``); the id column that matches most of ``ids`` is used. Ensembl versions are
+    ignored. Ids that already are symbols of the map are kept.
+
+    Returns one row per input id: ``input_id``, ``gene`` (empty when dropped), ``status``
+    (``mapped``, ``symbol``, ``ambiguous`` or ``unmatched``) and ``id_column``.
+
+    >>> import pandas as pd
+    >>> table = pd.DataFrame({"ensembl_gene_id": ["ENSG00000141510", "ENSG00000012048"],
+    ...                       "symbol": ["TP53", "BRCA1"]})
+    >>> report = map_gene_ids(["ENSG00000141510.16", "TP53", "ENSG00000000001"], table)
+    >>> report[["gene", "status"]].values.tolist()
+    [['TP53', 'mapped'], ['TP53', 'symbol'], ['', 'unmatched']]
+    """
+    lower = {c.lower(): c for c in gene_map.columns}
+    symbol_col = next((lower[c] for c in SYMBOL_COLUMNS if c in lower), None)
+    if symbol_col is None:
+        msg = (f"The {what} has no symbol column; expected one of {list(SYMBOL_COLUMNS)} next to the "
+               f"id columns (got {list(gene_map.columns)[:8]}).")
+        raise InputDataError(msg)
+    ids = [str(i).strip() for i in dict.fromkeys(str(i) for i in ids)]
+    keys = [re.sub(r"^(ENSG\d{11})\.\d+$", r"\1", i) for i in ids]
+    symbols = set(gene_map[symbol_col].dropna().astype(str).str.strip())
+    best_col, best_lookup, best_hits = None, {}, -1
+    for col in gene_map.columns:
+        if col == symbol_col:
+            continue
+        pairs = gene_map[[col, symbol_col]].dropna().astype(str)
+        lookup: dict[str, set[str]] = defaultdict(set)
+        for value, symbol in zip(pairs[col], pairs[symbol_col], strict=True):
+            for part in str(value).split("|"):  # HGNC lists several previous symbols with "|"
+                part = re.sub(r"^(ENSG\d{11})\.\d+$", r"\1", part.strip())
+                if part:
+                    lookup[part].add(symbol.strip())
+        hits = sum(k in lookup for k in keys)
+        if hits > best_hits:
+            best_col, best_lookup, best_hits = col, lookup, hits
+    rows = []
+    for raw, key in zip(ids, keys, strict=True):
+        found = best_lookup.get(key, set())
+        if raw in symbols:  # a current symbol stays itself (even if another gene once had it)
+            rows.append((raw, raw, "symbol", symbol_col))
+        elif len(found) == 1:
+            rows.append((raw, next(iter(found)), "mapped", best_col))
+        elif len(found) > 1:
+            rows.append((raw, "", "ambiguous", best_col))
+        else:
+            rows.append((raw, "", "unmatched", best_col))
+    return pd.DataFrame(rows, columns=["input_id", "gene", "status", "id_column"])

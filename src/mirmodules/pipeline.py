@@ -30,11 +30,13 @@ from .identifiers import (
     DROPPED_STATUSES,
     MirnaNameMap,
     describe_id_style,
+    detect_gene_id_style,
     harmonise_mirna_ids,
     load_mirbase_tables,
+    map_gene_ids,
     summarise_harmonisation,
 )
-from .io import InteractionTable, read_expression, read_interactions, sha256_of
+from .io import InteractionTable, read_expression, read_interactions, read_table, sha256_of
 from .modules import ModuleSet, modules_from_clusters
 from .preprocessing import (
     PreprocessingOptions,
@@ -263,8 +265,10 @@ def prepare_inputs(
     if restricted.empty:
         msg = (
             f"No target of {names[2]} is among the analysed genes of {names[1]}. Expression ids: "
-            f"{describe_id_style(mrna_scaled.index[:1000])}; targets e.g. "
-            f"{list(inter['target'].unique()[:3])}. Both must be the same gene ids (e.g. HGNC symbols)."
+            f"{detect_gene_id_style(mrna_scaled.index)} (e.g. {list(mrna_scaled.index[:3])}); targets "
+            f"{detect_gene_id_style(inter['target'].unique())} (e.g. {list(inter['target'].unique()[:3])}). "
+            "Both must be the same gene ids: map the expression ids to symbols with --gene-map FILE "
+            "(a table with a 'symbol' column and an id column, e.g. HGNC's complete set)."
         )
         raise InputDataError(msg)
 
@@ -569,10 +573,13 @@ def prepare_from_files(
     interactions_path: str | Path,
     *,
     mirbase_paths: Sequence[str | Path] = (),
+    gene_map_path: str | Path | None = None,
     config: MicaConfig | None = None,
 ) -> tuple[PreparedInputs, MirnaNameMap | None, dict[str, float]]:
     """Read the input files and prepare them (what :func:`run_from_files` and ``evaluate`` share).
 
+    ``gene_map_path``: a table mapping the mRNA file's ids (Ensembl, Entrez, HGNC, older symbols)
+    to the symbols of the interaction table (see :func:`~mirmodules.identifiers.map_gene_ids`).
     Returns the prepared inputs, the miRBase name map (``None`` without tables) and the seconds
     spent reading and preparing.
     """
@@ -591,6 +598,9 @@ def prepare_from_files(
     )
     interactions = read_interactions(interactions_path, evidence=config.evidence)  # type: ignore[arg-type]
     name_map = load_mirbase_tables(mirbase_paths, species=config.species) if mirbase_paths else None
+    gene_counts: dict[str, Any] = {"mrna_id_style": detect_gene_id_style(mrna.index)}
+    if gene_map_path is not None:
+        mrna, gene_counts = _map_mrna_ids(mrna, gene_map_path)
     timings = {"read_inputs": time.perf_counter() - start}
     start = time.perf_counter()
     prepared = prepare_inputs(
@@ -601,8 +611,47 @@ def prepare_from_files(
         config=config,
         names=(str(mirna_path), str(mrna_path), str(interactions_path)),
     )
+    prepared = replace(prepared, counts={**prepared.counts, **gene_counts})
     timings["prepare_inputs"] = time.perf_counter() - start
     return prepared, name_map, timings
+
+
+def _map_mrna_ids(mrna: pd.DataFrame, gene_map_path: str | Path) -> tuple[pd.DataFrame, dict[str, Any]]:
+    """mRNA rows renamed to symbols through a gene map; ids mapped to one symbol are merged."""
+    table = read_table(gene_map_path, what="Gene map", dtype=str)
+    style = detect_gene_id_style(mrna.index)
+    report = map_gene_ids(mrna.index, table, what=f"gene map {gene_map_path}")
+    kept = report[report["gene"] != ""]
+    frame = pd.DataFrame(mrna.loc[kept["input_id"]].to_numpy(), index=kept["gene"].to_numpy(),
+                         columns=mrna.columns)
+    n_merged = int(frame.index.duplicated().sum())
+    if n_merged:
+        how = "sum" if detect_scale(frame.to_numpy()) == "counts" else "mean"
+        frame = frame.groupby(level=0, sort=False).agg(how)
+    dropped = report[report["gene"] == ""]
+    counts = {
+        "mrna_id_style": style,
+        "mrna_ids_in_expression": len(report),
+        "mrna_ids_mapped_by_gene_map": int((report["status"] == "mapped").sum()),
+        "mrna_ids_already_symbols": int((report["status"] == "symbol").sum()),
+        "mrna_ids_dropped_unmatched": int((dropped["status"] == "unmatched").sum()),
+        "mrna_ids_dropped_ambiguous": int((dropped["status"] == "ambiguous").sum()),
+        "mrna_rows_merged_after_mapping": n_merged,
+        "gene_map_id_column": str(report["id_column"].iloc[0]) if len(report) else "",
+    }
+    logger.info("mRNA ids (%s) mapped with %s through column %r: %d mapped, %d already symbols, "
+                "%d dropped, %d merged", style, gene_map_path, counts["gene_map_id_column"],
+                counts["mrna_ids_mapped_by_gene_map"], counts["mrna_ids_already_symbols"],
+                len(dropped), n_merged)
+    if len(dropped) > DROPPED_ID_WARNING_SHARE * len(report):
+        logger.warning("%d of %d mRNA ids (%.0f%%) are not in the gene map %s and are left out, "
+                       "e.g. %s", len(dropped), len(report), 100 * len(dropped) / max(1, len(report)),
+                       gene_map_path, ", ".join(dropped["input_id"].head(6)))
+    if frame.empty:
+        msg = (f"No mRNA id of the expression file ({style} ids, e.g. {mrna.index[0]!r}) is in the "
+               f"gene map {gene_map_path}; give a map whose id column holds these ids.")
+        raise InputDataError(msg)
+    return frame, counts
 
 
 def input_record(path: str | Path) -> dict[str, str]:
@@ -615,15 +664,19 @@ def input_records(
     mrna_path: str | Path,
     interactions_path: str | Path,
     mirbase_paths: Sequence[str | Path] = (),
+    gene_map_path: str | Path | None = None,
 ) -> dict[str, Any]:
     """The ``inputs`` block of a manifest: :func:`input_record` of every input file, by role
     (what :func:`~mirmodules.evaluation.load_run_for_evaluation` reads back)."""
-    return {
+    records: dict[str, Any] = {
         "mirna": input_record(mirna_path),
         "mrna": input_record(mrna_path),
         "interactions": input_record(interactions_path),
         "mirbase": [input_record(p) for p in mirbase_paths],
     }
+    if gene_map_path is not None:
+        records["gene_map"] = input_record(gene_map_path)
+    return records
 
 
 def run_from_files(
@@ -632,17 +685,19 @@ def run_from_files(
     interactions_path: str | Path,
     *,
     mirbase_paths: Sequence[str | Path] = (),
+    gene_map_path: str | Path | None = None,
     config: MicaConfig | None = None,
     progress: bool = False,
 ) -> MicaResult:
     """Read the input files, run MICA and record the inputs' SHA-256 in the manifest."""
     config = config or MicaConfig()
     prepared, _, timings = prepare_from_files(
-        mirna_path, mrna_path, interactions_path, mirbase_paths=mirbase_paths, config=config
+        mirna_path, mrna_path, interactions_path, mirbase_paths=mirbase_paths,
+        gene_map_path=gene_map_path, config=config,
     )
     result = run_mica(prepared, config=config, progress=progress, timings=timings)
     manifest = {
         **result.manifest,
-        "inputs": input_records(mirna_path, mrna_path, interactions_path, mirbase_paths),
+        "inputs": input_records(mirna_path, mrna_path, interactions_path, mirbase_paths, gene_map_path),
     }
     return replace(result, manifest=manifest)
