@@ -120,6 +120,23 @@ def test_term_enrichment_background_size_limits_and_hand_p():
     assert not row["significant"]
 
 
+def test_strict_terms_need_q_and_three_genes_lenient_terms_only_raw_p():
+    # a 2-gene module inside a 2-gene term of a 200-gene background: raw p = 1 / C(200, 2)
+    background = [f"g{i}" for i in range(200)]
+    coll = GeneSetCollection("toy", {"SMALL": frozenset({"g0", "g1"}),
+                                     "BIG": frozenset(background[:10]),
+                                     "ALL": frozenset(background)}, {})  # ALL: the background
+    two = term_enrichment(_modules({"M1": (["a", "b"], ["g0", "g1"])}), coll, background, min_term_size=2)
+    small = two.set_index("term_id").loc["SMALL"]
+    assert small["p_value"] == pytest.approx(1 / (200 * 199 / 2))
+    assert small["q_value"] < 0.05 and small["n_in_module"] == 2
+    assert small["significant_lenient"] and not small["significant"]      # overlap of 2 < 3
+    three = term_enrichment(_modules({"M1": (["a", "b"], background[:3])}), coll, background,
+                            min_term_size=2)
+    big = three.set_index("term_id").loc["BIG"]
+    assert big["n_in_module"] == 3 and big["q_value"] < 0.05 and big["significant"]
+
+
 def test_invalid_thresholds_are_clear_errors():
     mods = _modules({"M1": (["a", "b"], ["g1", "g2"])})
     coll = GeneSetCollection("toy", {"T1": frozenset({"g1"})}, {})

@@ -379,9 +379,10 @@ def _print_evaluation_summary(evaluation: Any, report: Path) -> None:
         print(f"  family-enriched modules (q < {opts.family_q}): {int(row['n_family_enriched'])}")
     if evaluation.term_enrichment is not None:
         print(
-            f"  modules with an enriched GO/KEGG term (p < {opts.term_p}): "
-            f"{int(row['n_term_enriched'])} ({row['fraction_term_enriched']:.2f}), "
-            f"mean terms per module {row['mean_enriched_terms']:.2f}"
+            f"  modules with an enriched GO/KEGG term (q < {opts.term_q}, >= {opts.min_term_overlap} "
+            f"genes): {int(row['n_term_enriched'])} ({row['fraction_term_enriched']:.2f}), "
+            f"mean terms per module {row['mean_enriched_terms']:.2f}; lenient (raw p < "
+            f"{opts.term_p}): {int(row['n_term_enriched_lenient'])}"
         )
     if evaluation.survival is not None:
         print(

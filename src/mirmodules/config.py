@@ -227,7 +227,10 @@ class EvaluationOptions:
 
     family_q: float = _opt(0.05, "a module is family-enriched when a family has BH q below this", "families")
     min_family_size: int = _opt(2, "families with fewer analysed members are not tested", "families")
-    term_p: float = _opt(0.005, "a GO/KEGG term counts at raw p below this (the paper's cut)", "gene sets")
+    term_q: float = _opt(0.05, "a GO/KEGG term counts (headline) at BH q below this ...", "gene sets")
+    min_term_overlap: int = _opt(3, "... and with at least this many module genes in it", "gene sets")
+    term_p: float = _opt(0.005, "the lenient count beside it: raw p below this, any overlap (the "
+                         "paper's cut)", "gene sets")
     min_term_size: int = _opt(5, "smallest term tested (genes in the background)", "gene sets")
     max_term_size: int = _opt(500, "largest term tested (genes in the background)", "gene sets")
     survival_p: float = _opt(0.05, "a module is prognostic when the log-rank p is below this", "survival")
@@ -252,6 +255,8 @@ class EvaluationOptions:
         check_in_range(self.family_q, "family_q", low=0.0, high=1.0)
         check_in_range(self.min_family_size, "min_family_size", low=1, integer=True)
         check_in_range(self.term_p, "term_p", low=0.0, high=1.0)
+        check_in_range(self.term_q, "term_q", low=0.0, high=1.0)
+        check_in_range(self.min_term_overlap, "min_term_overlap", low=1, integer=True)
         check_in_range(self.min_term_size, "min_term_size", low=1, integer=True)
         check_in_range(self.max_term_size, "max_term_size", low=self.min_term_size, integer=True)
         check_in_range(self.survival_p, "survival_p", low=0.0, high=1.0)

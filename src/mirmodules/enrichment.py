@@ -68,6 +68,7 @@ TERM_ENRICHMENT_COLUMNS = [
     "p_value",
     "q_value",
     "significant",
+    "significant_lenient",
 ]
 
 
@@ -255,14 +256,18 @@ def term_enrichment(
     *,
     min_term_size: int = 5,
     max_term_size: int = 500,
+    q_threshold: float = 0.05,
+    min_overlap: int = 3,
     p_threshold: float = 0.005,
 ) -> pd.DataFrame:
     """GO / KEGG over-representation of each module's mRNAs in one gene-set collection.
 
     The background is the analysed mRNAs annotated to at least one term of the collection; term
     sizes are counted inside that background and terms outside ``[min_term_size, max_term_size]``
-    are not tested. ``significant`` is ``p_value < p_threshold`` (the paper's cut is 0.005 on the
-    raw p); ``q_value`` is BH over every test of the collection.
+    are not tested. ``q_value`` is BH over every test of the collection. ``significant`` (strict,
+    the headline) needs ``q_value < q_threshold`` and at least ``min_overlap`` module genes in the
+    term; ``significant_lenient`` is the paper's cut, raw ``p_value < p_threshold`` with any
+    overlap (a 2-gene overlap with a small term passes it easily).
 
     Returns
     -------
@@ -315,9 +320,13 @@ def term_enrichment(
     table = _with_p_and_q(
         pd.DataFrame(rows, columns=TERM_ENRICHMENT_COLUMNS[:9]), len(background), "term_size"
     )
-    table["significant"] = table["p_value"] < p_threshold
+    check_in_range(q_threshold, "q_threshold", low=0.0, high=1.0)
+    check_in_range(min_overlap, "min_overlap", low=1, integer=True)
+    table["significant"] = (table["q_value"] < q_threshold) & (table["n_in_module"] >= min_overlap)
+    table["significant_lenient"] = table["p_value"] < p_threshold
     logger.info(
-        "%s: %d terms tested (size %d-%d in a background of %d mRNAs), %d tests, %d at p < %g",
+        "%s: %d terms tested (size %d-%d in a background of %d mRNAs), %d tests, %d at q < %g with "
+        ">= %d genes (%d at raw p < %g)",
         collection.name,
         len(terms),
         min_term_size,
@@ -325,6 +334,9 @@ def term_enrichment(
         len(background),
         len(table),
         int(table["significant"].sum()),
+        q_threshold,
+        min_overlap,
+        int(table["significant_lenient"].sum()),
         p_threshold,
     )
     return table[TERM_ENRICHMENT_COLUMNS]

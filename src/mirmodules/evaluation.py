@@ -53,6 +53,7 @@ SUMMARY_COLUMNS = [
     "n_term_enriched",
     "fraction_term_enriched",
     "mean_enriched_terms",
+    "n_term_enriched_lenient",
     "n_prognostic",
     "n_cv_prognostic",
     "n_survival_tested",
@@ -110,13 +111,15 @@ class Evaluation:
         n_fam = int(fam.loc[fam["enriched"], "module_id"].nunique()) if fam is not None else np.nan
         terms = self.term_enrichment
         n_term: float
+        n_term_lenient: float
         if terms is not None:
             per_module = self.terms_per_module()
             n_term = int((per_module["n_enriched_terms"] > 0).sum())
+            n_term_lenient = int((self.terms_per_module(lenient=True)["n_enriched_terms"] > 0).sum())
             frac = n_term / n if n else float("nan")
             mean_terms = float(per_module["n_enriched_terms"].mean()) if n else float("nan")
         else:
-            n_term, frac, mean_terms = float("nan"), float("nan"), float("nan")
+            n_term = n_term_lenient = frac = mean_terms = float("nan")
         surv = self.survival.summary if self.survival is not None else None
         row = {
             "method": self.method,
@@ -129,6 +132,7 @@ class Evaluation:
             "n_term_enriched": n_term,
             "fraction_term_enriched": frac,
             "mean_enriched_terms": mean_terms,
+            "n_term_enriched_lenient": n_term_lenient,
             "n_prognostic": int(surv["prognostic"].sum()) if surv is not None else np.nan,
             "n_cv_prognostic": int(surv["cv_prognostic"].sum()) if surv is not None else np.nan,
             "n_survival_tested": int(surv["hr"].notna().sum()) if surv is not None else np.nan,
@@ -146,13 +150,14 @@ class Evaluation:
         q = self.options.significance_q
         return (sig["q_rewired"] < q) & (sig["q_shuffled"] < q)
 
-    def terms_per_module(self) -> pd.DataFrame:
-        """Enriched terms (raw p below the threshold) per module and collection, zeros included."""
+    def terms_per_module(self, *, lenient: bool = False) -> pd.DataFrame:
+        """Enriched terms per module over all collections, zeros included: strict (BH q and
+        overlap; the headline) or, with ``lenient``, the paper's raw-p cut."""
         ids = self.topology["module_id"].tolist()
         terms = self.term_enrichment
         if terms is None:
             return pd.DataFrame({"module_id": ids, "n_enriched_terms": 0})
-        sig = terms[terms["significant"]]
+        sig = terms[terms["significant_lenient" if lenient else "significant"]]
         counts = sig.groupby("module_id").size()
         return pd.DataFrame({"module_id": ids, "n_enriched_terms": [int(counts.get(m, 0)) for m in ids]})
 
@@ -223,6 +228,8 @@ def evaluate_modules(
                 prepared.mrna.index,
                 min_term_size=options.min_term_size,
                 max_term_size=options.max_term_size,
+                q_threshold=options.term_q,
+                min_overlap=options.min_term_overlap,
                 p_threshold=options.term_p,
             )
             for c in gene_sets
