@@ -168,7 +168,8 @@ def test_gene_ids_map_through_the_best_matching_column():
         "prev_symbol": ["", "RNF53|BRCC1", ""],
     })
     ids = ["ENSG00000141510.17", "ENSG00000012048", "ENSG00000999999", "A1BG"]
-    assert detect_gene_id_style(ids[:1]) == "ensembl_versioned" and detect_gene_id_style(ids[1:3]) == "ensembl"
+    assert detect_gene_id_style(ids[:1]) == "ensembl_versioned"
+    assert detect_gene_id_style(ids[1:3]) == "ensembl"
     report = map_gene_ids(ids, table)
     assert report[["gene", "status"]].values.tolist() == [
         ["TP53", "mapped"], ["BRCA1", "mapped"], ["", "unmatched"], ["A1BG", "symbol"]]
