@@ -41,6 +41,7 @@ PRESETS: dict[str, dict[str, Any]] = {
         "k_max": None,
         "sweep_n_init": 3,
         "mirna_clustering": "none",
+        "n_init": None,
         "repression": "edges",
     },
     "paper": {
@@ -52,6 +53,7 @@ PRESETS: dict[str, dict[str, Any]] = {
         "k_max": 30,
         "sweep_n_init": None,
         "mirna_clustering": "kmeans",
+        "n_init": 10,
         "repression": "any",
     },
 }
@@ -128,7 +130,8 @@ class MicaConfig:
     k_min: int = _opt(2, "smallest K tried", "clustering")
     k_max: int | None = _opt(FROM_PRESET, "largest K tried, capped at n_features - 1 (default preset: "
                              "auto = max(30, n_features // 150) up to 150; paper: 30)", "clustering")
-    n_init: int = _opt(10, "K-means restarts for the chosen K", "clustering")
+    n_init: int | None = _opt(FROM_PRESET, "K-means restarts for the chosen K (default preset: auto = "
+                              "10 up to 5,000 features, 3 above; paper: 10)", "clustering")
     sweep_n_init: int | None = _opt(FROM_PRESET, "K-means restarts per K while sweeping (default "
                                     "preset: 3, chosen K refitted with n_init; paper: n_init)",
                                     "clustering")
@@ -203,7 +206,8 @@ class MicaConfig:
         check_in_range(self.k_min, "k_min", low=1, integer=True)
         if self.k_max is not None:
             check_in_range(self.k_max, "k_max", low=self.k_min + 1, integer=True)
-        check_in_range(self.n_init, "n_init", low=1, integer=True)
+        if self.n_init is not None:
+            check_in_range(self.n_init, "n_init", low=1, integer=True)
         if self.sweep_n_init is not None:
             check_in_range(self.sweep_n_init, "sweep_n_init", low=1, integer=True)
         check_in_range(self.repression_alpha, "repression_alpha", low=0.0, high=0.5, low_inclusive=False)
