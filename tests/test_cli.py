@@ -131,3 +131,30 @@ def test_run_with_ensembl_ids_and_a_gene_map(small_cohort, tmp_path):
     assert manifest["inputs"]["gene_map"]["sha256"]
     members = pd.read_csv(tmp_path / "run" / "modules.tsv", sep="\t")
     assert len(members) and set(members.loc[members["kind"] == "mrna", "feature"]) <= set(mrna.index)
+
+
+def test_compare_reuses_finished_runs_and_checks_their_inputs(small_cohort, tmp_path, capsys):
+    paths = small_cohort.write(tmp_path / "data")
+    files = ["--mirna", str(paths["mirna"]), "--mrna", str(paths["mrna"]),
+             "--interactions", str(paths["interactions"])]
+    fast = ["--max-epochs", "3", "--n-init", "2"]
+    assert main(["-q", "run", *files, *fast, "--out", str(tmp_path / "run1")]) == 0
+    assert main(["-q", "compare", *files, "--methods", "kmeans_raw", "--runs", str(tmp_path / "run1"),
+                 *fast, "--out", str(tmp_path / "cmp")]) == 0
+    table = pd.read_csv(tmp_path / "cmp" / "comparison.tsv", sep="\t")
+    assert table["method"].tolist() == ["K-means (no autoencoder)", "MICA (run1)"]
+    run_modules = pd.read_csv(tmp_path / "run1" / "modules.tsv", sep="\t")
+    assert table["n_modules"].iloc[1] == run_modules["module_id"].nunique()
+    assert (tmp_path / "cmp" / "methods" / "run_run1" / "modules.tsv").exists()
+    # an input edited after the run: refused, then allowed and recorded
+    with open(paths["interactions"], "a") as handle:
+        handle.write("hsa-miR-extra\tGENE_X\n")
+    capsys.readouterr()
+    code = main(["-q", "compare", *files, "--methods", "none", "--runs", str(tmp_path / "run1"),
+                 "--out", str(tmp_path / "cmp2")])
+    assert code == 2 and "differs from the one the run" in capsys.readouterr().err
+    assert not (tmp_path / "cmp2").exists()
+    assert main(["-q", "compare", *files, "--methods", "none", "--runs", str(tmp_path / "run1"),
+                 "--allow-changed-inputs", "--out", str(tmp_path / "cmp2")]) == 0
+    manifest = json.loads((tmp_path / "cmp2" / "manifest.json").read_text())
+    assert manifest["methods"][0]["parameters"]["changed_inputs"][0]["role"] == "interactions"

@@ -191,6 +191,13 @@ def build_parser() -> argparse.ArgumentParser:
         default="mica,kmeans_raw,kmeans_pca,mirsynergy,dicore,demine",
         help="comma-separated methods or 'all' (default: all six)",
     )
+    cmp_files.add_argument(
+        "--runs", nargs="+", default=[], metavar="DIR",
+        help="finished `mirmodules run` folders to evaluate next to --methods (use --methods none "
+        "for runs only); their recorded input SHA-256 must match these inputs",
+    )
+    cmp_files.add_argument("--allow-changed-inputs", action="store_true",
+                           help="compare a run whose inputs changed since (recorded in the manifest)")
     cmp_files.add_argument("--families", help="miRNA families (as for evaluate)")
     cmp_files.add_argument("--gene-sets", nargs="+", default=[], metavar="GMT", help="gene-set collections")
     cmp_files.add_argument("--clinical", help="survival table (sample, os_time_days, os_event)")
@@ -395,19 +402,28 @@ def _print_evaluation_summary(evaluation: Any, report: Path) -> None:
 def _cmd_compare(args: argparse.Namespace) -> int:
     from ._output import check_output_path
     from .annotations import read_families, read_gene_sets
-    from .comparison import compare_methods, parse_methods, save_comparison
+    from .comparison import compare_methods, load_finished_run, parse_methods, save_comparison
     from .io import read_table
     from .pipeline import input_record, prepare_from_files
     from .results import read_modules
     from .survival import read_clinical
 
     methods = parse_methods(args.methods)
+    if not methods and not args.runs:
+        msg = "--methods none needs at least one --runs folder; nothing to compare."
+        raise InputDataError(msg)
     config = MicaConfig(**_collect(args, MicaConfig))
     options = EvaluationOptions(**_collect(args, EvaluationOptions))
     options.validate()
     extra_inputs = [p for p in (args.families, args.clinical, args.truth, args.gene_network) if p]
     check_output_path(args.out, overwrite=args.overwrite,
-                      inputs=[*_input_paths(args), *extra_inputs, *args.gene_sets])
+                      inputs=[*_input_paths(args), *extra_inputs, *args.gene_sets, *args.runs])
+    finished = [
+        load_finished_run(run_dir, {"mirna": args.mirna, "mrna": args.mrna,
+                                    "interactions": args.interactions, "gene_map": args.gene_map},
+                          mirbase_paths=args.mirbase, allow_changed_inputs=args.allow_changed_inputs)
+        for run_dir in args.runs
+    ]
     prepared, name_map, _ = prepare_from_files(
         args.mirna, args.mrna, args.interactions, mirbase_paths=args.mirbase,
         gene_map_path=args.gene_map, config=config,
@@ -434,6 +450,7 @@ def _cmd_compare(args: argparse.Namespace) -> int:
         truth=truth,
         options=options,
         method_parameters=parameters,
+        runs=finished,
         progress=True,
     )
     files = [

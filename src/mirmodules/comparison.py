@@ -18,7 +18,7 @@ from .evaluation import SUMMARY_COLUMNS, Evaluation, EvaluationOptions, evaluate
 from .exceptions import InputDataError
 from .modules import ModuleSet, recovery_scores
 from .pipeline import PreparedInputs
-from .results import write_module_tables
+from .results import read_modules, write_module_tables
 
 __all__ = ["COMPARISON_COLUMNS", "Comparison", "compare_methods", "parse_methods", "save_comparison"]
 
@@ -28,13 +28,16 @@ COMPARISON_COLUMNS = ["method", *SUMMARY_COLUMNS[1:], "seconds", "recovery", "re
 
 
 def parse_methods(text: str) -> list[str]:
-    """``"mica,mirsynergy"`` -> ``["mica", "mirsynergy"]``; ``"all"`` -> every registered method."""
+    """``"mica,mirsynergy"`` -> ``["mica", "mirsynergy"]``; ``"all"`` -> every registered method;
+    ``"none"`` -> no method (only finished runs are compared)."""
+    if text.strip() == "none":
+        return []
     names = list(METHODS) if text.strip() == "all" else [t.strip() for t in text.split(",") if t.strip()]
     unknown = [n for n in names if n not in METHODS]
     if unknown or not names:
         msg = (
             f"Unknown method(s) {unknown or text!r}; choose from {', '.join(METHODS)} "
-            "(comma-separated) or 'all'."
+            "(comma-separated), 'all', or 'none' with --runs."
         )
         raise InputDataError(msg)
     return list(dict.fromkeys(names))
@@ -63,6 +66,7 @@ def compare_methods(
     truth: ModuleSet | None = None,
     options: EvaluationOptions | None = None,
     method_parameters: Mapping[str, Mapping[str, Any]] | None = None,
+    runs: Sequence[MethodRun] = (),
     progress: bool = False,
 ) -> Comparison:
     """Run ``methods`` on the same prepared inputs and evaluate each the same way.
@@ -70,14 +74,18 @@ def compare_methods(
     ``config`` is MICA's (and its ablations') settings; ``method_parameters`` maps a method name
     to its own parameters (see :func:`~mirmodules.baselines.registry.run_method`).
     ``truth`` (e.g. a simulator's planted modules) adds recovery (mean best-match Jaccard of the
-    planted modules) and relevance (of the found modules) to the table.
+    planted modules) and relevance (of the found modules) to the table. ``runs`` are finished
+    runs (e.g. :func:`load_finished_run`) evaluated next to the methods run here.
     """
     from tqdm.auto import tqdm
 
     method_parameters = method_parameters or {}
-    runs, evaluations, rows = [], [], []
-    for name in tqdm(list(methods), desc="methods", disable=not progress, unit="method"):
-        run = run_method(name, prepared, seed=seed, config=config, **dict(method_parameters.get(name, {})))
+    todo: list[str | MethodRun] = [*methods, *runs]
+    done: list[MethodRun] = []
+    evaluations, rows = [], []
+    for item in tqdm(todo, desc="methods", disable=not progress, unit="method"):
+        run = item if isinstance(item, MethodRun) else run_method(
+            item, prepared, seed=seed, config=config, **dict(method_parameters.get(item, {})))
         evaluation = evaluate_modules(
             run.modules,
             prepared,
@@ -94,11 +102,11 @@ def compare_methods(
             row["recovery"], row["relevance"] = scores["recovery"], scores["relevance"]
         else:
             row["recovery"] = row["relevance"] = float("nan")
-        runs.append(run)
+        done.append(run)
         evaluations.append(evaluation)
         rows.append(row)
     table = pd.DataFrame(rows, columns=COMPARISON_COLUMNS)
-    return Comparison(runs=runs, evaluations=evaluations, table=table, truth=truth)
+    return Comparison(runs=done, evaluations=evaluations, table=table, truth=truth)
 
 
 def save_comparison(
@@ -160,4 +168,53 @@ def _write_comparison(
         comparison=comparison.table,
         title="mirmodules: method comparison",
         max_module_sections=max_module_sections,
+    )
+
+
+def load_finished_run(
+    run_dir: str | Path,
+    inputs: Mapping[str, str | Path | None],
+    *,
+    mirbase_paths: Sequence[str | Path] = (),
+    allow_changed_inputs: bool = False,
+) -> MethodRun:
+    """A finished run folder (``modules.tsv`` + ``manifest.json``) as a :class:`MethodRun`.
+
+    ``inputs`` (``mirna``, ``mrna``, ``interactions``, optionally ``gene_map``) are the files the
+    comparison reads; their SHA-256 must equal the ones the run recorded, or the run's modules come
+    from other data: :class:`~mirmodules.exceptions.InputDataError` names the first changed file
+    and both hashes, unless ``allow_changed_inputs`` (then a warning).
+    """
+    import re
+
+    from .evaluation import _changed_inputs
+
+    folder = Path(run_dir)
+    manifest_path = folder / "manifest.json"
+    if not manifest_path.exists() or not (folder / "modules.tsv").exists():
+        msg = (f"{folder} is not a finished run (it needs modules.tsv and manifest.json); give folders "
+               "that `mirmodules run` wrote.")
+        raise InputDataError(msg)
+    manifest = json.loads(manifest_path.read_text())
+    paths = {role: str(p) for role, p in inputs.items() if p is not None}
+    changed = _changed_inputs(manifest.get("inputs", {}), paths, [str(p) for p in mirbase_paths])
+    if changed and not allow_changed_inputs:
+        first = changed[0]
+        msg = (f"The {first['role']} file {first['path']} differs from the one the run in {folder} used "
+               f"(SHA-256 now {first['sha256_now']}, recorded {first['sha256_recorded']}); "
+               f"{len(changed)} changed input(s). Compare runs on the data they were made from, or "
+               "pass --allow-changed-inputs (recorded in the manifest).")
+        raise InputDataError(msg)
+    for item in changed:
+        logger.warning("run %s: input changed since the run: %s %s", folder, item["role"], item["path"])
+    safe = re.sub(r"[^A-Za-z0-9_.-]+", "_", folder.resolve().name) or "run"
+    seconds = manifest.get("seconds", {})
+    return MethodRun(
+        name=f"run_{safe}",
+        label=f"{manifest.get('method', 'run')} ({folder.name})",
+        modules=read_modules(folder),
+        seconds=float(sum(v for v in seconds.values() if isinstance(v, int | float))),
+        parameters={"run_dir": str(folder), "preset": manifest.get("preset"),
+                    "changed_inputs": changed},
+        seed=manifest.get("seeds", {}).get("seed"),
     )
