@@ -35,6 +35,12 @@ def test_compare_writes_table_modules_and_report(small_cohort, tmp_path, capsys)
         assert (out / "methods" / name / "evaluation" / "survival.tsv").exists()
     html = (out / "report.html").read_text(encoding="utf-8")
     assert "Method comparison" in html and "DeMine-like" in html
+    # the headline has one card per method, not the first method's numbers only
+    summary = html[html.index('<div class="cards">'):html.index('<p class="note">')]
+    cards = summary.split('<div class="card">')[1:]
+    assert len(cards) == 3
+    for card, method in zip(cards, table["method"], strict=True):
+        assert f"{method}: modules" in card
     assert "Mirsynergy" in capsys.readouterr().out
     assert main(_compare_args(paths, "mica,snmnmf", tmp_path / "bad")) == 2
     assert "snmnmf" in capsys.readouterr().err

@@ -331,6 +331,22 @@ def build_report(
         card(float(first["n_cv_prognostic"]), "prognostic modules (cross-validated)"),
         card(float(first["n_significant"]), "significant modules (rewired and shuffled nulls)"),
     ]
+    if len(summary) > 1:  # a comparison: one headline card per method, the same numbers for each
+
+        def number(row: pd.Series, column: str, digits: int = 0) -> str:
+            value = row.get(column)
+            if value is None or (isinstance(value, float) and np.isnan(value)):
+                return "&ndash;"
+            return f"{float(value):.{digits}f}"
+
+        cards = [
+            {"value": number(row, "n_modules"),
+             "label": (f"{row['method']}: modules; r {number(row, 'mean_correlation', 3)}; family-enriched "
+                       f"{number(row, 'n_family_enriched')}; with a term {number(row, 'n_term_enriched')} "
+                       f"(lenient {number(row, 'n_term_enriched_lenient')}); prognostic cross-validated "
+                       f"{number(row, 'n_cv_prognostic')}")}
+            for _, row in summary.iterrows()
+        ]
     options = asdict(primary.options)
     options_table = _html_table(
         pd.DataFrame({"setting": list(options), "value": [str(v) for v in options.values()]}),
