@@ -9,8 +9,8 @@ A run directory holds:
                                 ``mean_correlation``, ``mean_edge_correlation``
 ``clusters.tsv``                ``feature``, ``kind``, ``cluster``
 ``sse_curve.tsv``               ``kind``, ``k``, ``sse``, ``silhouette``, ``candidate``, ``chosen``
-``codes_mirna.tsv.gz``          feature x ``code_1..code_L`` (autoencoder codes)
-``codes_mrna.tsv.gz``           same for mRNAs
+``codes_mrna.tsv.gz``           feature x ``code_1..code_L`` (autoencoder codes)
+``codes_mirna.tsv.gz``          same for miRNAs, when they are clustered (``mirna_clustering="kmeans"``)
 ``training_history.tsv``        ``kind``, ``epoch``, ``step``, ``train_loss``, ``val_loss``, ``seconds``
 ``interactions_used.tsv``       ``mirna``, ``target``: the interaction universe after mapping
 ``id_harmonisation.tsv``        ``source``, ``input_id``, ``mirna``, ``status``, ``n_candidates``
