@@ -159,3 +159,29 @@ def test_evaluate_command_and_its_errors(evaluated_run, tmp_path, capsys):
         main(["-q", "evaluate", str(moved), "--mirna", str(paths["mirna"]), "--out", str(tmp_path / "ev4")])
         == 0
     )
+
+
+def test_report_warns_about_what_to_check_before_trusting_it(evaluated_run):
+    from mirmodules.report import report_warnings
+
+    evaluation = evaluated_run[2]
+    manifest = {
+        "counts": {"mirna_ids_in_expression": 200, "mirna_ids_dropped_ambiguous": 4,
+                   "mirna_ids_dropped_unmatched": 16},
+        "training": {"mrna": {"stop_reason": "max_steps"}, "mirna": {"stop_reason": "early_stopping"}},
+        "clustering": {"mirna": {"rule": "max_second_difference", "k": 4}, "mrna": {"rule": "sqrt"}},
+    }
+    warnings = report_warnings([evaluation], manifest)
+    assert any("20 of 200 miRNA ids" in w for w in warnings)
+    assert any("mrna autoencoder stopped by its max steps" in w for w in warnings)
+    assert not any("mirna autoencoder" in w for w in warnings)
+    assert any("max_second_difference fallback" in w for w in warnings)
+    assert report_warnings([], {"counts": {"mirna_ids_in_expression": 200,
+                                           "mirna_ids_dropped_unmatched": 10}}) == []  # 5%: no warning
+    # the panel is in the report when there is something to say
+    html = evaluated_run[3].read_text(encoding="utf-8")
+    run_manifest = json.loads((evaluated_run[0] / "run" / "manifest.json").read_text())
+    expected = report_warnings([evaluation], run_manifest)
+    assert ('class="warnings"' in html) == bool(expected)
+    for w in expected:
+        assert w.split(";")[0][:40] in html.replace("&#39;", "'")

@@ -115,6 +115,59 @@ def _signal_rank(overview: pd.DataFrame, evaluation: Evaluation) -> pd.Series:
     return score
 
 
+def report_warnings(evaluations: Sequence[Evaluation], manifest: Mapping[str, Any] | None) -> list[str]:
+    """What a reader of the report should know before trusting it (the report's warnings panel).
+
+    From the run's manifest: more than 5% of the miRNA or mRNA ids dropped, an autoencoder stopped
+    by its budget, K chosen by a fallback rule, changed inputs; from the evaluations: modules that
+    share all their miRNAs, fewer than 3 modules.
+
+    >>> counts = {"mirna_ids_in_expression": 100, "mirna_ids_dropped_unmatched": 9}
+    >>> report_warnings([], {"counts": counts})[0][:60]
+    '9 of 100 miRNA ids of the expression file (9%) were dropped '
+    >>> report_warnings([], {"clustering": {"mrna": {"rule": "kneedle", "k": 12}}})[0][:50]
+    'K for the mrnas (12) came from the kneedle fallbac'
+    """
+    out: list[str] = []
+    manifest = manifest or {}
+    counts = manifest.get("counts", {})
+    n_mir = counts.get("mirna_ids_in_expression", 0)
+    amb, unm = counts.get("mirna_ids_dropped_ambiguous", 0), counts.get("mirna_ids_dropped_unmatched", 0)
+    if n_mir and amb + unm > 0.05 * n_mir:
+        share = 100 * (amb + unm) / n_mir
+        out.append(f"{amb + unm} of {n_mir} miRNA ids of the expression file ({share:.0f}%) were dropped "
+                   f"({amb} ambiguous, {unm} unmatched); see id_harmonisation.tsv.")
+    n_mrna = counts.get("mrna_ids_in_expression", 0)
+    lost = counts.get("mrna_ids_dropped_unmatched", 0) + counts.get("mrna_ids_dropped_ambiguous", 0)
+    if n_mrna and lost > 0.05 * n_mrna:
+        out.append(f"{lost} of {n_mrna} mRNA ids ({100 * lost / n_mrna:.0f}%) are not in the gene map and "
+                   "were dropped.")
+    for kind, info in manifest.get("training", {}).items():
+        if info.get("stop_reason") not in (None, "early_stopping"):
+            out.append(f"The {kind} autoencoder stopped by its {info['stop_reason'].replace('_', ' ')} "
+                       "budget before early stopping (see the loss curve); check that modules hold "
+                       "across seeds (mirmodules stability).")
+    for kind, info in manifest.get("clustering", {}).items():
+        if info.get("rule") in ("kneedle", "max_second_difference"):
+            out.append(f"K for the {kind}s ({info.get('k')}) came from the {info['rule']} fallback: "
+                       "the elbow rule found no candidate.")
+    for item in manifest.get("changed_inputs", []) or []:
+        out.append(f"The {item.get('role')} file {item.get('path')} changed after the run "
+                   "(evaluated with --allow-changed-inputs).")
+    for e in evaluations:
+        groups = e.modules.groups()
+        by_mirnas: dict[tuple[str, ...], int] = {}
+        for mirnas, _ in groups.values():
+            by_mirnas[tuple(mirnas)] = by_mirnas.get(tuple(mirnas), 0) + 1
+        shared = sum(n for n in by_mirnas.values() if n > 1)
+        if shared:
+            out.append(f"{e.method}: {shared} modules share all their miRNAs with another module.")
+        if len(groups) < 3:
+            out.append(f"{e.method}: only {len(groups)} module(s); enrichment and survival rates of so "
+                       "few modules say little.")
+    return out
+
+
 def build_report(
     evaluations: Sequence[Evaluation],
     out_path: str | Path,
@@ -371,6 +424,7 @@ def build_report(
             created=dt.datetime.now().strftime("%Y-%m-%d %H:%M"),
             methods=[e.method for e in evaluations],
             cards=cards,
+            warnings=report_warnings(evaluations, manifest),
             options=primary.options,
             min_mirnas=params.get("min_mirnas", 2),
             min_mrnas=params.get("min_mrnas", 2),
