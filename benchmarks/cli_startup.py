@@ -12,7 +12,7 @@ import sys
 import time
 
 COMMANDS = [["--help"], ["--version"], *[[c, "--help"] for c in
-            ("run", "simulate", "evaluate", "compare", "stability", "batch", "demo")]]
+            ("run", "simulate", "evaluate", "compare", "stability", "batch", "annotate", "demo")]]
 
 
 def main() -> None:

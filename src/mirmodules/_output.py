@@ -68,7 +68,7 @@ def check_output_path(
         msg = f"{flag} {out} is the home or root folder ({path}); give a new folder for the results."
         raise InputDataError(msg)
     for item in inputs:
-        source = Path(item).expanduser().resolve()
+        source = Path(str(item).split("::", 1)[0]).expanduser().resolve()  # FILE.h5mu::modality
         if path == source or path in source.parents:
             msg = (f"{flag} {out} holds the input file {item}; replacing it would delete the input. "
                    "Give a folder outside the inputs' folders.")

@@ -265,6 +265,16 @@ def build_parser() -> argparse.ArgumentParser:
         "--scheduler", default=None, help="address of a running scheduler, e.g. tcp://host:8786"
     )
 
+    ann = sub.add_parser(
+        "annotate",
+        help="write a copy of a run's .h5ad/.h5mu input with its modules and module activity",
+        description="Write a copy of the AnnData/MuData file a run read, with per-sample module "
+        "activity in obsm['mirmodules_activity'] and each feature's modules in "
+        "var['mirmodules_modules']. The input is never modified.",
+    )
+    ann.add_argument("run_dir", help="a folder written by `mirmodules run` from an .h5ad/.h5mu input")
+    ann.add_argument("--out", required=True, help="the new .h5mu/.h5ad file (must not exist)")
+
     demo = sub.add_parser("demo", help="simulate a cohort, run MICA on it, report recovery")
     demo.add_argument("--out", required=True, help="folder for data/ and run/")
     demo.add_argument("--seed", type=int, default=0, help="seed of simulation and run (default: 0)")
@@ -567,6 +577,14 @@ def _cmd_simulate(args: argparse.Namespace) -> int:
     return 0
 
 
+def _cmd_annotate(args: argparse.Namespace) -> int:
+    from .anndata_io import annotate_mudata
+
+    out = annotate_mudata(args.run_dir, args.out)
+    print(f"annotated copy written to {out}")
+    return 0
+
+
 def _cmd_demo(args: argparse.Namespace) -> int:
     from ._output import atomic_output, check_output_path, mark_output_folder
     from .modules import best_match_jaccard, recovery_scores
@@ -631,6 +649,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         "compare": _cmd_compare,
         "stability": _cmd_stability,
         "batch": _cmd_batch,
+        "annotate": _cmd_annotate,
     }
     try:
         return handlers[args.command](args)

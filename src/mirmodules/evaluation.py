@@ -310,7 +310,7 @@ def _changed_inputs(
 def _existing(record: dict[str, str], what: str, flag: str) -> str:
     for key in ("resolved", "path"):
         candidate = record.get(key)
-        if candidate and Path(candidate).exists():
+        if candidate and Path(candidate.split("::", 1)[0]).exists():
             return candidate
     msg = (
         f"The run's {what} file {record.get('path')!r} is no longer at its recorded place; "

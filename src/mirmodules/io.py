@@ -42,7 +42,9 @@ _INTERACTION_ALIASES = {
 
 
 def sha256_of(path: str | Path) -> str:
-    """Return the SHA-256 hex digest of a file's bytes (as stored, compressed or not)."""
+    """Return the SHA-256 hex digest of a file's bytes (as stored, compressed or not); for an
+    AnnData spec ``FILE.h5mu::options`` the file's."""
+    path = str(path).split("::", 1)[0]
     digest = hashlib.sha256()
     with open(path, "rb") as handle:
         for block in iter(lambda: handle.read(1 << 20), b""):
@@ -116,8 +118,8 @@ def _sniff(path: Path, what: str) -> None:
                f"to {path.name}.gz (or decompress it).")
         raise InputDataError(msg)
     if head[:8] == b"\x89HDF\r\n\x1a\n":
-        msg = (f"{what} file {path} is an HDF5 file (AnnData .h5ad / MuData .h5mu?), not a text table; "
-               "export the matrix as TSV/CSV.")
+        msg = (f"{what} file {path} is an HDF5 file (AnnData / MuData?), not a text table; name it "
+               "*.h5ad or *.h5mu to read it as such, or export the matrix as TSV/CSV.")
         raise InputDataError(msg)
     if head[:4] == b"PK\x03\x04":
         msg = f"{what} file {path} is a ZIP archive (an Excel .xlsx?); save the sheet as TSV or CSV."
@@ -221,6 +223,10 @@ def read_expression(
         a number (the message gives its row id, column and text).
     """
     check_one_of(orientation, "orientation", ["features_x_samples", "samples_x_features"])
+    from .anndata_io import is_anndata_spec, read_anndata_expression
+
+    if is_anndata_spec(path):
+        return read_anndata_expression(path, what=what)
     frame = _read_numeric_fast(path, what)
     if frame is None:  # something to report: read everything as text to name the bad cell
         frame = read_table(path, what=what, dtype=str)

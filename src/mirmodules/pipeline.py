@@ -655,8 +655,11 @@ def _map_mrna_ids(mrna: pd.DataFrame, gene_map_path: str | Path) -> tuple[pd.Dat
 
 
 def input_record(path: str | Path) -> dict[str, str]:
-    """Path as given, absolute path and SHA-256 of an input file (for manifests)."""
-    return {"path": str(path), "resolved": str(Path(path).resolve()), "sha256": sha256_of(path)}
+    """Path as given, absolute path and SHA-256 of an input file (for manifests); an AnnData spec
+    ``FILE.h5mu::options`` keeps its options on the resolved path."""
+    file_part, sep, options = str(path).partition("::")
+    return {"path": str(path), "resolved": str(Path(file_part).resolve()) + sep + options,
+            "sha256": sha256_of(file_part)}
 
 
 def input_records(
