@@ -77,3 +77,28 @@ def test_run_from_h5mu_and_write_module_activity_back(h5mu_cohort, tmp_path):
     assert members.loc[members["feature"] == gene, "module_id"].iloc[0] in \
         out.mod["rna"].var.loc[gene, "mirmodules_modules"]
     assert main(["-q", "annotate", str(tmp_path / "run"), "--out", str(tmp_path / "annotated.h5mu")]) == 2
+
+
+@pytest.mark.realdata
+def test_a_shared_cohort_as_h5mu_runs_and_is_annotated(tmp_path):
+    from _shared import shared_file
+
+    folder = ("cancersubtypes_gbm",)
+    mirna = pd.read_csv(shared_file(*folder, "GBM_mirna_expression.tsv.gz"), sep="\t", index_col=0)
+    mrna = pd.read_csv(shared_file(*folder, "GBM_mrna_expression.tsv.gz"), sep="\t", index_col=0)
+    mudata.MuData({"mirna": _adata(mirna), "rna": _adata(mrna)}).write(tmp_path / "gbm.h5mu")
+    tables = [shared_file("mirbase", "mature_v22_hsa.tsv.gz"),
+              shared_file("mirbase", "precursor_to_mature_v18_hsa_with_family.tsv.gz")]
+    args = ["-q", "run", "--mirna", str(tmp_path / "gbm.h5mu"), "--mrna", str(tmp_path / "gbm.h5mu"),
+            "--interactions", str(shared_file("mirtarbase_hsa", "hsa_MTI_full.tsv.gz")),
+            "--mirbase", *map(str, tables), "--evidence", "strong", "--out", str(tmp_path / "run")]
+    assert main(args) == 0
+    assert main(["-q", "annotate", str(tmp_path / "run"), "--out", str(tmp_path / "gbm_annotated.h5mu")]) == 0
+    out = mudata.read_h5mu(tmp_path / "gbm_annotated.h5mu")
+    n_modules = pd.read_csv(tmp_path / "run" / "modules.tsv", sep="\t")["module_id"].nunique()
+    assert n_modules >= 1
+    assert out.obsm["mirmodules_activity"].shape == (mrna.shape[1], n_modules)
+    assert (out.mod["rna"].var["mirmodules_modules"] != "").sum() > 0
+    # miRNAs were renamed from MIMAT accessions to names in the run; the copy keeps the file's ids
+    assert out.mod["mirna"].var_names[0].startswith("MIMAT")
+    assert (out.mod["mirna"].var["mirmodules_modules"] != "").sum() > 0

@@ -158,11 +158,18 @@ def annotate_mudata(run_dir: str | Path, out_path: str | Path) -> Path:
     activity = pd.read_csv(run / "module_activity.tsv", sep="\t")
     wide = activity.pivot(index="sample", columns="module_id", values="repression_score")
     by_feature = members.groupby("feature")["module_id"].agg(lambda s: ";".join(sorted(set(s))))
+    # the run renamed miRNA ids to canonical names (id_harmonisation.tsv); map them back
+    renamed: dict[str, str] = {}
+    harmonisation = run / "id_harmonisation.tsv"
+    if harmonisation.exists():
+        table = pd.read_csv(harmonisation, sep="\t", dtype=str).dropna(subset=["mirna"])
+        table = table[table["source"] == "mirna_expression"]
+        renamed = dict(zip(table["input_id"], table["mirna"], strict=True))
 
     def annotate(adata: Any) -> None:
         adata.obsm["mirmodules_activity"] = wide.reindex(adata.obs_names.astype(str)).to_numpy()
         adata.uns["mirmodules_modules"] = list(wide.columns)
-        names = adata.var_names.astype(str)
+        names = [renamed.get(n, n) for n in adata.var_names.astype(str)]
         adata.var["mirmodules_modules"] = by_feature.reindex(names).fillna("").to_numpy()
 
     if source.suffix.lower() == ".h5mu":
