@@ -187,7 +187,7 @@ def load_finished_run(
     """
     import re
 
-    from .evaluation import _changed_inputs
+    from .evaluation import verify_recorded_inputs
 
     folder = Path(run_dir)
     manifest_path = folder / "manifest.json"
@@ -197,16 +197,11 @@ def load_finished_run(
         raise InputDataError(msg)
     manifest = json.loads(manifest_path.read_text())
     paths = {role: str(p) for role, p in inputs.items() if p is not None}
-    changed = _changed_inputs(manifest.get("inputs", {}), paths, [str(p) for p in mirbase_paths])
-    if changed and not allow_changed_inputs:
-        first = changed[0]
-        msg = (f"The {first['role']} file {first['path']} differs from the one the run in {folder} used "
-               f"(SHA-256 now {first['sha256_now']}, recorded {first['sha256_recorded']}); "
-               f"{len(changed)} changed input(s). Compare runs on the data they were made from, or "
-               "pass --allow-changed-inputs (recorded in the manifest).")
-        raise InputDataError(msg)
-    for item in changed:
-        logger.warning("run %s: input changed since the run: %s %s", folder, item["role"], item["path"])
+    changed = verify_recorded_inputs(
+        manifest.get("inputs", {}), paths, [str(p) for p in mirbase_paths], run_dir=folder,
+        allow_changed_inputs=allow_changed_inputs,
+        consequence="Comparing modules with other data than they came from gives wrong results",
+    )
     safe = re.sub(r"[^A-Za-z0-9_.-]+", "_", folder.resolve().name) or "run"
     seconds = manifest.get("seconds", {})
     return MethodRun(

@@ -307,6 +307,34 @@ def _changed_inputs(
     return out
 
 
+def verify_recorded_inputs(
+    recorded: dict[str, Any],
+    paths: dict[str, str],
+    mirbase_paths: Sequence[str],
+    *,
+    run_dir: str | Path,
+    allow_changed_inputs: bool,
+    consequence: str,
+) -> list[dict[str, str]]:
+    """Compare the inputs' SHA-256 with a run's record (what ``evaluate`` and ``compare --runs``
+    share): a changed file is an :class:`InputDataError` naming it and both hashes, unless
+    ``allow_changed_inputs`` (then one warning per file). Returns the changed inputs."""
+    changed = _changed_inputs(recorded, paths, mirbase_paths)
+    if changed and not allow_changed_inputs:
+        first = changed[0]
+        msg = (
+            f"The {first['role']} file {first['path']} differs from the one the run in {run_dir} used "
+            f"(SHA-256 now {first['sha256_now']}, recorded {first['sha256_recorded']}); "
+            f"{len(changed)} changed input(s) in total. {consequence}: rerun `mirmodules run`, or "
+            "pass --allow-changed-inputs (recorded in the output's manifest)."
+        )
+        raise InputDataError(msg)
+    for item in changed:
+        logger.warning("%s: input changed since the run: %s %s (SHA-256 %s, recorded %s)", run_dir,
+                       item["role"], item["path"], item["sha256_now"], item["sha256_recorded"])
+    return changed
+
+
 def _existing(record: dict[str, str], what: str, flag: str) -> str:
     for key in ("resolved", "path"):
         candidate = record.get(key)
@@ -367,20 +395,10 @@ def load_run_for_evaluation(
     )
     if gene_map_path is not None:
         paths["gene_map"] = gene_map_path
-    changed = _changed_inputs(recorded, paths, mirbase_paths)
-    if changed and not allow_changed_inputs:
-        first = changed[0]
-        msg = (
-            f"The {first['role']} file {first['path']} differs from the one the run in {run_dir} used "
-            f"(SHA-256 now {first['sha256_now']}, recorded {first['sha256_recorded']}); "
-            f"{len(changed)} changed input(s) in total. Evaluating other data than the modules came "
-            "from gives wrong results: rerun `mirmodules run`, or pass --allow-changed-inputs "
-            "(recorded in evaluation.json)."
-        )
-        raise InputDataError(msg)
-    for item in changed:
-        logger.warning("input changed since the run: %s %s (SHA-256 %s, recorded %s)", item["role"],
-                       item["path"], item["sha256_now"], item["sha256_recorded"])
+    changed = verify_recorded_inputs(
+        recorded, paths, mirbase_paths, run_dir=run_dir, allow_changed_inputs=allow_changed_inputs,
+        consequence="Evaluating other data than the modules came from gives wrong results",
+    )
     manifest = {**manifest, "changed_inputs": changed}
     known = {f.name for f in fields(MicaConfig)}
     params = {k: v for k, v in manifest.get("parameters", {}).items() if k in known}

@@ -16,7 +16,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from .modules import ModuleSet
+from .modules import ModuleSet, interaction_correlations
 from .preprocessing import standardise_rows
 
 NETWORK_COLUMNS = ["source", "target", "weight", "correlation", "module_id", "interaction"]
@@ -56,9 +56,8 @@ def module_network(
     out = edges.assign(interaction="represses")
     if mirna_expression is not None and mrna_expression is not None and len(out):
         samples = [s for s in mirna_expression.columns if s in set(mrna_expression.columns)]
-        zm = _z(mirna_expression[samples]).reindex(out["source"]).to_numpy()
-        zg = _z(mrna_expression[samples]).reindex(out["target"]).to_numpy()
-        out["correlation"] = np.round((zm * zg).sum(axis=1) / len(samples), 4)
+        r = interaction_correlations(modules.edges, mirna_expression[samples], mrna_expression[samples])
+        out["correlation"] = np.round(r, 4)
     else:
         out["correlation"] = np.nan
     out["weight"] = out["correlation"]

@@ -164,17 +164,18 @@ def _read_numeric_fast(path: str | Path, what: str) -> pd.DataFrame | None:
         n_cols = len(_first_line(path).rstrip("\r\n").split(sep))
         if n_cols < 2:
             return None
-        common = {"sep": sep, "header": None, "skiprows": 1, "encoding": "utf-8-sig", "engine": "c"}
-        ids = pd.read_csv(path, usecols=[0], dtype=str, na_filter=False, **common).iloc[:, 0]
-        values = pd.read_csv(path, usecols=range(1, n_cols), dtype=np.float64, keep_default_na=False,
-                             na_values=_NA_TOKENS, **common)
+        # one pass: column 0 (the ids) as text without NA tokens, the others as float64
+        frame = pd.read_csv(
+            path, sep=sep, header=None, skiprows=1, encoding="utf-8-sig", engine="c",
+            dtype={0: str, **dict.fromkeys(range(1, n_cols), np.float64)}, keep_default_na=False,
+            na_values=dict.fromkeys(range(1, n_cols), _NA_TOKENS),
+        )
     except (ValueError, TypeError, OSError, EOFError, UnicodeDecodeError, pd.errors.ParserError,
             pd.errors.EmptyDataError):
         return None
-    if len(ids) != len(values) or values.shape[1] != n_cols - 1 or len(ids) == 0:
+    if frame.shape[1] != n_cols or frame.empty:
         return None
-    values.insert(0, "__id__", ids.to_numpy(dtype=object))
-    return values
+    return frame
 
 
 def _to_float(values: pd.DataFrame) -> tuple[pd.DataFrame, bool]:

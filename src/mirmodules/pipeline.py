@@ -116,10 +116,15 @@ def _align_samples(
 DROPPED_ID_WARNING_SHARE = 0.05
 
 
-def warn_dropped_ids(report: pd.DataFrame, *, what: str) -> None:
-    """WARNING when more than 5% of the ids of a harmonisation report were dropped, naming the
-    best-known of them (the lowest accession numbers among their candidates, i.e. the miRNAs
-    miRBase has known longest) and saying what to pass to keep them."""
+def warn_dropped_ids(
+    report: pd.DataFrame,
+    *,
+    what: str,
+    fix: str = "Give more id tables with --mirbase (TargetScan's miR_Family_Info knows many older "
+    "names; miRBase's aliases); id_harmonisation.tsv lists every id and its status.",
+) -> None:
+    """WARNING when more than 5% of the ids of a mapping report (columns ``input_id``, ``status``)
+    were dropped, naming the first eight in file order and saying how to keep them (``fix``)."""
     ids = report.drop_duplicates("input_id")
     dropped = ids[ids["status"].isin(DROPPED_STATUSES)]
     if ids.empty or len(dropped) <= DROPPED_ID_WARNING_SHARE * len(ids):
@@ -127,12 +132,19 @@ def warn_dropped_ids(report: pd.DataFrame, *, what: str) -> None:
     shown = ", ".join(dropped["input_id"].head(8).astype(str))
     logger.warning(
         "%d of %d %s (%.0f%%) could not be mapped and are left out (%d ambiguous, %d unmatched), "
-        "e.g. %s. Give more id tables with --mirbase (TargetScan's miR_Family_Info knows many "
-        "older names; miRBase's aliases); id_harmonisation.tsv lists every id and its status.",
-        len(dropped), len(ids), what, 100 * len(dropped) / len(ids),
+        "e.g. %s. %s", len(dropped), len(ids), what, 100 * len(dropped) / len(ids),
         int((dropped["status"] == "ambiguous").sum()), int((dropped["status"] == "unmatched").sum()),
-        shown,
+        shown, fix,
     )
+
+
+def _merge_renamed_rows(frame: pd.DataFrame) -> tuple[pd.DataFrame, int, str]:
+    """Rows that mapping gave the same id, merged (summed for counts, averaged otherwise)."""
+    n_merged = int(frame.index.duplicated().sum())
+    if not n_merged:
+        return frame, 0, ""
+    how = "sum" if detect_scale(frame.to_numpy()) == "counts" else "mean"
+    return frame.groupby(level=0, sort=False).agg(how), n_merged, how
 
 
 def _harmonise_expression(
@@ -147,10 +159,8 @@ def _harmonise_expression(
     frame = frame.assign(_priority=priority)
     best = frame.groupby(level=0)["_priority"].transform("min")
     frame = frame[frame["_priority"] == best].drop(columns="_priority")
-    n_collisions = int(frame.index.duplicated().sum())
+    frame, n_collisions, how = _merge_renamed_rows(frame)
     if n_collisions:
-        how = "sum" if detect_scale(frame.to_numpy()) == "counts" else "mean"
-        frame = frame.groupby(level=0, sort=False).agg(how)
         logger.info("miRNA ids: %d rows merged into an id already present (%s)", n_collisions, how)
     counts = {
         "mirna_ids_in_expression": int(report["input_id"].nunique()),
@@ -598,9 +608,10 @@ def prepare_from_files(
     )
     interactions = read_interactions(interactions_path, evidence=config.evidence)  # type: ignore[arg-type]
     name_map = load_mirbase_tables(mirbase_paths, species=config.species) if mirbase_paths else None
-    gene_counts: dict[str, Any] = {"mrna_id_style": detect_gene_id_style(mrna.index)}
+    style = detect_gene_id_style(mrna.index)
+    gene_counts: dict[str, Any] = {"mrna_id_style": style}
     if gene_map_path is not None:
-        mrna, gene_counts = _map_mrna_ids(mrna, gene_map_path)
+        mrna, gene_counts = _map_mrna_ids(mrna, gene_map_path, style)
     timings = {"read_inputs": time.perf_counter() - start}
     start = time.perf_counter()
     prepared = prepare_inputs(
@@ -616,18 +627,16 @@ def prepare_from_files(
     return prepared, name_map, timings
 
 
-def _map_mrna_ids(mrna: pd.DataFrame, gene_map_path: str | Path) -> tuple[pd.DataFrame, dict[str, Any]]:
+def _map_mrna_ids(
+    mrna: pd.DataFrame, gene_map_path: str | Path, style: str
+) -> tuple[pd.DataFrame, dict[str, Any]]:
     """mRNA rows renamed to symbols through a gene map; ids mapped to one symbol are merged."""
     table = read_table(gene_map_path, what="Gene map", dtype=str)
-    style = detect_gene_id_style(mrna.index)
     report = map_gene_ids(mrna.index, table, what=f"gene map {gene_map_path}")
     kept = report[report["gene"] != ""]
     frame = pd.DataFrame(mrna.loc[kept["input_id"]].to_numpy(), index=kept["gene"].to_numpy(),
                          columns=mrna.columns)
-    n_merged = int(frame.index.duplicated().sum())
-    if n_merged:
-        how = "sum" if detect_scale(frame.to_numpy()) == "counts" else "mean"
-        frame = frame.groupby(level=0, sort=False).agg(how)
+    frame, n_merged, _ = _merge_renamed_rows(frame)
     dropped = report[report["gene"] == ""]
     counts = {
         "mrna_id_style": style,
@@ -643,10 +652,8 @@ def _map_mrna_ids(mrna: pd.DataFrame, gene_map_path: str | Path) -> tuple[pd.Dat
                 "%d dropped, %d merged", style, gene_map_path, counts["gene_map_id_column"],
                 counts["mrna_ids_mapped_by_gene_map"], counts["mrna_ids_already_symbols"],
                 len(dropped), n_merged)
-    if len(dropped) > DROPPED_ID_WARNING_SHARE * len(report):
-        logger.warning("%d of %d mRNA ids (%.0f%%) are not in the gene map %s and are left out, "
-                       "e.g. %s", len(dropped), len(report), 100 * len(dropped) / max(1, len(report)),
-                       gene_map_path, ", ".join(dropped["input_id"].head(6)))
+    warn_dropped_ids(report, what=f"mRNA ids of the expression file ({style})",
+                     fix=f"Use a gene map whose id column holds these ids (now {gene_map_path}).")
     if frame.empty:
         msg = (f"No mRNA id of the expression file ({style} ids, e.g. {mrna.index[0]!r}) is in the "
                f"gene map {gene_map_path}; give a map whose id column holds these ids.")
