@@ -15,7 +15,7 @@ import time
 from pathlib import Path
 
 from mirmodules import simulate_cohort
-from mirmodules.batch import load_plan, run_batch
+from mirmodules.workflows.batch import load_plan, run_batch
 
 
 def main() -> None:

@@ -90,7 +90,7 @@ def main() -> None:
     parser.add_argument("--false-positive-rate", type=float, default=0.2)
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--noise-model", default="gaussian", choices=["gaussian", "negbin"],
-                        help="planted-module generator (see mirmodules.simulate)")
+                        help="planted-module generator (see mirmodules.inputs.simulate)")
     parser.add_argument("--scaling", action="store_true",
                         help=f"the cost-growth table over (mRNAs, samples) = {SCALING_SHAPES}")
     parser.add_argument("--workdir", default=None, help="keep files here (default: a temp folder)")

@@ -17,11 +17,11 @@ from pathlib import Path
 import pandas as pd
 
 from mirmodules import MicaConfig, simulate_cohort
-from mirmodules.annotations import FamilyAnnotation, GeneSetCollection
-from mirmodules.baselines.registry import METHODS
-from mirmodules.comparison import compare_methods
-from mirmodules.evaluation import EvaluationOptions
-from mirmodules.pipeline import prepare_inputs
+from mirmodules.config import EvaluationOptions
+from mirmodules.inputs.annotations import FamilyAnnotation, GeneSetCollection
+from mirmodules.inputs.prepared import prepare_inputs
+from mirmodules.methods.registry import METHODS
+from mirmodules.workflows.compare import compare_methods
 
 
 def main() -> None:

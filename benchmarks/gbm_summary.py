@@ -16,7 +16,7 @@ import warnings
 from pathlib import Path
 
 from mirmodules import MicaConfig, run_from_files, save_result
-from mirmodules.identifiers import summarise_harmonisation
+from mirmodules.inputs.identifiers import summarise_harmonisation
 
 DATA = Path(os.environ.get("MIRMODULES_SHARED_DATA",
                            Path(__file__).resolve().parents[2] / "shared" / "data"))

@@ -20,10 +20,10 @@ import numpy as np
 import pandas as pd
 
 from mirmodules import MicaConfig, recovery_scores, simulate_cohort
-from mirmodules.baselines.registry import run_method
-from mirmodules.enrichment import module_topology
-from mirmodules.modules import modules_from_clusters
-from mirmodules.pipeline import prepare_inputs
+from mirmodules.evaluation.topology import module_topology
+from mirmodules.inputs.prepared import prepare_inputs
+from mirmodules.methods.join import modules_from_clusters
+from mirmodules.methods.registry import run_method
 
 #: name -> (registered method, parameters)
 VARIANTS: dict[str, tuple[str, dict]] = {

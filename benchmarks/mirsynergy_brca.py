@@ -20,8 +20,9 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from mirmodules.baselines.mirsynergy import lasso_target_weights, mirsynergy
-from mirmodules.modules import best_match_jaccard, module_set_from_groups, module_set_from_members
+from mirmodules.datatypes import module_set_from_groups, module_set_from_members
+from mirmodules.evaluation.recovery import best_match_jaccard
+from mirmodules.methods.mirsynergy import lasso_target_weights, mirsynergy
 
 DATA = Path(os.environ.get("MIRMODULES_SHARED_DATA", Path(__file__).resolve().parents[2] / "shared" / "data"))
 

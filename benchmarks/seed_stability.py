@@ -17,8 +17,8 @@ import warnings
 import pandas as pd
 
 from mirmodules import MicaConfig, simulate_cohort
-from mirmodules.pipeline import prepare_inputs
-from mirmodules.stability import stability
+from mirmodules.inputs.prepared import prepare_inputs
+from mirmodules.workflows.stability import stability
 
 
 def main() -> None:

@@ -17,9 +17,11 @@ import warnings
 from pathlib import Path
 
 from mirmodules import MicaConfig, simulate_cohort
-from mirmodules.baselines.registry import METHODS
-from mirmodules.pipeline import prepare_from_files, prepare_inputs, run_mica
-from mirmodules.stability import module_significance, stability
+from mirmodules.evaluation.perturbation import module_significance
+from mirmodules.inputs.prepared import prepare_from_files, prepare_inputs
+from mirmodules.methods.mica.pipeline import run_mica
+from mirmodules.methods.registry import METHODS
+from mirmodules.workflows.stability import stability
 
 DATA = Path(os.environ.get("MIRMODULES_SHARED_DATA", Path(__file__).resolve().parents[2] / "shared" / "data"))
 

@@ -12,7 +12,8 @@ import time
 import warnings
 
 from mirmodules import MicaConfig, simulate_cohort
-from mirmodules.pipeline import prepare_inputs, run_mica
+from mirmodules.inputs.prepared import prepare_inputs
+from mirmodules.methods.mica.pipeline import run_mica
 
 BUSY = "import time\nend = time.time() + 3600\nwhile time.time() < end:\n    pass\n"
 

@@ -8,7 +8,7 @@ import pandas as pd
 import pytest
 
 from mirmodules.cli import main
-from mirmodules.io import read_expression
+from mirmodules.inputs.io import read_expression
 
 anndata = pytest.importorskip("anndata", reason="optional extra: pip install 'mirmodules[anndata]'")
 mudata = pytest.importorskip("mudata", reason="optional extra: pip install 'mirmodules[anndata]'")

@@ -6,7 +6,7 @@ import torch
 from torch import nn
 
 from mirmodules import InputDataError, NotFittedError
-from mirmodules.autoencoder import ConvAutoencoderEmbedder, build_model
+from mirmodules.methods.mica.autoencoder import ConvAutoencoderEmbedder, build_model
 
 
 @pytest.mark.parametrize("n_samples", [16, 50, 100, 424])
@@ -34,7 +34,7 @@ def test_too_few_samples_is_a_clear_error():
 def test_explicit_padding_equals_torch_same_padding(kernel):
     from torch.nn import functional as F
 
-    from mirmodules.autoencoder import _same_padding
+    from mirmodules.methods.mica.autoencoder import _same_padding
 
     conv = nn.Conv1d(3, 5, kernel)
     reference = nn.Conv1d(3, 5, kernel, padding="same")
@@ -124,7 +124,7 @@ def test_step_budget_and_validation_every_n_steps():
 
 def test_a_budget_that_ends_while_the_loss_still_falls_is_warned_about(caplog):
     x = _profiles(n_features=200)
-    with caplog.at_level("INFO", logger="mirmodules.autoencoder"):
+    with caplog.at_level("INFO", logger="mirmodules.methods.mica.autoencoder"):
         est = ConvAutoencoderEmbedder(max_epochs=1000, max_steps=40, eval_every=10, patience=100,
                                       batch_size=32, random_state=0, pools=(1, 1)).fit(x)
     losses = est.history_["val_loss"].to_numpy()

@@ -8,10 +8,14 @@ import pytest
 from _shared import shared_file
 
 from mirmodules import InputDataError, MicaConfig, recovery_scores, simulate_cohort
-from mirmodules.baselines.mirsynergy import MirsynergyParameters, lasso_target_weights, mirsynergy
-from mirmodules.baselines.reconstructed import DicoreParameters, entropy_clusters, first_canonical_correlation
-from mirmodules.baselines.registry import METHODS, run_method
-from mirmodules.pipeline import prepare_inputs
+from mirmodules.inputs.prepared import prepare_inputs
+from mirmodules.methods.mirsynergy import MirsynergyParameters, lasso_target_weights, mirsynergy
+from mirmodules.methods.reconstructed import (
+    DicoreParameters,
+    entropy_clusters,
+    first_canonical_correlation,
+)
+from mirmodules.methods.registry import METHODS, run_method
 
 pytestmark = pytest.mark.filterwarnings("ignore::mirmodules.exceptions.NoElbowWarning")
 

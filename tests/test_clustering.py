@@ -7,7 +7,7 @@ import pandas as pd
 import pytest
 
 from mirmodules import InputDataError, NoElbowWarning, cluster_features, select_k
-from mirmodules.clustering import auto_k_max, k_grid, select_k_silhouette
+from mirmodules.methods.mica.clustering import auto_k_max, k_grid, select_k_silhouette
 
 
 def test_single_sharp_elbow():
@@ -178,7 +178,7 @@ def test_unknown_k_rule_is_a_clear_error():
 
 
 def test_sqrt_rule_is_one_fit_at_the_rounded_square_root():
-    from mirmodules.clustering import sqrt_k
+    from mirmodules.methods.mica.clustering import sqrt_k
 
     assert [sqrt_k(n) for n in (3, 10, 2000, 17000, 40000)] == [2, 3, 45, 130, 200]
     assert sqrt_k(17000, k_max=60) == 60 and sqrt_k(2, k_min=2) == 1      # never more than n - 1
@@ -195,7 +195,7 @@ def test_sqrt_rule_is_one_fit_at_the_rounded_square_root():
 
 
 def test_single_cluster_puts_every_feature_in_cluster_zero():
-    from mirmodules.clustering import single_cluster
+    from mirmodules.methods.mica.clustering import single_cluster
 
     result = single_cluster(pd.Index(["a", "b", "c"]))
     assert result.labels.tolist() == [0, 0, 0] and result.selection.k == 1

@@ -6,7 +6,7 @@ import pandas as pd
 import pytest
 
 from mirmodules.cli import main
-from mirmodules.comparison import COMPARISON_COLUMNS
+from mirmodules.workflows.compare import COMPARISON_COLUMNS
 
 pytestmark = pytest.mark.filterwarnings("ignore::mirmodules.exceptions.NoElbowWarning")
 

@@ -12,13 +12,18 @@ from scipy import stats
 from statsmodels.stats.multitest import multipletests
 
 from mirmodules import InputDataError, load_mirbase_tables, module_set_from_members
-from mirmodules.annotations import FamilyAnnotation, GeneSetCollection, read_families, read_gene_sets
-from mirmodules.enrichment import (
-    benjamini_hochberg,
+from mirmodules._stats import benjamini_hochberg
+from mirmodules.evaluation.enrichment import (
     family_enrichment,
     hypergeometric_upper_tail,
-    module_topology,
     term_enrichment,
+)
+from mirmodules.evaluation.topology import module_topology
+from mirmodules.inputs.annotations import (
+    FamilyAnnotation,
+    GeneSetCollection,
+    read_families,
+    read_gene_sets,
 )
 
 

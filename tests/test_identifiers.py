@@ -5,7 +5,7 @@ import pytest
 from _shared import shared_file
 
 from mirmodules import InputDataError, harmonise_mirna_ids, load_mirbase_tables
-from mirmodules.identifiers import describe_id_style, summarise_harmonisation
+from mirmodules.inputs.identifiers import describe_id_style, summarise_harmonisation
 
 
 @pytest.fixture
@@ -85,7 +85,7 @@ def test_letter_suffix_variants_map_only_when_unique(tmp_path):
 
 
 def test_many_dropped_ids_are_warned_about_with_examples(caplog):
-    from mirmodules.pipeline import warn_dropped_ids
+    from mirmodules.inputs.prepared import warn_dropped_ids
 
     report = pd.DataFrame({"input_id": ["a", "b", "c", "d"], "mirna": ["x", "", "", "y"],
                            "status": ["exact", "unmatched", "ambiguous", "exact"]})
@@ -158,7 +158,7 @@ def test_real_mirbase_tables_map_gbm_accessions():
 
 
 def test_gene_ids_map_through_the_best_matching_column():
-    from mirmodules.identifiers import detect_gene_id_style, map_gene_ids
+    from mirmodules.inputs.identifiers import detect_gene_id_style, map_gene_ids
 
     table = pd.DataFrame({
         "hgnc_id": ["HGNC:11998", "HGNC:1100", "HGNC:1"],

@@ -7,7 +7,7 @@ import pandas as pd
 import pytest
 
 from mirmodules import InputDataError, read_expression, read_interactions
-from mirmodules.io import sha256_of
+from mirmodules.inputs.io import sha256_of
 
 
 def _write(path, text):

@@ -21,7 +21,7 @@ import pandas as pd
 import pytest
 
 from mirmodules import InputDataError
-from mirmodules.baselines.mirsynergy import MirsynergyParameters, mirsynergy
+from mirmodules.methods.mirsynergy import MirsynergyParameters, mirsynergy
 
 
 class RStops(Exception):

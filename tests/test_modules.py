@@ -4,7 +4,7 @@ import pandas as pd
 import pytest
 
 from mirmodules import InputDataError, best_match_jaccard, modules_from_clusters, recovery_scores
-from mirmodules.modules import module_set_from_members
+from mirmodules.datatypes import module_set_from_members
 
 
 def _series(mapping):

@@ -162,7 +162,7 @@ def test_gbm_with_mirtarbase_and_mirbase_accessions(tmp_path):
 def test_run_directory_exports_for_other_tools(small_cohort, fast_config, tmp_path):
     import networkx as nx
 
-    from mirmodules.annotations import read_gene_sets
+    from mirmodules.inputs.annotations import read_gene_sets
 
     paths = small_cohort.write(tmp_path / "data")
     result = run_from_files(paths["mirna"], paths["mrna"], paths["interactions"], config=fast_config)

@@ -5,7 +5,7 @@ import pandas as pd
 import pytest
 
 from mirmodules import InputDataError, PreprocessingOptions, preprocess_expression
-from mirmodules.preprocessing import detect_scale, order_samples
+from mirmodules.inputs.preprocessing import detect_scale, order_samples
 
 
 def _frame(values, index=None):

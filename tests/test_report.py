@@ -14,7 +14,9 @@ from PIL import Image
 
 from mirmodules import run_from_files, save_result
 from mirmodules.cli import main
-from mirmodules.evaluation import SUMMARY_COLUMNS, EvaluationOptions, evaluate_run
+from mirmodules.config import EvaluationOptions
+from mirmodules.evaluation.evaluate import SUMMARY_COLUMNS
+from mirmodules.workflows.evaluate import evaluate_run
 
 pytestmark = pytest.mark.filterwarnings("ignore::mirmodules.exceptions.NoElbowWarning")
 
@@ -162,7 +164,7 @@ def test_evaluate_command_and_its_errors(evaluated_run, tmp_path, capsys):
 
 
 def test_report_warns_about_what_to_check_before_trusting_it(evaluated_run):
-    from mirmodules.report import report_warnings
+    from mirmodules.report.html import report_warnings
 
     evaluation = evaluated_run[2]
     manifest = {

@@ -313,7 +313,7 @@ def test_negative_value_in_a_count_matrix_names_the_cell(cohort_dir, tmp_path, c
 @pytest.mark.parametrize(("value", "expect"), [("abc", "'abc' on line"), ("inf", "infinite")])
 def test_bad_clinical_time_is_an_error_not_a_dropped_patient(tmp_path, value, expect):
     from mirmodules import InputDataError
-    from mirmodules.survival import read_clinical
+    from mirmodules.evaluation.survival import read_clinical
 
     path = tmp_path / "clinical.tsv"
     path.write_text(f"sample\tos_time_days\tos_event\nP1\t100\t1\nP2\t{value}\t0\nP3\tNA\t1\n")
@@ -367,7 +367,7 @@ def test_same_seed_gives_byte_identical_result_files(cohort_dir, tmp_path):
 ])
 def test_batch_plan_cohort_errors(snippet, expect, tmp_path):
     from mirmodules import InputDataError
-    from mirmodules.batch import load_plan
+    from mirmodules.workflows.batch import load_plan
 
     plan = tmp_path / "plan.toml"
     plan.write_text(f'methods = ["mica"]\n\n[[cohorts]]\n{snippet}\nmirna = "m.tsv"\nmrna = "g.tsv"\n'
@@ -387,7 +387,7 @@ def test_batch_plan_cohort_errors(snippet, expect, tmp_path):
 ])
 def test_batch_plan_global_errors(head, expect, tmp_path):
     from mirmodules import InputDataError
-    from mirmodules.batch import load_plan
+    from mirmodules.workflows.batch import load_plan
 
     cohort = '[[cohorts]]\nname = "ok"\nmirna = "m.tsv"\nmrna = "g.tsv"\ninteractions = "i.tsv"\n'
     if head.startswith("["):

@@ -11,17 +11,17 @@ import pandas as pd
 import pytest
 
 from mirmodules import InputDataError, MicaConfig, recovery_scores, simulate_cohort
-from mirmodules.exceptions import MirmodulesError
-from mirmodules.modules import module_set_from_groups
-from mirmodules.pipeline import prepare_inputs
-from mirmodules.stability import (
+from mirmodules.datatypes import module_set_from_groups
+from mirmodules.evaluation.perturbation import (
     bootstrap_prepared,
     co_membership,
     consensus_modules,
     module_significance,
     rewire_bipartite,
-    stability,
 )
+from mirmodules.exceptions import MirmodulesError
+from mirmodules.inputs.prepared import prepare_inputs
+from mirmodules.workflows.stability import stability
 
 pytestmark = pytest.mark.filterwarnings("ignore::mirmodules.exceptions.NoElbowWarning")
 
@@ -132,7 +132,7 @@ def test_batch_on_a_local_cluster_survives_failures_and_resumes(three_cohorts):
     pytest.importorskip("distributed")
     from distributed import Client, LocalCluster
 
-    from mirmodules.batch import load_plan, run_batch
+    from mirmodules.workflows.batch import load_plan, run_batch
 
     folder, cohorts = three_cohorts
     plan_path = _plan(folder, cohorts, extra="\n[method_parameters.demine]\nmin_density = 2.0\n")
@@ -178,7 +178,7 @@ def test_batch_on_a_local_cluster_survives_failures_and_resumes(three_cohorts):
 
 
 def test_plan_errors_and_missing_dask_message(three_cohorts, monkeypatch, tmp_path):
-    from mirmodules.batch import load_plan, run_batch
+    from mirmodules.workflows.batch import load_plan, run_batch
 
     _, cohorts = three_cohorts
     bad = _plan(tmp_path, cohorts, methods='["snmnmf"]')
@@ -232,7 +232,8 @@ def test_stability_command_writes_consensus(three_cohorts, tmp_path, capsys):
 
 
 def test_significance_option_of_evaluate(planted):
-    from mirmodules.evaluation import EvaluationOptions, evaluate_modules
+    from mirmodules.config import EvaluationOptions
+    from mirmodules.evaluation.evaluate import evaluate_modules
 
     cohort, prepared = planted
     evaluation = evaluate_modules(cohort.truth, prepared, options=EvaluationOptions(significance_nulls=49))

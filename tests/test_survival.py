@@ -10,7 +10,12 @@ from lifelines import CoxPHFitter
 from lifelines.statistics import logrank_test
 
 from mirmodules import InputDataError, module_set_from_members, simulate_cohort
-from mirmodules.survival import match_clinical, module_survival, read_clinical, risk_group_comparison
+from mirmodules.evaluation.survival import (
+    match_clinical,
+    module_survival,
+    read_clinical,
+    risk_group_comparison,
+)
 
 
 def _module(mirnas, genes=("g1", "g2"), module_id="M1"):
@@ -125,7 +130,7 @@ def test_invalid_folds_is_a_clear_error():
 
 def test_planted_prognostic_modules_are_found_and_shuffled_survival_is_not():
     from mirmodules import MicaConfig
-    from mirmodules.pipeline import prepare_inputs
+    from mirmodules.inputs.prepared import prepare_inputs
 
     cohort = simulate_cohort(seed=2)
     prepared = prepare_inputs(cohort.mirna, cohort.mrna, cohort.interactions, config=MicaConfig())

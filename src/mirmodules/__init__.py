@@ -7,76 +7,71 @@ and the ``mirmodules`` command. torch is imported only when the autoencoder runs
 from __future__ import annotations
 
 import logging
-from importlib.metadata import PackageNotFoundError, version
 from typing import TYPE_CHECKING
 
-from .config import EvaluationOptions, MicaConfig, SimulationParameters
-from .exceptions import DataQualityWarning, InputDataError, NoElbowWarning, NotFittedError
+from mirmodules._versions import mirmodules_version
+from mirmodules.config import EvaluationOptions, MicaConfig, SimulationParameters
+from mirmodules.exceptions import DataQualityWarning, InputDataError, NoElbowWarning, NotFittedError
 
 #: Public name -> the submodule that defines it, imported on first use (PEP 562), so that
 #: ``import mirmodules`` and the command line start without loading pandas, torch or matplotlib.
 _LAZY = {
-    "Clustering": "clustering",
-    "KSelection": "clustering",
-    "cluster_features": "clustering",
-    "select_k": "clustering",
-    "MirnaNameMap": "identifiers",
-    "harmonise_mirna_ids": "identifiers",
-    "load_mirbase_tables": "identifiers",
-    "InteractionTable": "io",
-    "read_expression": "io",
-    "read_interactions": "io",
-    "ModuleSet": "modules",
-    "best_match_jaccard": "modules",
-    "module_set_from_members": "modules",
-    "modules_from_clusters": "modules",
-    "recovery_scores": "modules",
-    "MicaResult": "pipeline",
-    "PreparedInputs": "pipeline",
-    "identify_modules": "pipeline",
-    "prepare_inputs": "pipeline",
-    "run_from_files": "pipeline",
-    "run_mica": "pipeline",
-    "PreprocessingOptions": "preprocessing",
-    "preprocess_expression": "preprocessing",
-    "read_modules": "results",
-    "save_result": "results",
-    "SimulatedCohort": "simulate",
-    "simulate_cohort": "simulate",
-    "evaluate_modules": "evaluation",
-    "evaluate_run": "evaluation",
-    "compare_methods": "comparison",
-    "stability": "stability",
-    "module_significance": "stability",
-    "run_method": "baselines.registry",
+    "MICA": "methods.mica.estimator",
+    "evaluate_modules": "evaluation.evaluate",
+    "module_significance": "evaluation.perturbation",
+    "best_match_jaccard": "evaluation.recovery",
+    "recovery_scores": "evaluation.recovery",
+    "MirnaNameMap": "inputs.identifiers",
+    "harmonise_mirna_ids": "inputs.identifiers",
+    "load_mirbase_tables": "inputs.identifiers",
+    "InteractionTable": "inputs.io",
+    "read_expression": "inputs.io",
+    "read_interactions": "inputs.io",
+    "prepare_inputs": "inputs.prepared",
+    "PreprocessingOptions": "inputs.preprocessing",
+    "preprocess_expression": "inputs.preprocessing",
+    "SimulatedCohort": "inputs.simulate",
+    "simulate_cohort": "inputs.simulate",
+    "modules_from_clusters": "methods.join",
+    "Clustering": "methods.mica.clustering",
+    "KSelection": "methods.mica.clustering",
+    "cluster_features": "methods.mica.clustering",
+    "select_k": "methods.mica.clustering",
+    "MicaResult": "methods.mica.pipeline",
+    "identify_modules": "methods.mica.pipeline",
+    "run_mica": "methods.mica.pipeline",
+    "run_method": "methods.registry",
+    "read_modules": "store.run_folder",
+    "save_result": "store.run_folder",
+    "ModuleSet": "datatypes",
+    "PreparedInputs": "datatypes",
+    "module_set_from_members": "datatypes",
+    "compare_methods": "workflows.compare",
+    "evaluate_run": "workflows.evaluate",
+    "run_from_files": "workflows.run",
+    "stability": "workflows.stability",
 }
 
 if TYPE_CHECKING:  # pragma: no cover - for type checkers and IDEs
-    from .baselines.registry import run_method
-    from .clustering import Clustering, KSelection, cluster_features, select_k
-    from .comparison import compare_methods
-    from .evaluation import evaluate_modules, evaluate_run
-    from .identifiers import MirnaNameMap, harmonise_mirna_ids, load_mirbase_tables
-    from .io import InteractionTable, read_expression, read_interactions
-    from .modules import (
-        ModuleSet,
-        best_match_jaccard,
-        module_set_from_members,
-        modules_from_clusters,
-        recovery_scores,
-    )
-    from .pipeline import (
-        MicaResult,
-        PreparedInputs,
-        identify_modules,
-        prepare_inputs,
-        run_from_files,
-        run_mica,
-    )
-    from .preprocessing import PreprocessingOptions, preprocess_expression
-    from .results import read_modules, save_result
-    from .simulate import SimulatedCohort, simulate_cohort
-    from .stability import module_significance, stability
+    from mirmodules.datatypes import ModuleSet, PreparedInputs, module_set_from_members
+    from mirmodules.evaluation.evaluate import evaluate_modules
+    from mirmodules.evaluation.perturbation import module_significance
+    from mirmodules.evaluation.recovery import best_match_jaccard, recovery_scores
+    from mirmodules.inputs.identifiers import MirnaNameMap, harmonise_mirna_ids, load_mirbase_tables
+    from mirmodules.inputs.io import InteractionTable, read_expression, read_interactions
+    from mirmodules.inputs.prepared import prepare_inputs
+    from mirmodules.inputs.preprocessing import PreprocessingOptions, preprocess_expression
+    from mirmodules.inputs.simulate import SimulatedCohort, simulate_cohort
+    from mirmodules.methods.join import modules_from_clusters
+    from mirmodules.methods.mica.clustering import Clustering, KSelection, cluster_features, select_k
+    from mirmodules.methods.mica.estimator import MICA
+    from mirmodules.methods.mica.pipeline import MicaResult, identify_modules, run_mica
+    from mirmodules.methods.registry import run_method
+    from mirmodules.store.run_folder import read_modules, save_result
+    from mirmodules.workflows.compare import compare_methods
+    from mirmodules.workflows.evaluate import evaluate_run
+    from mirmodules.workflows.run import run_from_files
+    from mirmodules.workflows.stability import stability
 
 
 def __getattr__(name: str) -> object:
@@ -94,14 +89,12 @@ def __dir__() -> list[str]:
     return sorted(set(globals()) | set(_LAZY))
 
 
-try:
-    __version__ = version("mirmodules")
-except PackageNotFoundError:  # pragma: no cover - running from a source tree without install
-    __version__ = "0+unknown"
+__version__ = mirmodules_version()
 
 logging.getLogger(__name__).addHandler(logging.NullHandler())
 
 __all__ = [
+    "MICA",
     "Clustering",
     "DataQualityWarning",
     "EvaluationOptions",

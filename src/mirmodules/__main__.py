@@ -1,5 +1,5 @@
 """``python -m mirmodules``: the same as the ``mirmodules`` command."""
 
-from .cli import main
+from mirmodules.cli import main
 
 raise SystemExit(main())

@@ -13,7 +13,7 @@ import os
 from collections.abc import Iterator
 from contextlib import contextmanager
 
-from ._validation import check_in_range
+from mirmodules._validation import check_in_range
 
 logger = logging.getLogger(__name__)
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import Any
 
-from .exceptions import InputDataError
+from mirmodules.exceptions import InputDataError
 
 
 def check_in_range(

@@ -15,8 +15,8 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
-from .config import EvaluationOptions, MicaConfig
-from .exceptions import InputDataError, MirmodulesError
+from mirmodules.config import EvaluationOptions, MicaConfig
+from mirmodules.exceptions import InputDataError, MirmodulesError
 
 logger = logging.getLogger("mirmodules.cli")
 
@@ -89,8 +89,8 @@ def _add_input_files(group: argparse._ArgumentGroup) -> None:
 
 def build_parser() -> argparse.ArgumentParser:
     """The argument parser (exposed for documentation and tests)."""
-    from . import __version__
-    from .config import SimulationParameters
+    from mirmodules import __version__
+    from mirmodules.config import SimulationParameters
 
     parser = argparse.ArgumentParser(
         prog="mirmodules",
@@ -275,6 +275,25 @@ def build_parser() -> argparse.ArgumentParser:
     ann.add_argument("run_dir", help="a folder written by `mirmodules run` from an .h5ad/.h5mu input")
     ann.add_argument("--out", required=True, help="the new .h5mu/.h5ad file (must not exist)")
 
+    data = sub.add_parser(
+        "data",
+        help="reference data by name (miRTarBase, miRBase, TargetScan, HGNC, GO, KEGG): list, fetch",
+        description="Download pinned releases of reference data into a user cache (MIRMODULES_DATA_DIR, "
+        "else the platform's cache folder) and convert them to tables; afterwards the name works in "
+        "place of a path: --interactions mirtarbase, --mirbase mirbase_mature, --gene-map hgnc, "
+        "--families targetscan_families, --gene-sets go_bp kegg. MIRMODULES_OFFLINE=1 (or --offline) "
+        "never touches the network.",
+    )
+    data_sub = data.add_subparsers(dest="data_command", required=True)
+    data_list = data_sub.add_parser("list", help="every reference: version, role, cached, checksum")
+    data_fetch = data_sub.add_parser("fetch", help="download and convert references (cached ones checked)")
+    data_fetch.add_argument("names", nargs="+", metavar="NAME", help="reference names (mirmodules data list)")
+    for p in (data_list, data_fetch):
+        p.add_argument("--cache", default=None, metavar="DIR",
+                       help="cache folder (default: MIRMODULES_DATA_DIR or the platform's user cache)")
+    data_fetch.add_argument("--offline", action="store_true", default=None,
+                            help="use the cache only; fail if a reference is not in it")
+
     demo = sub.add_parser("demo", help="simulate a cohort, run MICA on it, report recovery")
     demo.add_argument("--out", required=True, help="folder for data/ and run/")
     demo.add_argument("--seed", type=int, default=0, help="seed of simulation and run (default: 0)")
@@ -307,9 +326,9 @@ def _input_paths(args: argparse.Namespace) -> list[str]:
 
 
 def _cmd_run(args: argparse.Namespace) -> int:
-    from ._output import check_output_path
-    from .pipeline import run_from_files
-    from .results import save_result
+    from mirmodules.store.atomic import check_output_path
+    from mirmodules.store.run_folder import save_result
+    from mirmodules.workflows.run import run_from_files
 
     config = MicaConfig(**_collect(args, MicaConfig))
     config.validate()
@@ -324,7 +343,7 @@ def _cmd_run(args: argparse.Namespace) -> int:
     )
     extra = {}
     if args.significance:
-        from .stability import module_significance
+        from mirmodules.evaluation.perturbation import module_significance
 
         extra["significance.tsv"] = module_significance(
             result.modules, result.prepared, n_null=args.significance, seed=config.seed
@@ -363,7 +382,7 @@ def _print_run_summary(result: Any, out: Path) -> None:
 
 
 def _cmd_evaluate(args: argparse.Namespace) -> int:
-    from .evaluation import evaluate_run
+    from mirmodules.workflows.evaluate import evaluate_run
 
     options = EvaluationOptions(**_collect(args, EvaluationOptions))
     options.validate()
@@ -410,13 +429,18 @@ def _print_evaluation_summary(evaluation: Any, report: Path) -> None:
 
 
 def _cmd_compare(args: argparse.Namespace) -> int:
-    from ._output import check_output_path
-    from .annotations import read_families, read_gene_sets
-    from .comparison import compare_methods, load_finished_run, parse_methods, save_comparison
-    from .io import read_table
-    from .pipeline import input_record, prepare_from_files
-    from .results import read_modules
-    from .survival import read_clinical
+    from mirmodules.evaluation.survival import read_clinical
+    from mirmodules.inputs.annotations import read_families, read_gene_sets
+    from mirmodules.inputs.io import read_table
+    from mirmodules.inputs.prepared import input_record, prepare_from_files
+    from mirmodules.store.atomic import check_output_path
+    from mirmodules.store.run_folder import read_modules
+    from mirmodules.workflows.compare import (
+        compare_methods,
+        load_finished_run,
+        parse_methods,
+        save_comparison,
+    )
 
     methods = parse_methods(args.methods)
     if not methods and not args.runs:
@@ -471,8 +495,8 @@ def _cmd_compare(args: argparse.Namespace) -> int:
         *(p for p in (args.gene_map, args.families, args.clinical, args.truth, args.gene_network) if p),
         *args.gene_sets,
     ]
-    from . import __version__
-    from .pipeline import package_versions
+    from mirmodules import __version__
+    from mirmodules._versions import package_versions
 
     manifest = {
         "command": "compare",
@@ -494,10 +518,10 @@ def _cmd_compare(args: argparse.Namespace) -> int:
 
 
 def _cmd_stability(args: argparse.Namespace) -> int:
-    from ._output import check_output_path
-    from .baselines.registry import method_spec
-    from .pipeline import input_records, prepare_from_files
-    from .stability import save_stability, stability
+    from mirmodules.inputs.prepared import input_records, prepare_from_files
+    from mirmodules.methods.registry import method_spec
+    from mirmodules.store.atomic import check_output_path
+    from mirmodules.workflows.stability import save_stability, stability
 
     method_spec(args.method)  # an unknown method fails before the inputs are read
     config = MicaConfig(**_collect(args, MicaConfig))
@@ -542,7 +566,7 @@ def _cmd_stability(args: argparse.Namespace) -> int:
 
 
 def _cmd_batch(args: argparse.Namespace) -> int:
-    from .batch import load_plan, run_batch
+    from mirmodules.workflows.batch import load_plan, run_batch
 
     plan = load_plan(args.plan)
     start = time.perf_counter()
@@ -559,8 +583,8 @@ def _cmd_batch(args: argparse.Namespace) -> int:
 
 
 def _cmd_simulate(args: argparse.Namespace) -> int:
-    from ._output import atomic_output, check_output_path
-    from .simulate import SimulationParameters, simulate_cohort
+    from mirmodules.inputs.simulate import SimulationParameters, simulate_cohort
+    from mirmodules.store.atomic import atomic_output, check_output_path
 
     params = SimulationParameters(**_collect(args, SimulationParameters))
     check_output_path(args.out, overwrite=args.overwrite)
@@ -578,7 +602,7 @@ def _cmd_simulate(args: argparse.Namespace) -> int:
 
 
 def _cmd_annotate(args: argparse.Namespace) -> int:
-    from .anndata_io import annotate_mudata
+    from mirmodules.inputs.anndata_io import annotate_mudata
 
     out = annotate_mudata(args.run_dir, args.out)
     print(f"annotated copy written to {out}")
@@ -586,11 +610,11 @@ def _cmd_annotate(args: argparse.Namespace) -> int:
 
 
 def _cmd_demo(args: argparse.Namespace) -> int:
-    from ._output import atomic_output, check_output_path, mark_output_folder
-    from .modules import best_match_jaccard, recovery_scores
-    from .pipeline import run_from_files
-    from .results import save_result
-    from .simulate import simulate_cohort
+    from mirmodules.evaluation.recovery import best_match_jaccard, recovery_scores
+    from mirmodules.inputs.simulate import simulate_cohort
+    from mirmodules.store.atomic import atomic_output, check_output_path, mark_output_folder
+    from mirmodules.store.run_folder import save_result
+    from mirmodules.workflows.run import run_from_files
 
     out = Path(args.out)
     run_dir = out / "run"
@@ -616,7 +640,7 @@ def _cmd_demo(args: argparse.Namespace) -> int:
     )
     for row in table.itertuples(index=False):
         print(f"  {row.module_id}: best match {row.best_match or '-'} (Jaccard {row.jaccard:.3f})")
-    from .evaluation import evaluate_run
+    from mirmodules.workflows.evaluate import evaluate_run
 
     evaluation, report = evaluate_run(
         run_dir,
@@ -636,6 +660,37 @@ def _cmd_demo(args: argparse.Namespace) -> int:
     return 0
 
 
+def _cmd_data(args: argparse.Namespace) -> int:
+    from mirmodules.inputs.reference import fetch, list_references
+
+    if args.data_command == "list":
+        table = list_references(args.cache)
+        shown = table[["name", "version", "option", "cached", "checksum", "title"]]
+        print(shown.to_string(index=False))
+        print(f"cache: {Path(table['path'].iloc[0]).parent.parent if len(table) else args.cache}")
+        return 0
+    for name in args.names:
+        print(f"{name}\t{fetch(name, cache=args.cache, offline=args.offline, progress=sys.stderr.isatty())}")
+    return 0
+
+
+#: Options that take a file or a reference name, and the role the reference must have.
+_REFERENCE_OPTIONS = {"interactions": "interactions", "mirbase": "mirbase", "gene_map": "gene_map",
+                      "families": "families", "gene_sets": "gene_sets"}
+
+
+def _resolve_references(args: argparse.Namespace) -> None:
+    """Replace reference names (``--interactions mirtarbase``) by the cached tables' paths."""
+    from mirmodules.inputs.reference import resolve
+
+    for attribute, role in _REFERENCE_OPTIONS.items():
+        value = getattr(args, attribute, None)
+        if isinstance(value, str):
+            setattr(args, attribute, resolve(value, role))
+        elif isinstance(value, list):
+            setattr(args, attribute, [resolve(v, role) for v in value])
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     """Entry point of the ``mirmodules`` command; returns the exit code."""
     parser = build_parser()
@@ -650,8 +705,11 @@ def main(argv: Sequence[str] | None = None) -> int:
         "stability": _cmd_stability,
         "batch": _cmd_batch,
         "annotate": _cmd_annotate,
+        "data": _cmd_data,
     }
     try:
+        if args.command != "data":
+            _resolve_references(args)
         return handlers[args.command](args)
     except InputDataError as err:
         if args.debug:

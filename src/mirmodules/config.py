@@ -16,8 +16,8 @@ from __future__ import annotations
 from dataclasses import asdict, dataclass, field, fields
 from typing import Any
 
-from ._validation import check_in_range, check_one_of
-from .exceptions import InputDataError
+from mirmodules._validation import check_in_range, check_one_of
+from mirmodules.exceptions import InputDataError
 
 
 class _PresetDefault:
@@ -224,6 +224,23 @@ class MicaConfig:
         """Plain dict of the settings (for the manifest)."""
         return asdict(self)
 
+    def by_stage(self) -> dict[str, dict[str, Any]]:
+        """The settings grouped by the stage they act on (``inputs``, ``preprocessing``,
+        ``autoencoder``, ``clustering``, ``modules``, ``run``), in the order of the run.
+
+        The fields stay one flat namespace on purpose: they are the estimator's parameters
+        (:class:`~mirmodules.MICA`) and the command-line flags, where a name must be unique.
+
+        Examples
+        --------
+        >>> sorted(MicaConfig().by_stage()["clustering"])[:3]
+        ['elbow_d', 'k_max', 'k_min']
+        """
+        grouped: dict[str, dict[str, Any]] = {}
+        for f in fields(self):
+            grouped.setdefault(f.metadata["group"], {})[f.name] = getattr(self, f.name)
+        return grouped
+
 
 @dataclass(frozen=True)
 class EvaluationOptions:
@@ -277,7 +294,7 @@ class EvaluationOptions:
         return tuple(t.strip() for t in self.sample_types.split(",") if t.strip())
 
 
-#: Noise models of :func:`mirmodules.simulate.simulate_cohort`.
+#: Noise models of :func:`mirmodules.inputs.simulate.simulate_cohort`.
 NOISE_MODELS = ("gaussian", "negbin")
 
 

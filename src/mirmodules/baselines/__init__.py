@@ -1,1 +1,0 @@
-"""Baseline module-finding methods and MICA ablations, behind one registry (see :mod:`.registry`)."""

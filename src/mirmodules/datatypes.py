@@ -1,0 +1,180 @@
+"""Data types every stage shares: the prepared inputs of a run and the module set every method returns.
+
+Column schemas of the module tables: :data:`MEMBER_COLUMNS` (``modules.tsv``),
+:data:`EDGE_COLUMNS` (``module_edges.tsv``) and :data:`SUMMARY_COLUMNS`."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from typing import Any
+
+import pandas as pd
+
+logger = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class PreparedInputs:
+    """Inputs ready for any module-finding method (MICA or a baseline).
+
+    Attributes
+    ----------
+    mirna, mrna
+        Scaled profiles, features x samples, columns in the analysis sample order.
+    interactions
+        Columns ``mirna``, ``target``: pairs whose both ends are analysed features.
+    harmonisation
+        One row per (input miRNA id, mapped name); see
+        :func:`~mirmodules.inputs.identifiers.harmonise_mirna_ids`.
+    preprocessing
+        The preprocessing step report of both modalities.
+    counts
+        What was kept and removed at each step (samples, ids, interactions).
+    """
+
+    mirna: pd.DataFrame
+    mrna: pd.DataFrame
+    interactions: pd.DataFrame
+    harmonisation: pd.DataFrame
+    preprocessing: pd.DataFrame
+    counts: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def samples(self) -> list[str]:
+        """The analysis sample order."""
+        return list(self.mirna.columns)
+
+
+MEMBER_COLUMNS = ["module_id", "feature", "kind"]
+
+
+EDGE_COLUMNS = ["module_id", "mirna", "target"]
+
+
+SUMMARY_COLUMNS = ["module_id", "n_mirnas", "n_mrnas", "n_edges", "density"]
+
+
+@dataclass(frozen=True)
+class ModuleSet:
+    """A set of miRNA regulatory modules, in tidy tables.
+
+    Attributes
+    ----------
+    members
+        Columns ``module_id``, ``feature``, ``kind`` (``mirna`` or ``mrna``).
+    edges
+        Columns ``module_id``, ``mirna``, ``target``: the interactions inside each module.
+    """
+
+    members: pd.DataFrame
+    edges: pd.DataFrame
+
+    @property
+    def n_modules(self) -> int:
+        """Number of modules."""
+        return int(self.members["module_id"].nunique())
+
+    def summary(self) -> pd.DataFrame:
+        """Per module: ``n_mirnas``, ``n_mrnas``, ``n_edges``, ``density`` (= edges / (miRNAs x mRNAs))."""
+        if self.members.empty:
+            return pd.DataFrame(columns=SUMMARY_COLUMNS)
+        counts = self.members.groupby(["module_id", "kind"]).size().unstack(fill_value=0)
+        counts = counts.reindex(columns=["mirna", "mrna"], fill_value=0)
+        n_edges = self.edges.groupby("module_id").size().reindex(counts.index, fill_value=0)
+        out = pd.DataFrame({
+            "module_id": counts.index,
+            "n_mirnas": counts["mirna"].to_numpy(),
+            "n_mrnas": counts["mrna"].to_numpy(),
+            "n_edges": n_edges.to_numpy(),
+        })
+        out["density"] = out["n_edges"] / (out["n_mirnas"] * out["n_mrnas"])
+        return out.reset_index(drop=True)[SUMMARY_COLUMNS]
+
+    def groups(self) -> dict[str, tuple[list[str], list[str]]]:
+        """Module id -> (its miRNAs, its mRNAs), each sorted; modules in id order."""
+        out: dict[str, tuple[list[str], list[str]]] = {}
+        for module_id, group in self.members.groupby("module_id", sort=True):
+            kinds = group["kind"].to_numpy()
+            features = group["feature"].to_numpy()
+            out[str(module_id)] = (sorted(features[kinds == "mirna"]), sorted(features[kinds == "mrna"]))
+        return out
+
+    def as_sets(self) -> dict[str, frozenset[str]]:
+        """Module id -> set of all member features (miRNAs and mRNAs)."""
+        return {m: frozenset(g["feature"]) for m, g in self.members.groupby("module_id", sort=True)}
+
+
+def _numbered_module_set(candidates: list[tuple[list[str], list[str], list[tuple[str, str]]]]) -> ModuleSet:
+    """Number modules M001... by decreasing size, then edges, then members (deterministic)."""
+    candidates = sorted(candidates, key=lambda c: (-(len(c[0]) + len(c[1])), -len(c[2]), c[0], c[1]))
+    width = max(3, len(str(len(candidates))))
+    member_rows, edge_rows = [], []
+    for i, (mirnas, mrnas, module_edges) in enumerate(candidates, start=1):
+        module_id = f"M{i:0{width}d}"
+        member_rows += [(module_id, m, "mirna") for m in mirnas]
+        member_rows += [(module_id, t, "mrna") for t in mrnas]
+        edge_rows += [(module_id, m, t) for m, t in module_edges]
+    return ModuleSet(
+        members=pd.DataFrame(member_rows, columns=MEMBER_COLUMNS),
+        edges=pd.DataFrame(edge_rows, columns=EDGE_COLUMNS),
+    )
+
+
+def module_set_from_groups(
+    groups: Iterable[tuple[Iterable[str], Iterable[str]]],
+    interactions: pd.DataFrame,
+    *,
+    min_mirnas: int = 2,
+    min_mrnas: int = 2,
+) -> ModuleSet:
+    """Modules from (miRNAs, mRNAs) groups, the way every method's output is made comparable.
+
+    Duplicated groups are kept once; groups with fewer than ``min_mirnas`` miRNAs or ``min_mrnas``
+    mRNAs are dropped; edges are the interactions between each group's miRNAs and mRNAs; ids are
+    numbered as in :func:`modules_from_clusters`.
+
+    >>> import pandas as pd
+    >>> inter = pd.DataFrame({"mirna": ["a", "b", "a"], "target": ["x", "y", "z"]})
+    >>> groups = [(["b", "a"], ["x", "y"]), (["a", "b"], ["y", "x"]), (["a"], ["z", "x"])]
+    >>> ms = module_set_from_groups(groups, inter)
+    >>> ms.n_modules, ms.edges["target"].tolist()
+    (1, ['x', 'y'])
+    """
+    pairs = interactions[["mirna", "target"]].drop_duplicates()
+    seen: set[tuple[tuple[str, ...], tuple[str, ...]]] = set()
+    candidates = []
+    for mirnas, mrnas in groups:
+        key = (tuple(sorted(set(mirnas))), tuple(sorted(set(mrnas))))
+        if key in seen or len(key[0]) < min_mirnas or len(key[1]) < min_mrnas:
+            continue
+        seen.add(key)
+        inside = pairs[pairs["mirna"].isin(key[0]) & pairs["target"].isin(key[1])]
+        module_edges = sorted(zip(inside["mirna"], inside["target"], strict=True))
+        candidates.append((list(key[0]), list(key[1]), module_edges))
+    return _numbered_module_set(candidates)
+
+
+def module_set_from_members(members: pd.DataFrame, interactions: pd.DataFrame | None = None) -> ModuleSet:
+    """Build a :class:`ModuleSet` from a members table (e.g. a ``modules.tsv``).
+
+    Edges are the given interactions between each module's miRNAs and mRNAs (empty without them).
+    """
+    missing = [c for c in MEMBER_COLUMNS if c not in members]
+    if missing:
+        from mirmodules.exceptions import InputDataError
+
+        msg = f"Module table lacks column(s) {missing}; expected {MEMBER_COLUMNS}."
+        raise InputDataError(msg)
+    members = members[MEMBER_COLUMNS].copy()
+    rows = []
+    if interactions is not None and not members.empty:
+        pairs = interactions[["mirna", "target"]].drop_duplicates()
+        for mid, group in members.groupby("module_id", sort=True):
+            mir = set(group.loc[group["kind"] == "mirna", "feature"])
+            tgt = set(group.loc[group["kind"] == "mrna", "feature"])
+            inside = pairs[pairs["mirna"].isin(mir) & pairs["target"].isin(tgt)]
+            rows += [(mid, m, t) for m, t in zip(inside["mirna"], inside["target"], strict=True)]
+    edges = pd.DataFrame(rows, columns=EDGE_COLUMNS)
+    return ModuleSet(members=members.reset_index(drop=True), edges=edges)

@@ -1,0 +1,2 @@
+"""Evaluation: pure computation on a module set (topology, enrichment, survival, recovery,
+perturbation and significance); it writes no files."""

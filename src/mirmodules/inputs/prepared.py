@@ -1,0 +1,372 @@
+"""Inputs ready for any method: samples aligned, miRNA and gene ids harmonised, both matrices preprocessed,
+interactions restricted to analysed features; everything removed is counted and warned about.
+
+:func:`prepare_inputs` works on tables in memory, :func:`prepare_from_files` reads the files first;
+:func:`input_records` gives the SHA-256 block of a manifest."""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections.abc import Sequence
+from dataclasses import replace
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+
+from mirmodules.config import MicaConfig
+from mirmodules.datatypes import PreparedInputs
+from mirmodules.exceptions import InputDataError
+from mirmodules.inputs.identifiers import (
+    DROPPED_STATUSES,
+    MirnaNameMap,
+    describe_id_style,
+    detect_gene_id_style,
+    harmonise_mirna_ids,
+    load_mirbase_tables,
+    map_gene_ids,
+)
+from mirmodules.inputs.io import (
+    InteractionTable,
+    read_expression,
+    read_interactions,
+    read_table,
+    sha256_of,
+)
+from mirmodules.inputs.preprocessing import (
+    PreprocessingOptions,
+    detect_scale,
+    order_samples,
+    preprocess_expression,
+)
+
+logger = logging.getLogger(__name__)
+
+
+def _align_samples(
+    mirna: pd.DataFrame, mrna: pd.DataFrame, names: tuple[str, str]
+) -> tuple[pd.DataFrame, pd.DataFrame, dict[str, Any]]:
+    common = [s for s in mirna.columns if s in set(mrna.columns)]
+    only_mir = [s for s in mirna.columns if s not in set(mrna.columns)]
+    only_mrna = [s for s in mrna.columns if s not in set(mirna.columns)]
+    counts = {
+        "samples_mirna": int(mirna.shape[1]),
+        "samples_mrna": int(mrna.shape[1]),
+        "samples_matched": len(common),
+        "samples_only_mirna": len(only_mir),
+        "samples_only_mrna": len(only_mrna),
+        "samples_only_mirna_examples": only_mir[:5],
+        "samples_only_mrna_examples": only_mrna[:5],
+    }
+    if not common:
+        msg = (
+            f"No sample id is shared by {names[0]} ({mirna.shape[1]} samples, e.g. "
+            f"{list(mirna.columns[:3])}) and {names[1]} ({mrna.shape[1]} samples, e.g. "
+            f"{list(mrna.columns[:3])}). Sample ids must match exactly; if one file is "
+            "samples x features, pass orientation='samples_x_features' (--orientation)."
+        )
+        raise InputDataError(msg)
+    if only_mir or only_mrna:
+        logger.warning(
+            "samples: %d matched; %d only in miRNA data, %d only in mRNA data (dropped)",
+            len(common),
+            len(only_mir),
+            len(only_mrna),
+        )
+    return mirna[common], mrna[common], counts
+
+
+#: Share of dropped ids above which the harmonisation is warned about (not only logged).
+DROPPED_ID_WARNING_SHARE = 0.05
+
+
+def warn_dropped_ids(
+    report: pd.DataFrame,
+    *,
+    what: str,
+    fix: str = "Give more id tables with --mirbase (TargetScan's miR_Family_Info knows many older "
+    "names; miRBase's aliases); id_harmonisation.tsv lists every id and its status.",
+) -> None:
+    """WARNING when more than 5% of the ids of a mapping report (columns ``input_id``, ``status``)
+    were dropped, naming the first eight in file order and saying how to keep them (``fix``)."""
+    ids = report.drop_duplicates("input_id")
+    dropped = ids[ids["status"].isin(DROPPED_STATUSES)]
+    if ids.empty or len(dropped) <= DROPPED_ID_WARNING_SHARE * len(ids):
+        return
+    shown = ", ".join(dropped["input_id"].head(8).astype(str))
+    logger.warning(
+        "%d of %d %s (%.0f%%) could not be mapped and are left out (%d ambiguous, %d unmatched), "
+        "e.g. %s. %s", len(dropped), len(ids), what, 100 * len(dropped) / len(ids),
+        int((dropped["status"] == "ambiguous").sum()), int((dropped["status"] == "unmatched").sum()),
+        shown, fix,
+    )
+
+
+def _merge_renamed_rows(frame: pd.DataFrame) -> tuple[pd.DataFrame, int, str]:
+    """Rows that mapping gave the same id, merged (summed for counts, averaged otherwise)."""
+    n_merged = int(frame.index.duplicated().sum())
+    if not n_merged:
+        return frame, 0, ""
+    how = "sum" if detect_scale(frame.to_numpy()) == "counts" else "mean"
+    return frame.groupby(level=0, sort=False).agg(how), n_merged, how
+
+
+def _harmonise_expression(
+    mirna: pd.DataFrame, name_map: MirnaNameMap, species: str
+) -> tuple[pd.DataFrame, pd.DataFrame, dict[str, int]]:
+    report = harmonise_mirna_ids(mirna.index, name_map, species=species, source="mirna_expression")
+    kept = report[~report["status"].isin(DROPPED_STATUSES)]
+    rows = mirna.loc[kept["input_id"]].to_numpy()
+    frame = pd.DataFrame(rows, index=kept["mirna"].to_numpy(), columns=mirna.columns)
+    # direct measurements of a mature miRNA win over values derived from a precursor
+    priority = (kept["status"] == "precursor").to_numpy().astype(int)
+    frame = frame.assign(_priority=priority)
+    best = frame.groupby(level=0)["_priority"].transform("min")
+    frame = frame[frame["_priority"] == best].drop(columns="_priority")
+    frame, n_collisions, how = _merge_renamed_rows(frame)
+    if n_collisions:
+        logger.info("miRNA ids: %d rows merged into an id already present (%s)", n_collisions, how)
+    counts = {
+        "mirna_ids_in_expression": int(report["input_id"].nunique()),
+        "mirna_ids_dropped_ambiguous": int(report.loc[report.status == "ambiguous", "input_id"].nunique()),
+        "mirna_ids_dropped_unmatched": int(report.loc[report.status == "unmatched", "input_id"].nunique()),
+        "mirna_rows_merged_after_mapping": n_collisions,
+        "mirna_rows_superseded_by_mature_measurement": int(len(kept) - len(frame) - n_collisions),
+        "mirna_features_after_mapping": len(frame),
+    }
+    warn_dropped_ids(report, what="miRNA ids of the expression file")
+    if frame.empty:
+        msg = (
+            "No miRNA id of the expression file could be mapped with the miRBase tables given "
+            f"({describe_id_style(mirna.index)}). Pass tables that cover these ids (--mirbase)."
+        )
+        raise InputDataError(msg)
+    return frame, report, counts
+
+
+def _harmonise_interactions(
+    table: pd.DataFrame, name_map: MirnaNameMap, species: str
+) -> tuple[pd.DataFrame, pd.DataFrame]:
+    report = harmonise_mirna_ids(table["mirna"].unique(), name_map, species=species, source="interactions")
+    kept = report[~report["status"].isin(DROPPED_STATUSES)][["input_id", "mirna"]]
+    mapped = table.rename(columns={"mirna": "input_id"}).merge(kept, on="input_id", how="inner")
+    mapped = mapped[["mirna", "target"]].drop_duplicates().reset_index(drop=True)
+    return mapped, report
+
+
+def prepare_inputs(
+    mirna: pd.DataFrame,
+    mrna: pd.DataFrame,
+    interactions: pd.DataFrame | InteractionTable,
+    *,
+    name_map: MirnaNameMap | None = None,
+    config: MicaConfig | None = None,
+    names: tuple[str, str, str] = ("miRNA expression", "mRNA expression", "interactions"),
+) -> PreparedInputs:
+    """Align, harmonise, preprocess and restrict the inputs (see module docstring).
+
+    Parameters
+    ----------
+    mirna, mrna
+        Features x samples expression (raw: counts or logged values).
+    interactions
+        Table with ``mirna`` and ``target`` columns, or an :class:`~mirmodules.inputs.io.InteractionTable`.
+    name_map
+        miRBase tables for id harmonisation; ``None`` compares miRNA ids as they are.
+    config
+        :class:`~mirmodules.config.MicaConfig` (only its input and preprocessing settings are used).
+    names
+        How the three inputs are called in messages (file paths when read from files).
+    """
+    config = config or MicaConfig()
+    config.validate()
+    name_map = name_map or MirnaNameMap({}, {}, {})
+    counts: dict[str, Any] = {}
+    if isinstance(interactions, InteractionTable):
+        counts["interactions_file"] = interactions.counts()
+        interactions = interactions.table
+    missing = [c for c in ("mirna", "target") if c not in interactions]
+    if missing:
+        msg = f"{names[2]}: interaction table lacks column(s) {missing}; expected 'mirna' and 'target'."
+        raise InputDataError(msg)
+
+    mirna, mrna, sample_counts = _align_samples(mirna, mrna, names[:2])
+    counts.update(sample_counts)
+    mirna, report_expr, id_counts = _harmonise_expression(mirna, name_map, config.species)
+    counts.update(id_counts)
+
+    options = PreprocessingOptions(
+        max_missing=config.max_missing,
+        imputation=config.imputation,  # type: ignore[arg-type]
+        n_neighbors=config.n_neighbors,
+        transform=config.transform,  # type: ignore[arg-type]
+        min_variance=config.min_variance,
+        scaling=config.scaling,  # type: ignore[arg-type]
+    )
+    mirna_scaled, steps_mir = preprocess_expression(mirna, modality="mirna", options=options)
+    mrna_scaled, steps_mrna = preprocess_expression(mrna, modality="mrna", options=options)
+
+    inter, report_inter = _harmonise_interactions(interactions, name_map, config.species)
+    n_pairs = len(inter)
+    has_mir = inter["mirna"].isin(mirna_scaled.index)
+    has_tgt = inter["target"].isin(mrna_scaled.index)
+    restricted = inter[has_mir & has_tgt].reset_index(drop=True)
+    counts.update(
+        {
+            "interaction_mirna_ids": int(report_inter["input_id"].nunique()),
+            "interaction_mirna_ids_dropped_ambiguous": int(
+                report_inter.loc[report_inter.status == "ambiguous", "input_id"].nunique()
+            ),
+            "interaction_mirna_ids_dropped_unmatched": int(
+                report_inter.loc[report_inter.status == "unmatched", "input_id"].nunique()
+            ),
+            "interaction_pairs_after_mapping": int(n_pairs),
+            "interaction_pairs_mirna_not_analysed": int((~has_mir).sum()),
+            "interaction_pairs_target_not_analysed": int((has_mir & ~has_tgt).sum()),
+            "interaction_pairs_used": len(restricted),
+            "mirnas_with_interactions": int(restricted["mirna"].nunique()),
+            "mrnas_with_interactions": int(restricted["target"].nunique()),
+        }
+    )
+    if not has_mir.any():
+        msg = (
+            f"No miRNA of {names[2]} is among the analysed miRNAs of {names[0]}. Expression ids: "
+            f"{describe_id_style(mirna_scaled.index)}. Interaction ids: "
+            f"{describe_id_style(inter['mirna'].unique() if n_pairs else interactions['mirna'].unique())}. "
+            "Map both onto one naming with miRBase tables (--mirbase FILE ...)."
+        )
+        raise InputDataError(msg)
+    if restricted.empty:
+        msg = (
+            f"No target of {names[2]} is among the analysed genes of {names[1]}. Expression ids: "
+            f"{detect_gene_id_style(mrna_scaled.index)} (e.g. {list(mrna_scaled.index[:3])}); targets "
+            f"{detect_gene_id_style(inter['target'].unique())} (e.g. {list(inter['target'].unique()[:3])}). "
+            "Both must be the same gene ids: map the expression ids to symbols with --gene-map FILE "
+            "(a table with a 'symbol' column and an id column, e.g. HGNC's complete set)."
+        )
+        raise InputDataError(msg)
+
+    sample_order = order_samples([mirna_scaled, mrna_scaled], method=config.sample_order)  # type: ignore[arg-type]
+    harmonisation = pd.concat([report_expr, report_inter], ignore_index=True)
+    preprocessing = pd.concat([steps_mir, steps_mrna], ignore_index=True)
+    return PreparedInputs(
+        mirna=mirna_scaled[sample_order],
+        mrna=mrna_scaled[sample_order],
+        interactions=restricted,
+        harmonisation=harmonisation,
+        preprocessing=preprocessing,
+        counts=counts,
+    )
+
+
+def prepare_from_files(
+    mirna_path: str | Path,
+    mrna_path: str | Path,
+    interactions_path: str | Path,
+    *,
+    mirbase_paths: Sequence[str | Path] = (),
+    gene_map_path: str | Path | None = None,
+    config: MicaConfig | None = None,
+) -> tuple[PreparedInputs, MirnaNameMap | None, dict[str, float]]:
+    """Read the input files and prepare them (what :func:`run_from_files` and ``evaluate`` share).
+
+    ``gene_map_path``: a table mapping the mRNA file's ids (Ensembl, Entrez, HGNC, older symbols)
+    to the symbols of the interaction table (see :func:`~mirmodules.inputs.identifiers.map_gene_ids`).
+    Returns the prepared inputs, the miRBase name map (``None`` without tables) and the seconds
+    spent reading and preparing.
+    """
+    config = config or MicaConfig()
+    config.validate()
+    start = time.perf_counter()
+    mirna = read_expression(
+        mirna_path,
+        orientation=config.orientation,  # type: ignore[arg-type]
+        what="miRNA expression",
+    )
+    mrna = read_expression(
+        mrna_path,
+        orientation=config.orientation,  # type: ignore[arg-type]
+        what="mRNA expression",
+    )
+    interactions = read_interactions(interactions_path, evidence=config.evidence)  # type: ignore[arg-type]
+    name_map = load_mirbase_tables(mirbase_paths, species=config.species) if mirbase_paths else None
+    style = detect_gene_id_style(mrna.index)
+    gene_counts: dict[str, Any] = {"mrna_id_style": style}
+    if gene_map_path is not None:
+        mrna, gene_counts = _map_mrna_ids(mrna, gene_map_path, style)
+    timings = {"read_inputs": time.perf_counter() - start}
+    start = time.perf_counter()
+    prepared = prepare_inputs(
+        mirna,
+        mrna,
+        interactions,
+        name_map=name_map,
+        config=config,
+        names=(str(mirna_path), str(mrna_path), str(interactions_path)),
+    )
+    prepared = replace(prepared, counts={**prepared.counts, **gene_counts})
+    timings["prepare_inputs"] = time.perf_counter() - start
+    return prepared, name_map, timings
+
+
+def _map_mrna_ids(
+    mrna: pd.DataFrame, gene_map_path: str | Path, style: str
+) -> tuple[pd.DataFrame, dict[str, Any]]:
+    """mRNA rows renamed to symbols through a gene map; ids mapped to one symbol are merged."""
+    table = read_table(gene_map_path, what="Gene map", dtype=str)
+    report = map_gene_ids(mrna.index, table, what=f"gene map {gene_map_path}")
+    kept = report[report["gene"] != ""]
+    frame = pd.DataFrame(mrna.loc[kept["input_id"]].to_numpy(), index=kept["gene"].to_numpy(),
+                         columns=mrna.columns)
+    frame, n_merged, _ = _merge_renamed_rows(frame)
+    dropped = report[report["gene"] == ""]
+    counts = {
+        "mrna_id_style": style,
+        "mrna_ids_in_expression": len(report),
+        "mrna_ids_mapped_by_gene_map": int((report["status"] == "mapped").sum()),
+        "mrna_ids_already_symbols": int((report["status"] == "symbol").sum()),
+        "mrna_ids_dropped_unmatched": int((dropped["status"] == "unmatched").sum()),
+        "mrna_ids_dropped_ambiguous": int((dropped["status"] == "ambiguous").sum()),
+        "mrna_rows_merged_after_mapping": n_merged,
+        "gene_map_id_column": str(report["id_column"].iloc[0]) if len(report) else "",
+    }
+    logger.info("mRNA ids (%s) mapped with %s through column %r: %d mapped, %d already symbols, "
+                "%d dropped, %d merged", style, gene_map_path, counts["gene_map_id_column"],
+                counts["mrna_ids_mapped_by_gene_map"], counts["mrna_ids_already_symbols"],
+                len(dropped), n_merged)
+    warn_dropped_ids(report, what=f"mRNA ids of the expression file ({style})",
+                     fix=f"Use a gene map whose id column holds these ids (now {gene_map_path}).")
+    if frame.empty:
+        msg = (f"No mRNA id of the expression file ({style} ids, e.g. {mrna.index[0]!r}) is in the "
+               f"gene map {gene_map_path}; give a map whose id column holds these ids.")
+        raise InputDataError(msg)
+    return frame, counts
+
+
+def input_record(path: str | Path) -> dict[str, str]:
+    """Path as given, absolute path and SHA-256 of an input file (for manifests); an AnnData spec
+    ``FILE.h5mu::options`` keeps its options on the resolved path."""
+    file_part, sep, options = str(path).partition("::")
+    return {"path": str(path), "resolved": str(Path(file_part).resolve()) + sep + options,
+            "sha256": sha256_of(file_part)}
+
+
+def input_records(
+    mirna_path: str | Path,
+    mrna_path: str | Path,
+    interactions_path: str | Path,
+    mirbase_paths: Sequence[str | Path] = (),
+    gene_map_path: str | Path | None = None,
+) -> dict[str, Any]:
+    """The ``inputs`` block of a manifest: :func:`input_record` of every input file, by role
+    (what :func:`~mirmodules.workflows.evaluate.load_run_for_evaluation` reads back)."""
+    records: dict[str, Any] = {
+        "mirna": input_record(mirna_path),
+        "mrna": input_record(mrna_path),
+        "interactions": input_record(interactions_path),
+        "mirbase": [input_record(p) for p in mirbase_paths],
+    }
+    if gene_map_path is not None:
+        records["gene_map"] = input_record(gene_map_path)
+    return records

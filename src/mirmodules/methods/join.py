@@ -1,0 +1,204 @@
+"""Stage 3: modules from (miRNA cluster, mRNA cluster) pairs joined by interactions.
+
+For every pair (miRNA cluster A, mRNA cluster B) the validated interactions with the miRNA in A and
+the target in B form a bipartite graph (paper Algorithm 1). With ``combine="maxedge"`` (default)
+its connected component with the most edges is the candidate module (ties: more nodes, then the
+lexicographically smallest sorted member list); ``combine="all_edges"`` keeps every node of the
+pair that has an interaction. Candidates with at least ``min_mirnas`` miRNAs and ``min_mrnas``
+mRNAs are kept.
+
+miRNAs repress their targets, so a module whose targets rise with its miRNAs is not a regulatory
+module. ``repression`` says how much of that is required:
+
+* ``"any"``: nothing (the paper);
+* ``"centroid"``: a candidate is kept only when the mean profile of its miRNAs and the mean
+  profile of its mRNAs (scaled profiles) are negatively correlated;
+* ``"edges"``: before the join, interactions whose miRNA and target are not significantly
+  negatively correlated in these samples (one-sided level ``repression_alpha``, Fisher's z) are
+  set aside, since an interaction that is not active here cannot bind a module; the centroid test
+  applies too. ``repression_alpha=0.5`` keeps every negative correlation.
+
+Module ids (``M001``, ``M002``, ...) are deterministic: modules are sorted by decreasing size
+(miRNAs + mRNAs), then by decreasing number of edges, then by their sorted member list.
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import Literal
+
+import networkx as nx
+import numpy as np
+import pandas as pd
+
+from mirmodules._validation import check_in_range, check_one_of
+from mirmodules.datatypes import ModuleSet, _numbered_module_set
+
+logger = logging.getLogger(__name__)
+
+
+Combine = Literal["maxedge", "all_edges", "components"]
+
+
+COMBINE_CHOICES = ("maxedge", "all_edges", "components")
+
+
+Repression = Literal["any", "centroid", "edges"]
+
+
+REPRESSION_CHOICES = ("any", "centroid", "edges")
+
+
+def _component_key(graph: nx.Graph, nodes: set) -> tuple:
+    n_edges = graph.subgraph(nodes).number_of_edges()
+    return (-n_edges, -len(nodes), sorted(str(n) for n in nodes))
+
+
+def modules_from_clusters(
+    mirna_clusters: pd.Series,
+    mrna_clusters: pd.Series,
+    interactions: pd.DataFrame,
+    *,
+    combine: Combine = "maxedge",
+    min_mirnas: int = 2,
+    min_mrnas: int = 2,
+    repression: Repression = "any",
+    repression_alpha: float = 0.05,
+    mirna_profiles: pd.DataFrame | None = None,
+    mrna_profiles: pd.DataFrame | None = None,
+) -> ModuleSet:
+    """Build modules from cluster labels and interactions (see module docstring).
+
+    Parameters
+    ----------
+    mirna_clusters, mrna_clusters
+        Cluster label per feature (index: feature ids).
+    interactions
+        Columns ``mirna``, ``target``; rows whose ids are not clustered are ignored.
+    combine
+        ``"maxedge"`` or ``"all_edges"``.
+    min_mirnas, min_mrnas
+        Smallest module kept.
+    repression
+        ``"any"`` (the paper), ``"centroid"`` or ``"edges"`` (see the module docstring; the last
+        two need the profiles).
+    repression_alpha
+        One-sided level of the per-interaction test of ``repression="edges"``.
+    mirna_profiles, mrna_profiles
+        Features x samples profiles (same sample columns) for the repression test.
+
+    Returns
+    -------
+    ModuleSet
+    """
+    check_one_of(combine, "combine", COMBINE_CHOICES)
+    check_one_of(repression, "repression", REPRESSION_CHOICES)
+    if repression != "any" and (mirna_profiles is None or mrna_profiles is None):
+        from mirmodules.exceptions import InputDataError
+
+        msg = f"repression={repression!r} needs mirna_profiles and mrna_profiles to correlate profiles."
+        raise InputDataError(msg)
+    check_in_range(min_mirnas, "min_mirnas", low=1, integer=True)
+    check_in_range(min_mrnas, "min_mrnas", low=1, integer=True)
+    edges = interactions[["mirna", "target"]].drop_duplicates()
+    edges = edges[edges["mirna"].isin(mirna_clusters.index) & edges["target"].isin(mrna_clusters.index)]
+    if repression == "edges" and len(edges):
+        assert mirna_profiles is not None and mrna_profiles is not None  # checked above
+        r = interaction_correlations(edges, mirna_profiles, mrna_profiles)
+        threshold = repression_threshold(mirna_profiles.shape[1], repression_alpha)
+        active = r < threshold
+        logger.info("stage 3: %d of %d interactions not negatively correlated here (r >= %.3f, "
+                    "one-sided alpha %.3g), set aside", int((~active).sum()), len(edges), threshold,
+                    repression_alpha)
+        edges = edges[active]
+    edges = edges.assign(
+        a=mirna_clusters.reindex(edges["mirna"]).to_numpy(),
+        b=mrna_clusters.reindex(edges["target"]).to_numpy(),
+    )
+    candidates: list[tuple[list[str], list[str], list[tuple[str, str]]]] = []
+    n_not_repressed = 0
+    for _, pair in edges.groupby(["a", "b"], sort=True):
+        graph = nx.Graph()
+        graph.add_edges_from((("mirna", m), ("mrna", t)) for m, t in zip(pair["mirna"], pair["target"],
+                                                                           strict=True))
+        if combine == "maxedge":
+            comps = [set(c) for c in nx.connected_components(graph)]
+            groups = [min(comps, key=lambda c: _component_key(graph, c))]
+        elif combine == "components":
+            groups = sorted((set(c) for c in nx.connected_components(graph)),
+                            key=lambda c: _component_key(graph, c))
+        else:
+            groups = [set(graph.nodes)]
+        for nodes in groups:
+            mirnas = sorted(n for kind, n in nodes if kind == "mirna")
+            mrnas = sorted(n for kind, n in nodes if kind == "mrna")
+            if len(mirnas) < min_mirnas or len(mrnas) < min_mrnas:
+                continue
+            if repression != "any" and centroid_correlation(
+                    mirna_profiles.loc[mirnas], mrna_profiles.loc[mrnas]) >= 0:  # type: ignore[union-attr]
+                n_not_repressed += 1
+                continue
+            sub = graph.subgraph(nodes)
+            module_edges = sorted((u[1], v[1]) if u[0] == "mirna" else (v[1], u[1]) for u, v in sub.edges)
+            candidates.append((mirnas, mrnas, module_edges))
+    logger.info("stage 3: %d cluster pairs with interactions, %d modules kept%s",
+                edges.groupby(["a", "b"]).ngroups if len(edges) else 0, len(candidates),
+                f", {n_not_repressed} dropped as not repressed (centroid correlation >= 0)"
+                if repression != "any" else "")
+    return _numbered_module_set(candidates)
+
+
+def repression_threshold(n_samples: int, alpha: float) -> float:
+    """Largest correlation that counts as repression: one-sided level ``alpha`` by Fisher's z.
+
+    >>> round(repression_threshold(100, 0.05), 3), repression_threshold(100, 0.5)
+    (-0.165, 0.0)
+    """
+    from scipy.stats import norm
+
+    check_in_range(alpha, "repression_alpha", low=0.0, high=0.5, low_inclusive=False)
+    if n_samples <= 3:
+        return 0.0
+    return float(np.tanh(norm.ppf(alpha) / np.sqrt(n_samples - 3)))
+
+
+def interaction_correlations(
+    interactions: pd.DataFrame, mirna_profiles: pd.DataFrame, mrna_profiles: pd.DataFrame
+) -> np.ndarray:
+    """Pearson correlation of each interaction's miRNA and target profiles (NaN when one is absent).
+
+    >>> import pandas as pd
+    >>> mir = pd.DataFrame([[1, 2, 3, 4]], index=["a"])
+    >>> mrna = pd.DataFrame([[4, 3, 2, 1], [1, 2, 3, 5]], index=["x", "y"])
+    >>> inter = pd.DataFrame({"mirna": ["a", "a", "b"], "target": ["x", "y", "x"]})
+    >>> interaction_correlations(inter, mir, mrna).round(3).tolist()
+    [-1.0, 0.983, nan]
+    """
+    from mirmodules.inputs.preprocessing import standardise_rows
+
+    zm = pd.DataFrame(standardise_rows(mirna_profiles.to_numpy(dtype=float)), index=mirna_profiles.index)
+    zg = pd.DataFrame(standardise_rows(mrna_profiles.to_numpy(dtype=float)), index=mrna_profiles.index)
+    a = zm.reindex(interactions["mirna"]).to_numpy()
+    b = zg.reindex(interactions["target"]).to_numpy()
+    return (a * b).sum(axis=1) / zm.shape[1]
+
+
+def centroid_correlation(mirna_profiles: pd.DataFrame, mrna_profiles: pd.DataFrame) -> float:
+    """Pearson correlation of the mean miRNA profile with the mean mRNA profile.
+
+    Rows are features, columns the same samples; each row is standardised first so that every
+    feature weighs the same. NaN when a centroid is constant.
+
+    >>> import pandas as pd
+    >>> mir = pd.DataFrame([[1, 2, 3, 4], [2, 4, 6, 8]])
+    >>> mrna = pd.DataFrame([[4, 3, 2, 1], [8, 7, 5, 1]])
+    >>> round(centroid_correlation(mir, mrna), 3)
+    -0.99
+    """
+    from mirmodules.inputs.preprocessing import standardise_rows
+
+    a = standardise_rows(mirna_profiles.to_numpy(dtype=float)).mean(axis=0)
+    b = standardise_rows(mrna_profiles.to_numpy(dtype=float)).mean(axis=0)
+    a, b = a - a.mean(), b - b.mean()
+    denom = float(np.sqrt((a @ a) * (b @ b)))
+    return float(a @ b / denom) if denom > 0 else float("nan")

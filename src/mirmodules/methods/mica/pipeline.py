@@ -1,0 +1,299 @@
+"""MICA's three stages on prepared inputs: autoencoder codes -> K-means -> cluster pairs joined into modules.
+
+:func:`run_mica` takes :class:`~mirmodules.datatypes.PreparedInputs` (see
+:func:`~mirmodules.inputs.prepared.prepare_inputs`) and returns a :class:`MicaResult`;
+:func:`identify_modules` prepares and runs from in-memory tables. Writing is separate
+(:mod:`mirmodules.store.run_folder`)."""
+
+from __future__ import annotations
+
+import logging
+import platform
+import time
+from dataclasses import dataclass
+from typing import Any
+
+import pandas as pd
+
+from mirmodules._random import derive_seed
+from mirmodules._versions import package_versions
+from mirmodules.config import MicaConfig
+from mirmodules.datatypes import ModuleSet, PreparedInputs
+from mirmodules.inputs.identifiers import (
+    MirnaNameMap,
+    summarise_harmonisation,
+)
+from mirmodules.inputs.prepared import prepare_inputs
+from mirmodules.methods.join import modules_from_clusters
+from mirmodules.methods.mica.clustering import Clustering, cluster_features, single_cluster
+
+logger = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class MicaResult:
+    """Everything a MICA run produced (written to a run directory by :mod:`mirmodules.store.run_folder`).
+
+    Attributes
+    ----------
+    modules
+        The :class:`~mirmodules.datatypes.ModuleSet`.
+    clusterings
+        ``{"mirna": Clustering, "mrna": Clustering}``.
+    codes
+        ``{"mirna": DataFrame, "mrna": DataFrame}``: features x code dimensions.
+    histories
+        ``{"mirna": DataFrame, "mrna": DataFrame}``: training loss per epoch.
+    prepared
+        The :class:`PreparedInputs` the stages ran on.
+    config
+        The settings.
+    manifest
+        Parameters, seeds, versions, input checksums, sample order and time per stage.
+    """
+
+    modules: ModuleSet
+    clusterings: dict[str, Clustering]
+    codes: dict[str, pd.DataFrame]
+    histories: dict[str, pd.DataFrame]
+    prepared: PreparedInputs
+    config: MicaConfig
+    manifest: dict[str, Any]
+
+
+@dataclass(frozen=True)
+class JoinedClusters:
+    """Stage 2 and 3 output: the clustering of each modality, the modules and the K-means seeds."""
+
+    clusterings: dict[str, Clustering]
+    modules: ModuleSet
+    seeds: dict[str, int]
+
+
+def cluster_and_join(
+    prepared: PreparedInputs,
+    features: dict[str, pd.DataFrame],
+    config: MicaConfig,
+    seed: int,
+    *,
+    progress: bool = False,
+    timings: dict[str, float] | None = None,
+) -> JoinedClusters:
+    """MICA's stages 2 and 3 on any per-feature representation (codes, raw profiles, PCA).
+
+    One K rule, one join and one repression filter for MICA and every K-means ablation, so that
+    they differ in their features alone. K-means seeds are derived from ``seed`` per modality.
+    """
+    timings = timings if timings is not None else {}
+    seeds = {f"kmeans_{kind}": derive_seed(seed, f"kmeans_{kind}") for kind in ("mirna", "mrna")}
+    clusterings: dict[str, Clustering] = {}
+    for kind in ("mirna", "mrna"):
+        start = time.perf_counter()
+        if kind == "mirna" and config.mirna_clustering == "none":
+            clusterings[kind] = single_cluster(prepared.mirna.index,
+                                               reason="not clustered (mirna_clustering=none)")
+            timings[f"stage2_kmeans_{kind}"] = time.perf_counter() - start
+            continue
+        clusterings[kind] = cluster_features(
+            features[kind],
+            k_min=config.k_min,
+            k_max=config.k_max,
+            n_init=config.n_init,
+            d=config.elbow_d,
+            k_rule=config.k_rule,
+            silhouette_sample=config.silhouette_sample,
+            silhouette_tolerance=config.silhouette_tolerance,
+            sweep_n_init=config.sweep_n_init,
+            random_state=seeds[f"kmeans_{kind}"],
+            progress=progress,
+            progress_label=f"stage 2 k-means ({kind})",
+        )
+        timings[f"stage2_kmeans_{kind}"] = time.perf_counter() - start
+    start = time.perf_counter()
+    modules = modules_from_clusters(
+        clusterings["mirna"].labels,
+        clusterings["mrna"].labels,
+        prepared.interactions,
+        combine=config.combine,  # type: ignore[arg-type]
+        min_mirnas=config.min_mirnas,
+        min_mrnas=config.min_mrnas,
+        repression=config.repression,  # type: ignore[arg-type]
+        repression_alpha=config.repression_alpha,
+        mirna_profiles=prepared.mirna,
+        mrna_profiles=prepared.mrna,
+    )
+    timings["stage3_modules"] = time.perf_counter() - start
+    return JoinedClusters(clusterings, modules, seeds)
+
+
+def run_mica(
+    prepared: PreparedInputs,
+    *,
+    config: MicaConfig | None = None,
+    progress: bool = False,
+    timings: dict[str, float] | None = None,
+) -> MicaResult:
+    """Run the three MICA stages on prepared inputs.
+
+    Parameters
+    ----------
+    prepared
+        From :func:`prepare_inputs`.
+    config
+        Settings; stage seeds are derived from ``config.seed``.
+    progress
+        Show tqdm bars (epochs, K values).
+    timings
+        Seconds of earlier stages to carry into the manifest (e.g. reading, preprocessing).
+    """
+    from mirmodules._threads import thread_limits
+
+    config = config or MicaConfig()
+    config.validate()
+    with thread_limits(config.threads):
+        return _run_mica_stages(prepared, config=config, progress=progress, timings=timings)
+
+
+def _run_mica_stages(
+    prepared: PreparedInputs,
+    *,
+    config: MicaConfig,
+    progress: bool,
+    timings: dict[str, float] | None,
+) -> MicaResult:
+    import torch
+
+    from mirmodules.methods.mica.autoencoder import ConvAutoencoderEmbedder
+
+    timings = dict(timings or {})
+    seeds = {f"autoencoder_{kind}": derive_seed(config.seed, f"autoencoder_{kind}")
+             for kind in ("mirna", "mrna")}
+    codes: dict[str, pd.DataFrame] = {}
+    histories: dict[str, pd.DataFrame] = {}
+    epochs: dict[str, dict[str, Any]] = {}
+    device_used = "cpu"
+    modalities = [("mirna", prepared.mirna), ("mrna", prepared.mrna)]
+    if config.mirna_clustering == "none":  # miRNA codes would not be used
+        modalities = modalities[1:]
+    for kind, frame in modalities:
+        start = time.perf_counter()
+        embedder = ConvAutoencoderEmbedder(
+            code_length=config.code_length,
+            dropout=config.dropout,
+            learning_rate=config.learning_rate,
+            batch_size=config.batch_size,
+            max_epochs=config.max_epochs,
+            max_steps=config.max_steps,
+            eval_every=config.eval_every,
+            channels=config.channels,
+            kernels=config.kernels,
+            pools=config.pools,
+            patience=config.patience,
+            tol=config.tol,
+            validation_fraction=config.validation_fraction,
+            device=config.device,  # type: ignore[arg-type]
+            random_state=seeds[f"autoencoder_{kind}"],
+            progress=progress,
+            progress_label=f"stage 1 autoencoder ({kind})",
+        )
+        z = embedder.fit_transform(frame.to_numpy())
+        device_used = embedder.device_
+        codes[kind] = pd.DataFrame(z, index=frame.index, columns=[f"code_{i + 1}" for i in range(z.shape[1])])
+        histories[kind] = embedder.history_.assign(modality=kind)
+        epochs[kind] = {
+            "epochs_run": embedder.n_epochs_,
+            "steps_run": embedder.n_steps_,
+            "best_epoch": embedder.best_epoch_,
+            "stop_reason": embedder.stop_reason_,
+            "converged": embedder.converged_,
+            "final_train_loss": float(embedder.history_["train_loss"].iloc[-1]),
+            "best_val_loss": float(embedder.history_["val_loss"].min()),
+        }
+        timings[f"stage1_autoencoder_{kind}"] = time.perf_counter() - start
+    joined = cluster_and_join(prepared, codes, config, config.seed, progress=progress, timings=timings)
+    modules, clusterings = joined.modules, joined.clusterings
+    seeds.update(joined.seeds)
+    summary = modules.summary()
+    manifest = {
+        "method": "MICA",
+        "preset": config.preset,
+        "parameters": config.to_dict(),
+        "seeds": {"seed": config.seed, **seeds},
+        "versions": package_versions(),
+        "platform": {
+            "system": platform.platform(),
+            "machine": platform.machine(),
+            "torch_threads": torch.get_num_threads(),
+            "threads_requested": config.threads,
+            "device": device_used,
+        },
+        "choices": {
+            "k_rule": {
+                "sqrt": "K = round(sqrt(n_features)), one K-means fit",
+                "silhouette": "silhouette (sampled) on a K grid; the largest K within the tolerance "
+                "of the best",
+                "elbow": "elbow: candidate K: SSE(K-1)-SSE(K) > SSE(K)-SSE(K+d); choose max difference; "
+                "fallback Kneedle, then max second difference",
+            }[config.k_rule],
+            "mirna_clustering": "none: one miRNA cluster; each mRNA cluster's largest component of "
+            "repressed interactions picks its miRNAs" if config.mirna_clustering == "none"
+            else "kmeans on the miRNA codes",
+            "repression_filter": config.repression,
+            "module_combination": config.combine,
+            "decoder_upsampling": "nearest, to the encoder's exact stage lengths"
+            if config.pools != (1, 1) else "none (no pooling)",
+            "imputation_order": "after the log transform",
+            "precursor_ids": "mapped to every mature product; direct mature measurements win",
+        },
+        "samples": {"n": len(prepared.samples), "order": prepared.samples, "order_rule": config.sample_order},
+        "counts": prepared.counts,
+        "harmonisation": summarise_harmonisation(prepared.harmonisation).to_dict("records"),
+        "training": epochs,
+        "clustering": {
+            kind: {
+                "k": c.selection.k,
+                "rule": c.selection.rule,
+                "candidates": [k for k, _ in c.selection.candidates],
+            }
+            for kind, c in clusterings.items()
+        },
+        "result": {
+            "n_modules": modules.n_modules,
+            "mean_mirnas": float(summary["n_mirnas"].mean()) if len(summary) else 0.0,
+            "mean_mrnas": float(summary["n_mrnas"].mean()) if len(summary) else 0.0,
+            "mean_density": float(summary["density"].mean()) if len(summary) else 0.0,
+        },
+        "seconds": {k: round(v, 3) for k, v in timings.items()},
+        "inputs": {},
+    }
+    return MicaResult(modules, clusterings, codes, histories, prepared, config, manifest)
+
+
+def identify_modules(
+    mirna: pd.DataFrame,
+    mrna: pd.DataFrame,
+    interactions: pd.DataFrame,
+    *,
+    name_map: MirnaNameMap | None = None,
+    config: MicaConfig | None = None,
+    progress: bool = False,
+) -> MicaResult:
+    """Find MICA modules from in-memory tables (features x samples expression).
+
+    Examples
+    --------
+    >>> from mirmodules import simulate_cohort, identify_modules, MicaConfig
+    >>> cohort = simulate_cohort(n_samples=48, n_mirnas=40, n_mrnas=300, n_modules=3, seed=0)
+    >>> import warnings
+    >>> with warnings.catch_warnings():  # small data: the elbow rule may fall back to Kneedle
+    ...     warnings.simplefilter("ignore")
+    ...     result = identify_modules(cohort.mirna, cohort.mrna, cohort.interactions,
+    ...                               config=MicaConfig(max_epochs=5, k_max=8))
+    >>> sorted(result.modules.members.columns)
+    ['feature', 'kind', 'module_id']
+    """
+    start = time.perf_counter()
+    prepared = prepare_inputs(mirna, mrna, interactions, name_map=name_map, config=config)
+    return run_mica(
+        prepared, config=config, progress=progress, timings={"prepare_inputs": time.perf_counter() - start}
+    )

@@ -1,0 +1,246 @@
+"""Figures of a run and its evaluation (matplotlib; computation lives elsewhere).
+
+Every function draws on the ``ax`` it is given (a new figure's axes otherwise) and returns that
+axes, so figures can be combined and restyled. Inputs are the tidy tables the run and the
+evaluation write, so the figures can be redrawn from files alone.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+import matplotlib
+import matplotlib.ticker
+
+matplotlib.use("Agg", force=False)
+import matplotlib.pyplot as plt
+import networkx as nx
+import numpy as np
+import pandas as pd
+
+from mirmodules.datatypes import ModuleSet
+
+__all__ = [
+    "plot_density_cdf",
+    "plot_enriched_terms_cdf",
+    "plot_enrichment_by_method",
+    "plot_kaplan_meier",
+    "plot_module_network",
+    "plot_risk_group_expression",
+    "plot_sse_curve",
+    "plot_training_loss",
+]
+
+_MIRNA_COLOUR = "#c0392b"
+_MRNA_COLOUR = "#2471a3"
+_GROUP_COLOURS = {"high": "#c0392b", "low": "#2471a3"}
+
+
+def _axes(ax: plt.Axes | None, size: tuple[float, float] = (4.5, 3.2)) -> plt.Axes:
+    if ax is not None:
+        return ax
+    _, ax = plt.subplots(figsize=size, layout="constrained")
+    return ax
+
+
+def plot_sse_curve(sse_curve: pd.DataFrame, *, title: str = "", ax: plt.Axes | None = None) -> plt.Axes:
+    """K-means SSE against K, candidates marked, the chosen K highlighted; the silhouette score on
+    a second axis when the curve has one (the default K rule).
+
+    ``sse_curve``: columns ``k``, ``sse`` and optionally ``silhouette`` (float), ``candidate``,
+    ``chosen`` (booleans).
+    """
+    ax = _axes(ax)
+    ax.plot(sse_curve["k"], sse_curve["sse"], "-o", color="0.35", ms=3, lw=1.2)
+    has_silhouette = "silhouette" in sse_curve and sse_curve["silhouette"].notna().any()
+    if has_silhouette:
+        twin = ax.twinx()
+        twin.plot(sse_curve["k"], sse_curve["silhouette"], "-s", color="#2e86c1", ms=3, lw=1.0)
+        twin.set_ylabel("silhouette (sampled)", color="#2e86c1")
+    if "candidate" in sse_curve:
+        cand = sse_curve[sse_curve["candidate"].astype(bool)]
+        label = "near-best silhouette" if has_silhouette else "elbow candidates"
+        ax.plot(cand["k"], cand["sse"], "o", mfc="none", mec="#e67e22", ms=7, label=label)
+    if "chosen" in sse_curve:
+        chosen = sse_curve[sse_curve["chosen"].astype(bool)]
+        for k, sse in zip(chosen["k"], chosen["sse"], strict=True):
+            ax.axvline(k, color="#c0392b", lw=0.8, ls="--")
+            ax.plot([k], [sse], "o", color="#c0392b", ms=7, label=f"chosen K = {k}")
+    ax.set(xlabel="K", ylabel="within-cluster SSE", title=title)
+    ax.legend(frameon=False, fontsize=8)
+    return ax
+
+
+def plot_training_loss(history: pd.DataFrame, *, title: str = "", ax: plt.Axes | None = None) -> plt.Axes:
+    """Training and validation loss per validation check (``step`` or ``epoch``, ``train_loss``,
+    ``val_loss``)."""
+    ax = _axes(ax)
+    x = "step" if "step" in history and history["step"].notna().all() else "epoch"
+    ax.plot(history[x], history["train_loss"], "-", color="0.3", label="training")
+    if "val_loss" in history and history["val_loss"].notna().any():
+        ax.plot(history[x], history["val_loss"], "--", color="#c0392b", label="validation")
+    ax.set(xlabel="optimiser step" if x == "step" else "epoch", ylabel="reconstruction MSE", title=title)
+    ax.legend(frameon=False, fontsize=8)
+    return ax
+
+
+def _cdf(values: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    x = np.sort(np.asarray(values, dtype=float))
+    return x, np.arange(1, len(x) + 1) / len(x)
+
+
+def plot_density_cdf(topologies: Mapping[str, pd.DataFrame], *, ax: plt.Axes | None = None) -> plt.Axes:
+    """Cumulative distribution of module density per method (paper Fig. 5)."""
+    ax = _axes(ax)
+    for method, topo in topologies.items():
+        if len(topo):
+            x, y = _cdf(topo["density"].to_numpy())
+            ax.step(x, y, where="post", label=f"{method} ({len(topo)})")
+    ax.set(
+        xlabel="module density (interactions / (#miRNAs x #mRNAs))",
+        ylabel="cumulative fraction",
+        xlim=(0, 1.02),
+        ylim=(0, 1.02),
+    )
+    ax.legend(frameon=False, fontsize=8)
+    return ax
+
+
+def plot_enrichment_by_method(summary: pd.DataFrame, *, ax: plt.Axes | None = None) -> plt.Axes:
+    """Share of modules with an enriched miRNA family and with an enriched term, per method (Fig. 6).
+
+    ``summary``: rows of :meth:`~mirmodules.evaluation.evaluate.Evaluation.summary`.
+    """
+    ax = _axes(ax)
+    methods = summary["method"].tolist()
+    n = summary["n_modules"].replace(0, np.nan).to_numpy(dtype=float)
+    family = summary["n_family_enriched"].to_numpy(dtype=float) / n
+    terms = summary["fraction_term_enriched"].to_numpy(dtype=float)
+    pos = np.arange(len(methods))
+    ax.bar(pos - 0.2, np.nan_to_num(family), 0.4, label="miRNA family (q < threshold)", color=_MIRNA_COLOUR)
+    ax.bar(pos + 0.2, np.nan_to_num(terms), 0.4, label="GO/KEGG term (p < threshold)", color=_MRNA_COLOUR)
+    ax.set_xticks(pos, methods)
+    ax.set(ylabel="fraction of modules enriched", ylim=(0, 1.05))
+    ax.legend(frameon=False, fontsize=8)
+    return ax
+
+
+def plot_enriched_terms_cdf(
+    terms_per_module: Mapping[str, pd.DataFrame], *, ax: plt.Axes | None = None
+) -> plt.Axes:
+    """Cumulative distribution of the number of enriched terms per module, per method (Fig. 7)."""
+    ax = _axes(ax)
+    for method, table in terms_per_module.items():
+        if len(table):
+            x, y = _cdf(table["n_enriched_terms"].to_numpy())
+            ax.step(x, y, where="post", label=method)
+    ax.set(xlabel="enriched terms per module", ylabel="cumulative fraction", ylim=(0, 1.02))
+    ax.xaxis.set_major_locator(matplotlib.ticker.MaxNLocator(integer=True))
+    ax.legend(frameon=False, fontsize=8)
+    return ax
+
+
+def plot_module_network(
+    modules: ModuleSet, module_id: str, *, ax: plt.Axes | None = None, max_labels: int = 60
+) -> plt.Axes:
+    """A module's miRNA-mRNA interaction network, miRNAs on the left (Fig. 8)."""
+    ax = _axes(ax, (5.5, 4.5))
+    mirs, genes = modules.groups()[module_id]
+    edges = modules.edges[modules.edges["module_id"] == module_id]
+    graph = nx.Graph()
+    graph.add_nodes_from(mirs, kind="mirna")
+    graph.add_nodes_from(genes, kind="mrna")
+    graph.add_edges_from(zip(edges["mirna"], edges["target"], strict=True))
+    pos = {m: (0.0, 1 - (i + 0.5) / len(mirs)) for i, m in enumerate(mirs)}
+    pos.update({g: (1.0, 1 - (i + 0.5) / len(genes)) for i, g in enumerate(genes)})
+    nx.draw_networkx_edges(graph, pos, ax=ax, alpha=0.35, width=0.7)
+    nx.draw_networkx_nodes(graph, pos, nodelist=mirs, node_color=_MIRNA_COLOUR, node_size=60, ax=ax)
+    nx.draw_networkx_nodes(
+        graph, pos, nodelist=genes, node_color=_MRNA_COLOUR, node_size=30, node_shape="s", ax=ax
+    )
+    if len(mirs) + len(genes) <= max_labels:
+        for node, (x, y) in pos.items():
+            ax.text(
+                x - 0.04 if x == 0 else x + 0.04,
+                y,
+                node,
+                fontsize=6,
+                ha="right" if x == 0 else "left",
+                va="center",
+            )
+    ax.set_xlim(-0.8, 1.8)
+    ax.set_title(
+        f"{module_id}: {len(mirs)} miRNAs, {len(genes)} mRNAs, {len(edges)} interactions", fontsize=9
+    )
+    ax.axis("off")
+    return ax
+
+
+def plot_risk_group_expression(
+    risk_scores: pd.DataFrame,
+    mirna_expression: pd.DataFrame,
+    mirnas: list[str],
+    *,
+    ax: plt.Axes | None = None,
+) -> plt.Axes:
+    """Expression of a module's miRNAs in the high- and low-risk groups (Fig. 9).
+
+    ``risk_scores``: one module's rows of the evaluation's risk-score table (``sample``,
+    ``risk_group``); ``mirna_expression``: miRNAs x samples.
+    """
+    ax = _axes(ax, (max(4.0, 0.55 * len(mirnas) + 1.5), 3.2))
+    groups = {g: risk_scores.loc[risk_scores["risk_group"] == g, "sample"].tolist() for g in ("high", "low")}
+    positions, data, colours = [], [], []
+    for i, mirna in enumerate(mirnas):
+        for j, g in enumerate(("high", "low")):
+            positions.append(i * 3 + j)
+            data.append(mirna_expression.loc[mirna, groups[g]].to_numpy(dtype=float))
+            colours.append(_GROUP_COLOURS[g])
+    parts = ax.boxplot(data, positions=positions, widths=0.8, patch_artist=True, showfliers=False)
+    for patch, colour in zip(parts["boxes"], colours, strict=True):
+        patch.set(facecolor=colour, alpha=0.55)
+    ax.set_xticks([i * 3 + 0.5 for i in range(len(mirnas))], mirnas, rotation=45, ha="right", fontsize=7)
+    ax.set_ylabel("scaled expression")
+    handles = [plt.Rectangle((0, 0), 1, 1, color=_GROUP_COLOURS[g], alpha=0.55) for g in ("high", "low")]
+    ax.legend(handles, ["high risk", "low risk"], frameon=False, fontsize=8)
+    return ax
+
+
+def plot_kaplan_meier(
+    risk_scores: pd.DataFrame,
+    survival_row: Mapping[str, Any] | None = None,
+    *,
+    group_column: str = "risk_group",
+    ax: plt.Axes | None = None,
+) -> plt.Axes:
+    """Kaplan-Meier curves of the high- and low-risk groups, with HR, 95% CI and log-rank p (Fig. 10)."""
+    from lifelines import KaplanMeierFitter
+
+    ax = _axes(ax)
+    for group in ("high", "low"):
+        part = risk_scores[risk_scores[group_column] == group]
+        if part.empty:
+            continue
+        kmf = KaplanMeierFitter(label=f"{group} risk (n={len(part)})")
+        kmf.fit(part["os_time_days"], part["os_event"])
+        kmf.plot_survival_function(
+            ax=ax,
+            ci_show=False,
+            color=_GROUP_COLOURS[group],
+            show_censors=True,
+            censor_styles={"ms": 4, "marker": "|"},
+        )
+    if survival_row is not None:
+        prefix = "cv_" if group_column.startswith("cv_") else ""
+        hr = survival_row.get(f"{prefix}hr", np.nan)
+        if pd.notna(hr):
+            text = (
+                f"HR {hr:.2f} ({survival_row[f'{prefix}hr_ci_lower']:.2f}-"
+                f"{survival_row[f'{prefix}hr_ci_upper']:.2f})\nlog-rank p = "
+                f"{survival_row[f'{prefix}logrank_p']:.3g}"
+            )
+            ax.text(0.98, 0.97, text, transform=ax.transAxes, ha="right", va="top", fontsize=8)
+    ax.set(xlabel="days", ylabel="overall survival", ylim=(0, 1.02))
+    ax.legend(frameon=False, fontsize=8, loc="lower left")
+    return ax

@@ -1,0 +1,1 @@
+"""Files in, run folder out: ``run``, ``evaluate``, ``compare``, ``stability`` and ``batch``."""

@@ -1,0 +1,38 @@
+"""``mirmodules run``: read the input files, run MICA and record the inputs' SHA-256 in the manifest."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Sequence
+from dataclasses import replace
+from pathlib import Path
+
+from mirmodules.config import MicaConfig
+from mirmodules.inputs.prepared import input_records, prepare_from_files
+from mirmodules.methods.mica.pipeline import MicaResult, run_mica
+
+logger = logging.getLogger(__name__)
+
+
+def run_from_files(
+    mirna_path: str | Path,
+    mrna_path: str | Path,
+    interactions_path: str | Path,
+    *,
+    mirbase_paths: Sequence[str | Path] = (),
+    gene_map_path: str | Path | None = None,
+    config: MicaConfig | None = None,
+    progress: bool = False,
+) -> MicaResult:
+    """Read the input files, run MICA and record the inputs' SHA-256 in the manifest."""
+    config = config or MicaConfig()
+    prepared, _, timings = prepare_from_files(
+        mirna_path, mrna_path, interactions_path, mirbase_paths=mirbase_paths,
+        gene_map_path=gene_map_path, config=config,
+    )
+    result = run_mica(prepared, config=config, progress=progress, timings=timings)
+    manifest = {
+        **result.manifest,
+        "inputs": input_records(mirna_path, mrna_path, interactions_path, mirbase_paths, gene_map_path),
+    }
+    return replace(result, manifest=manifest)
