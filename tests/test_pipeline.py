@@ -172,6 +172,10 @@ def test_run_directory_exports_for_other_tools(small_cohort, fast_config, tmp_pa
     # GMT: read back by our GMT reader (the format of GSEA, gseapy and decoupler)
     sets = read_gene_sets(out / "modules.gmt")
     assert {m: sorted(g) for m, g in sets.sets.items()} == {m: mrnas for m, (_, mrnas) in groups.items()}
+    gseapy = pytest.importorskip("gseapy", reason="gseapy (test extra) reads the GMT as GSEA users do")
+    assert {m: sorted(g) for m, g in gseapy.read_gmt(str(out / "modules.gmt")).items()} == {
+        m: mrnas for m, (_, mrnas) in groups.items()
+    }
     # decoupler-style network: negative weight = repression; weights are the edge correlations
     network = pd.read_csv(out / "network.tsv", sep="\t")
     assert list(network.columns[:6]) == ["source", "target", "weight", "correlation", "module_id",
