@@ -6,7 +6,8 @@ subprocess so that peak memory (max RSS of that child) is that of a real `mirmod
 
     python benchmarks/bench_tcga_scale.py                       # defaults, gaussian generator
     python benchmarks/bench_tcga_scale.py --noise-model negbin  # the second generator
-    python benchmarks/bench_tcga_scale.py --scaling             # the cost-growth table
+    python benchmarks/bench_tcga_scale.py --scaling             # the cost-growth table (pan-cancer last)
+    python benchmarks/bench_tcga_scale.py --pan-cancer          # 9,000 x 20,000 x 700 alone
     python benchmarks/bench_tcga_scale.py -- --preset paper     # flags after -- go to `run`
 """
 
@@ -25,6 +26,8 @@ from mirmodules import read_modules, recovery_scores, simulate_cohort
 
 #: (n_mrnas, n_samples) of the cost-growth table: mRNAs at 424 samples, then samples at 17,000
 SCALING_SHAPES = [(2000, 424), (5000, 424), (17000, 424), (40000, 424), (17000, 100), (17000, 2000)]
+#: The pan-cancer shape (TCGA: about 9,000 tumours, 20,000 mRNAs, 700 miRNAs): last row of --scaling.
+PAN_CANCER = (20000, 9000, 700)
 
 
 def measure(work: Path, *, n_samples: int, n_mirnas: int, n_mrnas: int, n_modules: int,
@@ -93,6 +96,8 @@ def main() -> None:
                         help="planted-module generator (see mirmodules.inputs.simulate)")
     parser.add_argument("--scaling", action="store_true",
                         help=f"the cost-growth table over (mRNAs, samples) = {SCALING_SHAPES}")
+    parser.add_argument("--pan-cancer", action="store_true",
+                        help=f"only the pan-cancer shape (mRNAs, samples, miRNAs) = {PAN_CANCER}")
     parser.add_argument("--workdir", default=None, help="keep files here (default: a temp folder)")
     parser.add_argument("run_args", nargs="*", help="extra flags for `mirmodules run` (after --)")
     args = parser.parse_args()
@@ -100,15 +105,16 @@ def main() -> None:
     common = {"n_mirnas": args.n_mirnas, "n_modules": args.n_modules,
               "false_positive_rate": args.false_positive_rate, "seed": args.seed,
               "noise_model": args.noise_model, "run_args": args.run_args}
-    if not args.scaling:
+    if not args.scaling and not args.pan_cancer:
         result = measure(work, n_samples=args.n_samples, n_mrnas=args.n_mrnas, **common)
         _print_run(result, args)
         return
     print(f"{'mRNAs':>6s} {'samples':>7s} {'wall s':>7s} {'peak MiB':>8s} {'read':>5s} {'AE':>6s} "
           f"{'K-means':>7s} {'write':>5s} {'K':>4s} {'recovery':>8s}")
-    for n_mrnas, n_samples in SCALING_SHAPES:
+    shapes = [(m, n, args.n_mirnas) for m, n in SCALING_SHAPES] if args.scaling else []
+    for n_mrnas, n_samples, n_mirnas in [*shapes, PAN_CANCER]:
         result = measure(work / f"{n_mrnas}x{n_samples}", n_samples=n_samples, n_mrnas=n_mrnas,
-                         verbose=False, **common)
+                         verbose=False, **{**common, "n_mirnas": n_mirnas})
         sec = result["manifest"]["seconds"]
         k = result["manifest"]["clustering"]["mrna"]["k"]
         print(f"{n_mrnas:6d} {n_samples:7d} {result['wall']:7.1f} {result['peak_mib']:8.0f} "

@@ -98,3 +98,59 @@ def test_best_match_jaccard_by_hand():
     scores = recovery_scores(truth, found)
     assert scores["recovery"] == pytest.approx((0.75 + 1 / 3) / 2)
     assert scores["relevance"] == pytest.approx((0.75 + 1 / 3) / 2)
+
+
+def _refine_fixture():
+    """Module A: miRNAs a1, a2 and mRNAs g1-g3 (cluster 0); g4 and miRNA a3 belong to it by profile
+    but were cut into other clusters; g5 has an interaction but the opposite profile."""
+    import numpy as np
+
+    t = np.linspace(0, 6, 40)
+    base = np.sin(t)
+    mrna = pd.DataFrame([base, base + 0.4 * np.cos(3 * t), base + 0.3 * np.cos(5 * t),
+                         base + 0.35 * np.cos(4 * t), -base, np.cos(t), base + 0.3 * np.cos(7 * t)],
+                        index=["g1", "g2", "g3", "g4", "g5", "g6", "g7"])
+    mirna = pd.DataFrame([-base, -base + 0.3 * np.cos(2 * t), -base + 0.3 * np.sin(3 * t), np.cos(t)],
+                         index=["a1", "a2", "a3", "a4"])
+    mirna_clusters = _series({"a1": 0, "a2": 0, "a3": 0, "a4": 0})
+    mrna_clusters = _series({"g1": 0, "g2": 0, "g3": 0, "g4": 1, "g5": 1, "g6": 2, "g7": 2})
+    edges = pd.DataFrame(
+        [("a1", "g1"), ("a1", "g2"), ("a2", "g2"), ("a2", "g3"),   # the module the cut leaves
+         ("a1", "g4"),                                             # a member cut into cluster 1
+         ("a2", "g5"),                                             # an interaction, opposite profile
+         ("a3", "g7"), ("a3", "g4"),                               # a3 reaches only genes outside
+         ("a4", "g6")],
+        columns=["mirna", "target"],
+    )
+    return mirna_clusters, mrna_clusters, edges, mirna, mrna
+
+
+def test_refinement_completes_a_module_by_hand():
+    mirna_clusters, mrna_clusters, edges, mirna, mrna = _refine_fixture()
+    plain = modules_from_clusters(mirna_clusters, mrna_clusters, edges, mirna_profiles=mirna,
+                                  mrna_profiles=mrna)
+    assert plain.groups() == {"M001": (["a1", "a2"], ["g1", "g2", "g3"])}
+    refined = modules_from_clusters(mirna_clusters, mrna_clusters, edges, mirna_profiles=mirna,
+                                    mrna_profiles=mrna, refine="centroid", refine_fraction=0.5)
+    # g4: interaction with a1 and the module's profile; a3: the module's miRNA profile and two
+    # interactions with close genes (g4, g7), so it joins and brings g7. g5 (opposite profile),
+    # g6 (cos, and no interaction with the module) and a4 (cos) stay out.
+    assert refined.groups() == {"M001": (["a1", "a2", "a3"], ["g1", "g2", "g3", "g4", "g7"])}
+    assert set(map(tuple, refined.edges[["mirna", "target"]].to_numpy())) == {
+        ("a1", "g1"), ("a1", "g2"), ("a2", "g2"), ("a2", "g3"), ("a1", "g4"), ("a3", "g4"), ("a3", "g7")}
+
+
+def test_refinement_fraction_one_admits_only_features_closer_than_the_median_member():
+    mirna_clusters, mrna_clusters, edges, mirna, mrna = _refine_fixture()
+    strict = modules_from_clusters(mirna_clusters, mrna_clusters, edges, mirna_profiles=mirna,
+                                   mrna_profiles=mrna, refine="centroid", refine_fraction=1.0)
+    loose = modules_from_clusters(mirna_clusters, mrna_clusters, edges, mirna_profiles=mirna,
+                                  mrna_profiles=mrna, refine="centroid", refine_fraction=0.5)
+    assert set(strict.groups()["M001"][1]) <= set(loose.groups()["M001"][1])
+    assert "g5" not in loose.groups()["M001"][1]
+
+
+def test_refinement_needs_profiles():
+    mirna_clusters, mrna_clusters, edges, _, _ = _refine_fixture()
+    with pytest.raises(InputDataError, match="need mirna_profiles"):
+        modules_from_clusters(mirna_clusters, mrna_clusters, edges, refine="centroid")

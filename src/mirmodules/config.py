@@ -43,6 +43,8 @@ PRESETS: dict[str, dict[str, Any]] = {
         "mirna_clustering": "none",
         "n_init": None,
         "repression": "edges",
+        "refine": "centroid",
+        "max_code_length": 256,
     },
     "paper": {
         "pools": (4, 2),
@@ -55,6 +57,8 @@ PRESETS: dict[str, dict[str, Any]] = {
         "mirna_clustering": "kmeans",
         "n_init": 10,
         "repression": "any",
+        "refine": "none",
+        "max_code_length": None,
     },
 }
 
@@ -100,6 +104,9 @@ class MicaConfig:
                              ("input", "sorted", "seriation"))
     # stage 1
     code_length: int | None = _opt(None, "code length (default n_samples // 4)", "autoencoder")
+    max_code_length: int | None = _opt(FROM_PRESET, "cap of the default code length (default preset: "
+                                       "256, reached above 1,027 samples; paper: none, so n_samples // 4 "
+                                       "whatever the cohort size)", "autoencoder")
     channels: int = _opt(16, "convolution channels", "autoencoder")
     kernels: tuple[int, int] = _opt((4, 2), "kernel sizes of the two convolutions", "autoencoder")
     pools: tuple[int, int] = _opt(FROM_PRESET, "max-pooling widths after the two convolutions, 1 = "
@@ -151,6 +158,13 @@ class MicaConfig:
                            "modules", ("edges", "centroid", "any"))
     repression_alpha: float = _opt(0.05, "one-sided level of the per-interaction repression test of "
                                    "repression=edges (Fisher z; 0.5 keeps every negative r)", "modules")
+    refine: str = _opt(FROM_PRESET, "centroid: complete each module with the features the clustering "
+                       "put elsewhere (interaction to the module + as close to its mean profile as its "
+                       "own members; default preset); none: the paper's join", "modules",
+                       ("centroid", "none"))
+    refine_fraction: float = _opt(0.5, "refine=centroid admits a feature whose correlation with the "
+                                  "module's mean profile is at least this fraction of the members' "
+                                  "median", "modules")
     # randomness and resources
     seed: int = _opt(0, "seed of every random step (derived per step)", "run")
     threads: int | None = _opt(None, "threads of torch, BLAS and K-means (default: half the available "
@@ -183,6 +197,8 @@ class MicaConfig:
             check_in_range(self.min_variance, "min_variance", low=0.0)
         if self.code_length is not None:
             check_in_range(self.code_length, "code_length", low=1, integer=True)
+        if self.max_code_length is not None:
+            check_in_range(self.max_code_length, "max_code_length", low=1, integer=True)
         check_in_range(self.dropout, "dropout", low=0.0, high=1.0, high_inclusive=False)
         check_in_range(self.learning_rate, "learning_rate", low=0.0, low_inclusive=False)
         check_in_range(self.batch_size, "batch_size", low=1, integer=True)
@@ -214,11 +230,28 @@ class MicaConfig:
         check_in_range(self.silhouette_sample, "silhouette_sample", low=10, integer=True)
         check_in_range(self.silhouette_tolerance, "silhouette_tolerance", low=0.0, high=1.0)
         check_in_range(self.elbow_d, "elbow_d", low=1, integer=True)
+        check_in_range(self.refine_fraction, "refine_fraction", low=0.0, high=1.0)
         check_in_range(self.min_mirnas, "min_mirnas", low=1, integer=True)
         check_in_range(self.min_mrnas, "min_mrnas", low=1, integer=True)
         check_in_range(self.seed, "seed", low=0, integer=True)
         if self.threads is not None:
             check_in_range(self.threads, "threads", low=1, integer=True)
+
+    def resolved_code_length(self, n_samples: int) -> int:
+        """The code length a run on ``n_samples`` samples uses: ``code_length`` when given, else
+        ``n_samples // 4`` capped at ``max_code_length`` (at least 1).
+
+        Examples
+        --------
+        >>> MicaConfig().resolved_code_length(424), MicaConfig().resolved_code_length(9000)
+        (106, 256)
+        >>> MicaConfig(preset="paper").resolved_code_length(9000)
+        2250
+        """
+        if self.code_length is not None:
+            return self.code_length
+        length = max(1, n_samples // 4)
+        return min(length, self.max_code_length) if self.max_code_length is not None else length
 
     def to_dict(self) -> dict[str, Any]:
         """Plain dict of the settings (for the manifest)."""

@@ -48,6 +48,9 @@ Repression = Literal["any", "centroid", "edges"]
 
 REPRESSION_CHOICES = ("any", "centroid", "edges")
 
+Refine = Literal["none", "centroid"]
+REFINE_CHOICES = ("none", "centroid")
+
 
 def _component_key(graph: nx.Graph, nodes: set) -> tuple:
     n_edges = graph.subgraph(nodes).number_of_edges()
@@ -66,6 +69,8 @@ def modules_from_clusters(
     repression_alpha: float = 0.05,
     mirna_profiles: pd.DataFrame | None = None,
     mrna_profiles: pd.DataFrame | None = None,
+    refine: Refine = "none",
+    refine_fraction: float = 0.5,
 ) -> ModuleSet:
     """Build modules from cluster labels and interactions (see module docstring).
 
@@ -86,6 +91,9 @@ def modules_from_clusters(
         One-sided level of the per-interaction test of ``repression="edges"``.
     mirna_profiles, mrna_profiles
         Features x samples profiles (same sample columns) for the repression test.
+    refine, refine_fraction
+        ``"centroid"``: complete each module with the features a clustering left elsewhere
+        (:func:`refine_module`); ``"none"``: the join as the paper describes it.
 
     Returns
     -------
@@ -93,10 +101,12 @@ def modules_from_clusters(
     """
     check_one_of(combine, "combine", COMBINE_CHOICES)
     check_one_of(repression, "repression", REPRESSION_CHOICES)
-    if repression != "any" and (mirna_profiles is None or mrna_profiles is None):
+    check_one_of(refine, "refine", REFINE_CHOICES)
+    if (repression != "any" or refine != "none") and (mirna_profiles is None or mrna_profiles is None):
         from mirmodules.exceptions import InputDataError
 
-        msg = f"repression={repression!r} needs mirna_profiles and mrna_profiles to correlate profiles."
+        msg = (f"repression={repression!r} / refine={refine!r} need mirna_profiles and mrna_profiles "
+               "to correlate profiles.")
         raise InputDataError(msg)
     check_in_range(min_mirnas, "min_mirnas", low=1, integer=True)
     check_in_range(min_mrnas, "min_mrnas", low=1, integer=True)
@@ -141,11 +151,92 @@ def modules_from_clusters(
             sub = graph.subgraph(nodes)
             module_edges = sorted((u[1], v[1]) if u[0] == "mirna" else (v[1], u[1]) for u, v in sub.edges)
             candidates.append((mirnas, mrnas, module_edges))
+    if refine == "centroid" and candidates:
+        assert mirna_profiles is not None and mrna_profiles is not None  # checked above
+        z_mirna = _standardised(mirna_profiles)
+        z_mrna = _standardised(mrna_profiles)
+        before = sum(len(a) + len(b) for a, b, _ in candidates)
+        pairs = edges[["mirna", "target"]]
+        candidates = [refine_module(a, b, pairs, z_mirna, z_mrna, fraction=refine_fraction)
+                      for a, b, _ in candidates]
+        logger.info("stage 3: refinement added %d features to %d modules (refine=centroid, fraction %.2f)",
+                    sum(len(a) + len(b) for a, b, _ in candidates) - before, len(candidates), refine_fraction)
     logger.info("stage 3: %d cluster pairs with interactions, %d modules kept%s",
                 edges.groupby(["a", "b"]).ngroups if len(edges) else 0, len(candidates),
                 f", {n_not_repressed} dropped as not repressed (centroid correlation >= 0)"
                 if repression != "any" else "")
     return _numbered_module_set(candidates)
+
+
+def _standardised(profiles: pd.DataFrame) -> pd.DataFrame:
+    from mirmodules.inputs.preprocessing import standardise_rows
+
+    return pd.DataFrame(standardise_rows(profiles.to_numpy(dtype=float)), index=profiles.index)
+
+
+def _centroid_correlations(z: pd.DataFrame, members: list[str]) -> pd.Series:
+    """Pearson correlation of every row of ``z`` (standardised rows) with the members' mean profile."""
+    centroid = z.loc[members].to_numpy().mean(axis=0)
+    sd = centroid.std()
+    if sd == 0 or not np.isfinite(sd):
+        return pd.Series(np.nan, index=z.index)
+    centroid = (centroid - centroid.mean()) / sd
+    return pd.Series(z.to_numpy() @ centroid / z.shape[1], index=z.index)
+
+
+def refine_module(
+    mirnas: list[str],
+    mrnas: list[str],
+    edges: pd.DataFrame,
+    z_mirna: pd.DataFrame,
+    z_mrna: pd.DataFrame,
+    *,
+    fraction: float = 0.5,
+) -> tuple[list[str], list[str], list[tuple[str, str]]]:
+    """Complete a module with the features its clustering left in other clusters.
+
+    K-means cuts every feature into exactly one cluster, and a member that the cut put elsewhere
+    is lost to its module although it is regulated like the others (planted modules lose their
+    noisiest members this way, and a module whose miRNAs form two components keeps one). A
+    feature is *close* to the module when its correlation with the module's mean profile (mRNAs:
+    the mRNA members' mean; miRNAs: the miRNA members') is at least ``fraction`` times the
+    median of the members' own correlations. Then, in this order:
+
+    1. a miRNA joins when it is close and has interactions (in ``edges``: after the repression
+       test when that is on) with at least two close mRNAs (members or not; modules with one
+       miRNA have no miRNA profile to compare with and gain none);
+    2. an mRNA joins when it is close and has an interaction with one of the module's miRNAs.
+
+    Returns the miRNAs, mRNAs and interactions of the completed module (sorted).
+
+    Examples
+    --------
+    >>> import numpy as np, pandas as pd
+    >>> t = np.linspace(0, 6, 30)
+    >>> z = lambda rows: pd.DataFrame([(r - r.mean()) / r.std() for r in rows],
+    ...                               index=[f"f{i}" for i in range(len(rows))])
+    >>> zg = z([np.sin(t), np.sin(t) + 0.5 * np.cos(3 * t), np.sin(t) + 0.3 * t,
+    ...         np.sin(t) + 0.2 * np.cos(5 * t), np.cos(t)])
+    >>> zm = z([-np.sin(t), -np.sin(t) + 0.3 * np.cos(2 * t), np.cos(t)])
+    >>> edges = pd.DataFrame({"mirna": ["f0", "f0", "f1", "f1", "f0", "f2"],
+    ...                       "target": ["f0", "f1", "f1", "f3", "f4", "f2"]})
+    >>> refine_module(["f0", "f1"], ["f0", "f1", "f2"], edges, zm, zg)[1]  # f3 joins, f4 (cos) not
+    ['f0', 'f1', 'f2', 'f3']
+    """
+    mirna_set, mrna_set = set(mirnas), set(mrnas)
+    by_mirna = edges.groupby("mirna")["target"].apply(set).to_dict()
+    gene_corr = _centroid_correlations(z_mrna, sorted(mrna_set))
+    close_genes = set(gene_corr.index[gene_corr >= fraction * gene_corr[sorted(mrna_set)].median()])
+    if len(mirna_set) >= 2:
+        mirna_corr = _centroid_correlations(z_mirna, sorted(mirna_set))
+        threshold = fraction * mirna_corr[sorted(mirna_set)].median()
+        mirna_set |= {m for m, targets in by_mirna.items()
+                      if m not in mirna_set and m in mirna_corr.index and mirna_corr[m] >= threshold
+                      and len(targets & close_genes) >= 2}
+    linked = set().union(*(by_mirna.get(m, set()) for m in mirna_set))
+    mrna_set |= linked & close_genes
+    module_edges = sorted((m, g) for m in mirna_set for g in by_mirna.get(m, set()) & mrna_set)
+    return sorted(mirna_set), sorted(mrna_set), module_edges
 
 
 def repression_threshold(n_samples: int, alpha: float) -> float:

@@ -93,7 +93,7 @@ def _run_kmeans_raw(prepared: PreparedInputs, *, seed: int, settings: MicaConfig
 def _run_kmeans_pca(prepared: PreparedInputs, *, seed: int, settings: MicaConfig) -> ModuleSet:
     from sklearn.decomposition import PCA
 
-    length = settings.code_length or max(1, len(prepared.samples) // 4)
+    length = settings.resolved_code_length(len(prepared.samples))
     codes = {}
     for kind, table in (("mirna", prepared.mirna), ("mrna", prepared.mrna)):
         k = min(length, *table.shape)

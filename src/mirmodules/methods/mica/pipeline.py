@@ -121,6 +121,8 @@ def cluster_and_join(
         repression_alpha=config.repression_alpha,
         mirna_profiles=prepared.mirna,
         mrna_profiles=prepared.mrna,
+        refine=config.refine,  # type: ignore[arg-type]
+        refine_fraction=config.refine_fraction,
     )
     timings["stage3_modules"] = time.perf_counter() - start
     return JoinedClusters(clusterings, modules, seeds)
@@ -178,7 +180,7 @@ def _run_mica_stages(
     for kind, frame in modalities:
         start = time.perf_counter()
         embedder = ConvAutoencoderEmbedder(
-            code_length=config.code_length,
+            code_length=config.resolved_code_length(frame.shape[1]),
             dropout=config.dropout,
             learning_rate=config.learning_rate,
             batch_size=config.batch_size,
