@@ -203,3 +203,17 @@ def test_run_directory_exports_for_other_tools(small_cohort, fast_config, tmp_pa
     sample = result.prepared.samples[0]
     row = activity[(activity["module_id"] == first) & (activity["sample"] == sample)]
     assert row["mirna_activity"].iloc[0] == pytest.approx(z[sample].mean(), abs=1e-4)
+
+
+def test_manifest_records_peak_memory_after_each_stage(small_cohort, fast_config, tmp_path):
+    import json
+
+    paths = small_cohort.write(tmp_path / "data")
+    result = run_from_files(paths["mirna"], paths["mrna"], paths["interactions"], config=fast_config)
+    manifest = json.loads((save_result(result, tmp_path / "run") / "manifest.json").read_text())
+    peaks = manifest["peak_rss_mib"]
+    stages = list(peaks)
+    assert stages[0] == "read_inputs" and stages[-1] == "write_outputs"
+    assert {"prepare_inputs", "stage1_autoencoder_mrna", "stage3_modules"} <= set(peaks)
+    values = list(peaks.values())
+    assert values[0] > 10 and values == sorted(values)  # a peak so far never falls

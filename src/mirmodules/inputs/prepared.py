@@ -15,6 +15,7 @@ from typing import Any
 
 import pandas as pd
 
+from mirmodules import _memory
 from mirmodules.config import MicaConfig
 from mirmodules.datatypes import PreparedInputs
 from mirmodules.exceptions import InputDataError
@@ -296,6 +297,7 @@ def prepare_from_files(
     if gene_map_path is not None:
         mrna, gene_counts = _map_mrna_ids(mrna, gene_map_path, style)
     timings = {"read_inputs": time.perf_counter() - start}
+    _memory.mark("read_inputs")
     start = time.perf_counter()
     prepared = prepare_inputs(
         mirna,
@@ -307,6 +309,7 @@ def prepare_from_files(
     )
     prepared = replace(prepared, counts={**prepared.counts, **gene_counts})
     timings["prepare_inputs"] = time.perf_counter() - start
+    _memory.mark("prepare_inputs")
     return prepared, name_map, timings
 
 

@@ -73,7 +73,8 @@ def standardise_rows(values: np.ndarray) -> np.ndarray:
     centred = values - values.mean(axis=1, keepdims=True)
     sd = centred.std(axis=1, keepdims=True)
     sd[sd == 0] = np.inf
-    return centred / sd
+    centred /= sd  # in place: one full-size copy fewer at the peak (pan-cancer: 1.4 GB)
+    return centred
 
 def detect_scale(values: np.ndarray) -> Literal["counts", "linear", "log"]:
     """Guess the scale of an expression matrix from its observed (non-NaN) values.
@@ -151,7 +152,8 @@ def preprocess_expression(
     missing_frac = np.isnan(x).mean(axis=1)
     keep = missing_frac <= options.max_missing
     n0 = len(index)
-    x, index = x[keep], index[keep]
+    if not keep.all():  # a boolean index copies the whole matrix even when it keeps every row
+        x, index = x[keep], index[keep]
     _step(report, modality, "missing_filter", n0, len(index), int((~keep).sum()),
           f"dropped features missing in more than {options.max_missing:.0%} of {n_samples} samples")
     if len(index) == 0:
@@ -177,9 +179,13 @@ def preprocess_expression(
     if transform == "log2cpm":
         libsize = np.nansum(x, axis=0)
         libsize[libsize == 0] = 1.0
-        x = np.log2(x / libsize * 1e6 + 1.0)
+        np.divide(x, libsize, out=x)  # in place, same operations in the same order as
+        x *= 1e6                      # log2(x / libsize * 1e6 + 1), so the same values
+        x += 1.0
+        np.log2(x, out=x)
     elif transform == "log2":
-        x = np.log2(x + 1.0)
+        x += 1.0
+        np.log2(x, out=x)
     detail = {
         "log2cpm": "log2(CPM + 1), CPM over the features kept",
         "log2": "log2(x + 1)",
@@ -212,7 +218,8 @@ def preprocess_expression(
     n_constant = int((~keep).sum())
     if options.min_variance is not None:
         keep &= var >= options.min_variance
-    x, index = x[keep], index[keep]
+    if not keep.all():  # a boolean index copies the whole matrix even when it keeps every row
+        x, index = x[keep], index[keep]
     _step(report, modality, "variance_filter", n0, len(index), n0 - len(index),
           f"{n_constant} constant feature(s) removed"
           + (f"; min_variance={options.min_variance}" if options.min_variance is not None else

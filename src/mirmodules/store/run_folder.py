@@ -44,6 +44,7 @@ from typing import Any
 import networkx as nx
 import pandas as pd
 
+from mirmodules import _memory
 from mirmodules.datatypes import MEMBER_COLUMNS, ModuleSet
 from mirmodules.exceptions import InputDataError
 from mirmodules.inputs.io import read_table
@@ -217,6 +218,8 @@ def _write_files(result: MicaResult, tmp: Path, start: float) -> None:
         **manifest.get("seconds", {}),
         "write_outputs": round(time.perf_counter() - start, 3),
     }
+    _memory.mark("write_outputs")
+    manifest["peak_rss_mib"] = _memory.marks()
     manifest["files"] = [*sorted(p.name for p in tmp.iterdir()), "manifest.json"]
     (tmp / "manifest.json").write_text(
         json.dumps(manifest, indent=2, default=_json_default) + "\n", encoding="utf-8"

@@ -7,6 +7,7 @@ from collections.abc import Sequence
 from dataclasses import replace
 from pathlib import Path
 
+from mirmodules import _memory
 from mirmodules.config import MicaConfig
 from mirmodules.inputs.prepared import input_records, prepare_from_files
 from mirmodules.methods.mica.pipeline import MicaResult, run_mica
@@ -26,6 +27,7 @@ def run_from_files(
 ) -> MicaResult:
     """Read the input files, run MICA and record the inputs' SHA-256 in the manifest."""
     config = config or MicaConfig()
+    _memory.reset()
     prepared, _, timings = prepare_from_files(
         mirna_path, mrna_path, interactions_path, mirbase_paths=mirbase_paths,
         gene_map_path=gene_map_path, config=config,

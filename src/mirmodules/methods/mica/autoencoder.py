@@ -406,9 +406,13 @@ class ConvAutoencoderEmbedder:
             msg = f"profiles must have {self.n_samples_} columns (samples); got shape {x.shape}."
             raise InputDataError(msg)
         out = []
+        # The first convolution's output is rows x channels x samples floats: at most 2**26 of
+        # them (256 MiB) per chunk, i.e. 4,096 rows up to 1,024 samples and fewer beyond (466 at
+        # 9,000 samples, where 4,096 rows took 2.4 GB per activation).
+        rows = int(min(4096, max(1, 2**26 // (self.channels * self.n_samples_))))
         with torch.no_grad():
-            for lo in range(0, len(x), 4096):
-                part = torch.from_numpy(x[lo:lo + 4096]).to(self.device_)
+            for lo in range(0, len(x), rows):
+                part = torch.from_numpy(x[lo:lo + rows]).to(self.device_)
                 out.append(self.model_.encode(part).cpu().numpy())
         return np.vstack(out).astype(np.float64)
 

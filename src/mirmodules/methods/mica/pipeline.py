@@ -15,6 +15,7 @@ from typing import Any
 
 import pandas as pd
 
+from mirmodules import _memory
 from mirmodules._random import derive_seed
 from mirmodules._versions import package_versions
 from mirmodules.config import MicaConfig
@@ -93,6 +94,7 @@ def cluster_and_join(
             clusterings[kind] = single_cluster(prepared.mirna.index,
                                                reason="not clustered (mirna_clustering=none)")
             timings[f"stage2_kmeans_{kind}"] = time.perf_counter() - start
+            _memory.mark(f"stage2_kmeans_{kind}")
             continue
         clusterings[kind] = cluster_features(
             features[kind],
@@ -109,6 +111,7 @@ def cluster_and_join(
             progress_label=f"stage 2 k-means ({kind})",
         )
         timings[f"stage2_kmeans_{kind}"] = time.perf_counter() - start
+        _memory.mark(f"stage2_kmeans_{kind}")
     start = time.perf_counter()
     modules = modules_from_clusters(
         clusterings["mirna"].labels,
@@ -125,6 +128,7 @@ def cluster_and_join(
         refine_fraction=config.refine_fraction,
     )
     timings["stage3_modules"] = time.perf_counter() - start
+    _memory.mark("stage3_modules")
     return JoinedClusters(clusterings, modules, seeds)
 
 
@@ -212,6 +216,7 @@ def _run_mica_stages(
             "best_val_loss": float(embedder.history_["val_loss"].min()),
         }
         timings[f"stage1_autoencoder_{kind}"] = time.perf_counter() - start
+        _memory.mark(f"stage1_autoencoder_{kind}")
     joined = cluster_and_join(prepared, codes, config, config.seed, progress=progress, timings=timings)
     modules, clusterings = joined.modules, joined.clusterings
     seeds.update(joined.seeds)
