@@ -159,9 +159,9 @@ class MicaConfig:
     repression_alpha: float = _opt(0.05, "one-sided level of the per-interaction repression test of "
                                    "repression=edges (Fisher z; 0.5 keeps every negative r)", "modules")
     refine: str = _opt(FROM_PRESET, "centroid: complete each module with the features the clustering "
-                       "put elsewhere (interaction to the module + as close to its mean profile as its "
-                       "own members; default preset); none: the paper's join", "modules",
-                       ("centroid", "none"))
+                       "put elsewhere (an interaction with the module, as close to its mean profile as "
+                       "half its median member, and closer to it than to their own cluster's; default "
+                       "preset); none: the paper's join", "modules", ("centroid", "none"))
     refine_fraction: float = _opt(0.5, "refine=centroid admits a feature whose correlation with the "
                                   "module's mean profile is at least this fraction of the members' "
                                   "median", "modules")

@@ -155,9 +155,11 @@ def modules_from_clusters(
         assert mirna_profiles is not None and mrna_profiles is not None  # checked above
         z_mirna = _standardised(mirna_profiles)
         z_mrna = _standardised(mrna_profiles)
+        own = (_own_cluster_correlations(z_mirna, mirna_clusters),
+               _own_cluster_correlations(z_mrna, mrna_clusters))
         before = sum(len(a) + len(b) for a, b, _ in candidates)
         pairs = edges[["mirna", "target"]]
-        candidates = [refine_module(a, b, pairs, z_mirna, z_mrna, fraction=refine_fraction)
+        candidates = [refine_module(a, b, pairs, z_mirna, z_mrna, fraction=refine_fraction, own=own)
                       for a, b, _ in candidates]
         logger.info("stage 3: refinement added %d features to %d modules (refine=centroid, fraction %.2f)",
                     sum(len(a) + len(b) for a, b, _ in candidates) - before, len(candidates), refine_fraction)
@@ -184,6 +186,25 @@ def _centroid_correlations(z: pd.DataFrame, members: list[str]) -> pd.Series:
     return pd.Series(z.to_numpy() @ centroid / z.shape[1], index=z.index)
 
 
+def _own_cluster_correlations(z: pd.DataFrame, labels: pd.Series) -> pd.Series:
+    """Each feature's correlation with the mean profile of its own cluster (NaN when unclustered)."""
+    labels = labels.reindex(z.index)
+    known = labels.notna().to_numpy()
+    out = pd.Series(np.nan, index=z.index)
+    if not known.any():
+        return out
+    values = z.to_numpy()[known]
+    codes, groups = pd.factorize(labels[known])
+    sums = np.zeros((len(groups), values.shape[1]))
+    np.add.at(sums, codes, values)
+    centroids = sums - sums.mean(axis=1, keepdims=True)
+    sd = centroids.std(axis=1, keepdims=True)
+    sd[sd == 0] = np.inf
+    centroids /= sd
+    out[known] = np.einsum("ij,ij->i", values, centroids[codes]) / values.shape[1]
+    return out
+
+
 def refine_module(
     mirnas: list[str],
     mrnas: list[str],
@@ -192,6 +213,7 @@ def refine_module(
     z_mrna: pd.DataFrame,
     *,
     fraction: float = 0.5,
+    own: tuple[pd.Series, pd.Series] | None = None,
 ) -> tuple[list[str], list[str], list[tuple[str, str]]]:
     """Complete a module with the features its clustering left in other clusters.
 
@@ -200,7 +222,9 @@ def refine_module(
     noisiest members this way, and a module whose miRNAs form two components keeps one). A
     feature is *close* to the module when its correlation with the module's mean profile (mRNAs:
     the mRNA members' mean; miRNAs: the miRNA members') is at least ``fraction`` times the
-    median of the members' own correlations. Then, in this order:
+    median of the members' own correlations and, when ``own`` gives each feature's correlation
+    with its own cluster's mean profile (miRNAs, mRNAs), higher than that: the feature fits this
+    module better than the cluster the cut put it in. Then, in this order:
 
     1. a miRNA joins when it is close and has interactions (in ``edges``: after the repression
        test when that is on) with at least two close mRNAs (members or not; modules with one
@@ -225,14 +249,20 @@ def refine_module(
     """
     mirna_set, mrna_set = set(mirnas), set(mrnas)
     by_mirna = edges.groupby("mirna")["target"].apply(set).to_dict()
+
+    def close(corr: pd.Series, members: set[str], own_corr: pd.Series | None) -> set[str]:
+        ok = corr >= fraction * corr[sorted(members)].median()
+        if own_corr is not None:
+            ok &= ~(corr.reindex(own_corr.index) <= own_corr).reindex(corr.index, fill_value=False)
+        return set(corr.index[ok]) | members
+
     gene_corr = _centroid_correlations(z_mrna, sorted(mrna_set))
-    close_genes = set(gene_corr.index[gene_corr >= fraction * gene_corr[sorted(mrna_set)].median()])
+    close_genes = close(gene_corr, mrna_set, own[1] if own else None)
     if len(mirna_set) >= 2:
         mirna_corr = _centroid_correlations(z_mirna, sorted(mirna_set))
-        threshold = fraction * mirna_corr[sorted(mirna_set)].median()
+        close_mirnas = close(mirna_corr, mirna_set, own[0] if own else None)
         mirna_set |= {m for m, targets in by_mirna.items()
-                      if m not in mirna_set and m in mirna_corr.index and mirna_corr[m] >= threshold
-                      and len(targets & close_genes) >= 2}
+                      if m in close_mirnas and len(targets & close_genes) >= 2}
     linked = set().union(*(by_mirna.get(m, set()) for m in mirna_set))
     mrna_set |= linked & close_genes
     module_edges = sorted((m, g) for m in mirna_set for g in by_mirna.get(m, set()) & mrna_set)
