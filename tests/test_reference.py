@@ -173,10 +173,15 @@ def test_converters_give_tables_the_readers_understand(server, registry):
     assert sets.sets["apoptosis"] == frozenset({"BAX", "BCL2", "CASP3"})
 
 
-def test_a_wrong_format_is_named(server, registry):
-    registry(entry(server, "notfasta", "/interactions.tsv", "mirbase_fasta_to_table", "mirbase"))
+def test_a_wrong_format_is_named_and_not_kept_or_trusted(server, registry, tmp_path):
+    registry(entry(server, "notfasta", "/interactions.tsv", "mirbase_fasta_to_table", "mirbase", pinned=None),
+             entry(server, "notgmt", "/interactions.tsv", "gmt", "gene_sets", pinned=None))
     with pytest.raises(InputDataError, match="not a miRBase mature FASTA"):
         fetch("notfasta")
+    with pytest.raises(InputDataError, match=r"expected 'id<TAB>description<TAB>genes\.\.\.'"):
+        fetch("notgmt")  # converted as text, then refused by the GMT reader a run would use
+    # no table, no download, no recorded checksum
+    assert not [p for p in (tmp_path / "cache").rglob("*") if p.is_file()]
 
 
 def test_resolve_prefers_paths_and_checks_the_role(server, registry, tmp_path):

@@ -69,7 +69,9 @@ def _add_input_files(group: argparse._ArgumentGroup) -> None:
     group.add_argument("--mirna", required=True, help="miRNA expression (TSV/CSV, gz ok)")
     group.add_argument("--mrna", required=True, help="mRNA expression (TSV/CSV, gz ok)")
     group.add_argument(
-        "--interactions", required=True, help="miRNA-target interactions: mirna,target or miRTarBase columns"
+        "--interactions", required=True,
+        help="miRNA-target interactions: mirna,target or miRTarBase columns; or a reference name "
+        "(mirtarbase; see mirmodules data list)"
     )
     group.add_argument(
         "--mirbase",
@@ -661,34 +663,29 @@ def _cmd_demo(args: argparse.Namespace) -> int:
 
 
 def _cmd_data(args: argparse.Namespace) -> int:
-    from mirmodules.inputs.reference import fetch, list_references
+    from mirmodules.inputs.reference import cache_dir, fetch, list_references
 
     if args.data_command == "list":
         table = list_references(args.cache)
-        shown = table[["name", "version", "option", "cached", "checksum", "title"]]
-        print(shown.to_string(index=False))
-        print(f"cache: {Path(table['path'].iloc[0]).parent.parent if len(table) else args.cache}")
+        print(table[["name", "version", "option", "cached", "checksum", "title"]].to_string(index=False))
+        print(f"cache: {cache_dir(args.cache)}")
         return 0
     for name in args.names:
         print(f"{name}\t{fetch(name, cache=args.cache, offline=args.offline, progress=sys.stderr.isatty())}")
     return 0
 
 
-#: Options that take a file or a reference name, and the role the reference must have.
-_REFERENCE_OPTIONS = {"interactions": "interactions", "mirbase": "mirbase", "gene_map": "gene_map",
-                      "families": "families", "gene_sets": "gene_sets"}
-
-
 def _resolve_references(args: argparse.Namespace) -> None:
-    """Replace reference names (``--interactions mirtarbase``) by the cached tables' paths."""
-    from mirmodules.inputs.reference import resolve
+    """Replace reference names (``--interactions mirtarbase``) by the cached tables' paths; every
+    option of :data:`~mirmodules.inputs.reference.ROLES` takes a path or a name."""
+    from mirmodules.inputs.reference import ROLES, resolve
 
-    for attribute, role in _REFERENCE_OPTIONS.items():
-        value = getattr(args, attribute, None)
+    for role in ROLES:  # the role is the option's attribute name
+        value = getattr(args, role, None)
         if isinstance(value, str):
-            setattr(args, attribute, resolve(value, role))
+            setattr(args, role, resolve(value, role))
         elif isinstance(value, list):
-            setattr(args, attribute, [resolve(v, role) for v in value])
+            setattr(args, role, [resolve(v, role) for v in value])
 
 
 def main(argv: Sequence[str] | None = None) -> int:

@@ -103,7 +103,8 @@ class MicaConfig:
     sample_order: str = _opt("input", "order of samples along the convolution", "preprocessing",
                              ("input", "sorted", "seriation"))
     # stage 1
-    code_length: int | None = _opt(None, "code length (default n_samples // 4)", "autoencoder")
+    code_length: int | None = _opt(None, "code length (default: n_samples // 4, capped at "
+                                   "max_code_length)", "autoencoder")
     max_code_length: int | None = _opt(FROM_PRESET, "cap of the default code length (default preset: "
                                        "256, reached above 1,027 samples; paper: none, so n_samples // 4 "
                                        "whatever the cohort size)", "autoencoder")

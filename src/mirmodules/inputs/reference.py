@@ -7,7 +7,10 @@ version), the role it plays in a run and how it is turned into a table the reade
 
 * ``raw/`` holds the downloads exactly as served, ``tables/`` the converted tables; both are
   written to a temporary name and moved into place only when complete, so an interrupted or
-  truncated download leaves nothing behind that a later run could take for the real file.
+  truncated download leaves nothing behind that a later run could take for the real file. A
+  converted table is read once with the reader a run will use for its role (interactions,
+  miRBase, families, gene map, gene sets); a download that does not convert or that the reader
+  refuses is deleted, and its checksum is not recorded.
 * **Checksums.** An entry whose SHA-256 is pinned in :data:`REFERENCES` is checked against it on
   every use. An entry without a pinned SHA-256 (the release could not be downloaded when this
   version of mirmodules was made) has its SHA-256 recorded on the first download in
@@ -130,13 +133,36 @@ REFERENCES: dict[str, ReferenceFile] = {
 }
 
 
-def _write_gz_atomic(text_or_frame: str | pd.DataFrame, target: Path) -> None:
-    tmp = target.with_name(f".{target.name}.part")
-    if isinstance(text_or_frame, pd.DataFrame):
-        text_or_frame.to_csv(tmp, sep="\t", index=False, compression="gzip")
-    else:
-        with gzip.open(tmp, "wt", encoding="utf-8") as handle:
-            handle.write(text_or_frame)
+def _check_with_reader(path: Path, role: str) -> None:
+    """Read a converted table with the reader a run will use for ``role`` (its errors name the file)."""
+    from mirmodules.inputs.annotations import read_families, read_gene_sets
+    from mirmodules.inputs.identifiers import load_mirbase_tables
+    from mirmodules.inputs.io import read_interactions, read_table
+
+    readers: dict[str, Callable[[Path], object]] = {
+        "interactions": read_interactions,
+        "mirbase": lambda p: load_mirbase_tables([p]),
+        "families": read_families,
+        "gene_map": lambda p: read_table(p, what="Gene map", dtype=str),
+        "gene_sets": read_gene_sets,
+    }
+    readers[role](path)
+
+
+def _write_checked(converted: str | pd.DataFrame, target: Path, role: str) -> None:
+    """Write ``converted`` gzipped under a temporary name, check it with the role's reader, then
+    move it into place; a table the reader refuses is removed."""
+    tmp = target.with_name(f".part-{target.name}")  # keeps the .gz suffix the readers go by
+    try:
+        if isinstance(converted, pd.DataFrame):
+            converted.to_csv(tmp, sep="\t", index=False, compression="gzip")
+        else:
+            with gzip.open(tmp, "wt", encoding="utf-8") as handle:
+                handle.write(converted)
+        _check_with_reader(tmp, role)
+    except BaseException:
+        tmp.unlink(missing_ok=True)
+        raise
     os.replace(tmp, target)
 
 
@@ -202,13 +228,9 @@ def xlsx_to_tsv(raw: Path) -> pd.DataFrame:
 
 
 def gmt(raw: Path) -> str:
-    """A GMT file (Enrichr's libraries leave the description column empty), kept as it is."""
-    text = _read_text(raw)
-    lines = [line for line in text.splitlines() if line.strip()]
-    if not lines or any(len(line.split("\t")) < 3 for line in lines):
-        msg = f"{raw}: not a GMT file (lines 'NAME<TAB>DESCRIPTION<TAB>GENE...' expected)."
-        raise InputDataError(msg)
-    return text
+    """A GMT file (Enrichr's libraries leave the description column empty), kept as it is; the
+    GMT reader checks it after conversion."""
+    return _read_text(raw)
 
 
 def table(raw: Path) -> pd.DataFrame:
@@ -348,14 +370,17 @@ def fetch(
         msg = (f"Download of {name} from {ref.url} failed: {type(exc).__name__}: {exc}. Nothing was kept; "
                "check the network (or use --offline with a filled cache) and run the command again.")
         raise InputDataError(msg) from exc
-    actual = pooch.file_hash(str(path))
+    try:  # a download that does not convert, or that the reader refuses, is not kept or trusted
+        _write_checked(CONVERTERS[ref.convert](path), target, ref.role)
+    except InputDataError:
+        path.unlink(missing_ok=True)
+        raise
     if expected is None:
+        actual = pooch.file_hash(str(path))
         _record(folder, f"{ref.name}@{ref.version}", actual)
         logger.warning("%s %s has no pinned SHA-256 in this version of mirmodules; recorded %s on this first "
                        "download (%s) and later uses are checked against it.", name, ref.version, actual,
                        folder / "sha256.json")
-    converted = CONVERTERS[ref.convert](path)
-    _write_gz_atomic(converted, target)
     logger.info("%s %s: table %s", name, ref.version, target)
     return target
 

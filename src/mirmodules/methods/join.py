@@ -25,6 +25,7 @@ Module ids (``M001``, ``M002``, ...) are deterministic: modules are sorted by de
 from __future__ import annotations
 
 import logging
+from collections.abc import Mapping
 from typing import Literal
 
 import networkx as nx
@@ -112,9 +113,12 @@ def modules_from_clusters(
     check_in_range(min_mrnas, "min_mrnas", low=1, integer=True)
     edges = interactions[["mirna", "target"]].drop_duplicates()
     edges = edges[edges["mirna"].isin(mirna_clusters.index) & edges["target"].isin(mrna_clusters.index)]
+    needs_z = repression == "edges" or refine != "none"
+    if mirna_profiles is not None and mrna_profiles is not None and needs_z:
+        z_mirna, z_mrna = _standardised(mirna_profiles), _standardised(mrna_profiles)  # once, for both
     if repression == "edges" and len(edges):
-        assert mirna_profiles is not None and mrna_profiles is not None  # checked above
-        r = interaction_correlations(edges, mirna_profiles, mrna_profiles)
+        assert mirna_profiles is not None  # checked above
+        r = _edge_correlations(edges, z_mirna, z_mrna)
         threshold = repression_threshold(mirna_profiles.shape[1], repression_alpha)
         active = r < threshold
         logger.info("stage 3: %d of %d interactions not negatively correlated here (r >= %.3f, "
@@ -152,14 +156,11 @@ def modules_from_clusters(
             module_edges = sorted((u[1], v[1]) if u[0] == "mirna" else (v[1], u[1]) for u, v in sub.edges)
             candidates.append((mirnas, mrnas, module_edges))
     if refine == "centroid" and candidates:
-        assert mirna_profiles is not None and mrna_profiles is not None  # checked above
-        z_mirna = _standardised(mirna_profiles)
-        z_mrna = _standardised(mrna_profiles)
         own = (_own_cluster_correlations(z_mirna, mirna_clusters),
                _own_cluster_correlations(z_mrna, mrna_clusters))
+        targets_of = edges.groupby("mirna")["target"].apply(set).to_dict()
         before = sum(len(a) + len(b) for a, b, _ in candidates)
-        pairs = edges[["mirna", "target"]]
-        candidates = [refine_module(a, b, pairs, z_mirna, z_mrna, fraction=refine_fraction, own=own)
+        candidates = [refine_module(a, b, targets_of, z_mirna, z_mrna, fraction=refine_fraction, own=own)
                       for a, b, _ in candidates]
         logger.info("stage 3: refinement added %d features to %d modules (refine=centroid, fraction %.2f)",
                     sum(len(a) + len(b) for a, b, _ in candidates) - before, len(candidates), refine_fraction)
@@ -174,6 +175,13 @@ def _standardised(profiles: pd.DataFrame) -> pd.DataFrame:
     from mirmodules.inputs.preprocessing import standardise_rows
 
     return pd.DataFrame(standardise_rows(profiles.to_numpy(dtype=float)), index=profiles.index)
+
+
+def _edge_correlations(interactions: pd.DataFrame, z_mirna: pd.DataFrame, z_mrna: pd.DataFrame) -> np.ndarray:
+    """Pearson r of each interaction from standardised rows (NaN when an end is absent)."""
+    a = z_mirna.reindex(interactions["mirna"]).to_numpy()
+    b = z_mrna.reindex(interactions["target"]).to_numpy()
+    return (a * b).sum(axis=1) / z_mirna.shape[1]
 
 
 def _centroid_correlations(z: pd.DataFrame, members: list[str]) -> pd.Series:
@@ -193,14 +201,13 @@ def _own_cluster_correlations(z: pd.DataFrame, labels: pd.Series) -> pd.Series:
     out = pd.Series(np.nan, index=z.index)
     if not known.any():
         return out
+    from mirmodules.inputs.preprocessing import standardise_rows
+
     values = z.to_numpy()[known]
     codes, groups = pd.factorize(labels[known])
     sums = np.zeros((len(groups), values.shape[1]))
     np.add.at(sums, codes, values)
-    centroids = sums - sums.mean(axis=1, keepdims=True)
-    sd = centroids.std(axis=1, keepdims=True)
-    sd[sd == 0] = np.inf
-    centroids /= sd
+    centroids = standardise_rows(sums)
     out[known] = np.einsum("ij,ij->i", values, centroids[codes]) / values.shape[1]
     return out
 
@@ -208,7 +215,7 @@ def _own_cluster_correlations(z: pd.DataFrame, labels: pd.Series) -> pd.Series:
 def refine_module(
     mirnas: list[str],
     mrnas: list[str],
-    edges: pd.DataFrame,
+    targets_of: Mapping[str, set[str]],
     z_mirna: pd.DataFrame,
     z_mrna: pd.DataFrame,
     *,
@@ -226,9 +233,10 @@ def refine_module(
     with its own cluster's mean profile (miRNAs, mRNAs), higher than that: the feature fits this
     module better than the cluster the cut put it in. Then, in this order:
 
-    1. a miRNA joins when it is close and has interactions (in ``edges``: after the repression
-       test when that is on) with at least two close mRNAs (members or not; modules with one
-       miRNA have no miRNA profile to compare with and gain none);
+    1. a miRNA joins when it is close and has interactions (``targets_of``: miRNA -> its
+       targets, after the repression test when that is on) with at least two close mRNAs
+       (members or not; modules with one miRNA have no miRNA profile to compare with and gain
+       none);
     2. an mRNA joins when it is close and has an interaction with one of the module's miRNAs.
 
     Returns the miRNAs, mRNAs and interactions of the completed module (sorted).
@@ -242,18 +250,16 @@ def refine_module(
     >>> zg = z([np.sin(t), np.sin(t) + 0.5 * np.cos(3 * t), np.sin(t) + 0.3 * t,
     ...         np.sin(t) + 0.2 * np.cos(5 * t), np.cos(t)])
     >>> zm = z([-np.sin(t), -np.sin(t) + 0.3 * np.cos(2 * t), np.cos(t)])
-    >>> edges = pd.DataFrame({"mirna": ["f0", "f0", "f1", "f1", "f0", "f2"],
-    ...                       "target": ["f0", "f1", "f1", "f3", "f4", "f2"]})
-    >>> refine_module(["f0", "f1"], ["f0", "f1", "f2"], edges, zm, zg)[1]  # f3 joins, f4 (cos) not
+    >>> targets_of = {"f0": {"f0", "f1", "f4"}, "f1": {"f1", "f3"}, "f2": {"f2"}}
+    >>> refine_module(["f0", "f1"], ["f0", "f1", "f2"], targets_of, zm, zg)[1]  # f3 joins, not f4
     ['f0', 'f1', 'f2', 'f3']
     """
     mirna_set, mrna_set = set(mirnas), set(mrnas)
-    by_mirna = edges.groupby("mirna")["target"].apply(set).to_dict()
 
     def close(corr: pd.Series, members: set[str], own_corr: pd.Series | None) -> set[str]:
         ok = corr >= fraction * corr[sorted(members)].median()
-        if own_corr is not None:
-            ok &= ~(corr.reindex(own_corr.index) <= own_corr).reindex(corr.index, fill_value=False)
+        if own_corr is not None:  # same index as corr; an unclustered feature (NaN) is not held back
+            ok &= ~(corr <= own_corr)
         return set(corr.index[ok]) | members
 
     gene_corr = _centroid_correlations(z_mrna, sorted(mrna_set))
@@ -261,11 +267,11 @@ def refine_module(
     if len(mirna_set) >= 2:
         mirna_corr = _centroid_correlations(z_mirna, sorted(mirna_set))
         close_mirnas = close(mirna_corr, mirna_set, own[0] if own else None)
-        mirna_set |= {m for m, targets in by_mirna.items()
+        mirna_set |= {m for m, targets in targets_of.items()
                       if m in close_mirnas and len(targets & close_genes) >= 2}
-    linked = set().union(*(by_mirna.get(m, set()) for m in mirna_set))
+    linked = set().union(*(targets_of.get(m, set()) for m in mirna_set))
     mrna_set |= linked & close_genes
-    module_edges = sorted((m, g) for m in mirna_set for g in by_mirna.get(m, set()) & mrna_set)
+    module_edges = sorted((m, g) for m in mirna_set for g in targets_of.get(m, set()) & mrna_set)
     return sorted(mirna_set), sorted(mrna_set), module_edges
 
 
@@ -295,13 +301,7 @@ def interaction_correlations(
     >>> interaction_correlations(inter, mir, mrna).round(3).tolist()
     [-1.0, 0.983, nan]
     """
-    from mirmodules.inputs.preprocessing import standardise_rows
-
-    zm = pd.DataFrame(standardise_rows(mirna_profiles.to_numpy(dtype=float)), index=mirna_profiles.index)
-    zg = pd.DataFrame(standardise_rows(mrna_profiles.to_numpy(dtype=float)), index=mrna_profiles.index)
-    a = zm.reindex(interactions["mirna"]).to_numpy()
-    b = zg.reindex(interactions["target"]).to_numpy()
-    return (a * b).sum(axis=1) / zm.shape[1]
+    return _edge_correlations(interactions, _standardised(mirna_profiles), _standardised(mrna_profiles))
 
 
 def centroid_correlation(mirna_profiles: pd.DataFrame, mrna_profiles: pd.DataFrame) -> float:
