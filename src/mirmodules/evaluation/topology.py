@@ -47,8 +47,12 @@ def module_topology(
     have_expr = mirna_expression is not None and mrna_expression is not None
     if mirna_expression is not None and mrna_expression is not None:
         common = [s for s in mirna_expression.columns if s in set(mrna_expression.columns)]
-        zm = pd.DataFrame(standardise_rows(mirna_expression[common]), index=mirna_expression.index)
-        zg = pd.DataFrame(standardise_rows(mrna_expression[common]), index=mrna_expression.index)
+        # only module members are standardised (row by row, so the same numbers as the whole matrix)
+        members = set(modules.members["feature"])
+        mir = mirna_expression.loc[mirna_expression.index.isin(members), common]
+        gene = mrna_expression.loc[mrna_expression.index.isin(members), common]
+        zm = pd.DataFrame(standardise_rows(mir), index=mir.index)
+        zg = pd.DataFrame(standardise_rows(gene), index=gene.index)
     mean_corr, edge_corr = [], []
     for mid in summary["module_id"]:
         if not have_expr:

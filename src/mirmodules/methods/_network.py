@@ -34,8 +34,10 @@ def repressive_network(
     pairs = pairs[pairs["mirna"].isin(mirna.index) & pairs["target"].isin(mrna.index)]
     n = mirna.shape[1]
 
+    mirna = mirna.loc[mirna.index.isin(pairs["mirna"])]  # rows are standardised one by one:
+    mrna = mrna.loc[mrna.index.isin(pairs["target"]), mirna.columns]  # the paired ones suffice
     zm = pd.DataFrame(standardise_rows(mirna), index=mirna.index)
-    zg = pd.DataFrame(standardise_rows(mrna[mirna.columns]), index=mrna.index)
+    zg = pd.DataFrame(standardise_rows(mrna), index=mrna.index)
     r = np.einsum("ij,ij->i", zm.loc[pairs["mirna"]].to_numpy(), zg.loc[pairs["target"]].to_numpy()) / n
     r = np.clip(r, -1.0, 1.0)
     t = r * np.sqrt((n - 2) / np.maximum(1e-300, 1 - r**2))

@@ -109,7 +109,9 @@ def module_activity(
     1        M1     s2             1.0           -1.0               2.0
     """
     samples = [s for s in mirna_expression.columns if s in set(mrna_expression.columns)]
-    zm, zg = _z(mirna_expression[samples]), _z(mrna_expression[samples])
+    members = set(modules.members["feature"])  # z-scores row by row: members alone suffice
+    zm = _z(mirna_expression.loc[mirna_expression.index.isin(members), samples])
+    zg = _z(mrna_expression.loc[mrna_expression.index.isin(members), samples])
     frames = []
     for module_id, (mirnas, mrnas) in modules.groups().items():
         mir_mean = zm.loc[mirnas].mean(axis=0).to_numpy()
