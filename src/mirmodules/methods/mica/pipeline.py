@@ -187,7 +187,7 @@ def _run_mica_stages(
             code_length=config.resolved_code_length(frame.shape[1]),
             dropout=config.dropout,
             learning_rate=config.learning_rate,
-            batch_size=config.batch_size,
+            batch_size=config.resolved_batch_size(frame.shape[1]),
             max_epochs=config.max_epochs,
             max_steps=config.max_steps,
             eval_every=config.eval_every,
@@ -209,6 +209,7 @@ def _run_mica_stages(
         epochs[kind] = {
             "epochs_run": embedder.n_epochs_,
             "steps_run": embedder.n_steps_,
+            "batch_size": embedder.batch_size,
             "best_epoch": embedder.best_epoch_,
             "stop_reason": embedder.stop_reason_,
             "converged": embedder.converged_,
