@@ -108,29 +108,54 @@ def detect_scale(values: np.ndarray) -> Literal["counts", "linear", "log"]:
     ``counts``: all values are non-negative integers. ``linear``: non-negative, not all integers,
     maximum above 100 (RPM, FPKM, ...). ``log``: everything else (negative values, or a small range).
     """
-    observed = values[np.isfinite(values)]
-    if observed.size == 0:
+    lowest, highest, integers, seen = np.inf, -np.inf, True, False
+    for block in _row_blocks(values):  # block by block: no full-size copies of a large matrix
+        observed = values[block][np.isfinite(values[block])]
+        if observed.size == 0:
+            continue
+        seen = True
+        lowest, highest = min(lowest, observed.min()), max(highest, observed.max())
+        integers = integers and bool(np.all(observed == np.round(observed)))
+    if not seen:
         return "log"
-    if observed.min() >= 0 and np.all(observed == np.round(observed)) and observed.max() > 1:
+    if lowest >= 0 and integers and highest > 1:
         return "counts"
-    if observed.min() >= 0 and observed.max() > 100:
+    if lowest >= 0 and highest > 100:
         return "linear"
     return "log"
+
+
+def _column_nansum(values: np.ndarray) -> np.ndarray:
+    """``np.nansum(values, axis=0)`` to the last bit, without its full-size NaN-free copy.
+
+    numpy adds the rows of a C-ordered matrix one after the other into the column totals; the
+    blocks continue that same sequence from the running totals (0.0 + first row is exact).
+    """
+    totals = np.zeros(values.shape[1])
+    for block in _row_blocks(values):
+        rows = np.nan_to_num(values[block], nan=0.0, posinf=np.inf, neginf=-np.inf)
+        totals = np.add.reduce(np.concatenate([totals[None, :], rows]), axis=0)
+    return totals
 
 
 def _refuse_counts_with_negatives(x: np.ndarray, index: pd.Index, columns: pd.Index, modality: str) -> None:
     """A matrix of whole numbers in the hundreds with a few negatives is a count matrix with an
     error, not logged data: say which cell, instead of silently skipping the log transform."""
-    observed = x[np.isfinite(x)]
-    negative = observed < 0
-    if not negative.any() or observed.max() <= 100 or negative.mean() > 0.01:
-        return
-    if not np.all(observed == np.round(observed)):
+    n_observed, n_negative, highest, integers = 0, 0, -np.inf, True
+    for block in _row_blocks(x):  # block by block: no full-size copies of a large matrix
+        observed = x[block][np.isfinite(x[block])]
+        if observed.size == 0:
+            continue
+        n_observed += observed.size
+        n_negative += int((observed < 0).sum())
+        highest = max(highest, observed.max())
+        integers = integers and bool(np.all(observed == np.round(observed)))
+    if not n_negative or highest <= 100 or n_negative / n_observed > 0.01 or not integers:
         return
     r, c = np.argwhere(np.isfinite(x) & (x < 0))[0]
     msg = (
-        f"{modality} expression looks like read counts (whole numbers up to {observed.max():.0f}) but has "
-        f"{int(negative.sum())} negative value(s), e.g. {x[r, c]:g} in row {index[r]!r}, column "
+        f"{modality} expression looks like read counts (whole numbers up to {highest:.0f}) but has "
+        f"{n_negative} negative value(s), e.g. {x[r, c]:g} in row {index[r]!r}, column "
         f"{columns[c]!r}. Counts cannot be negative: fix the file, or, if the values really are "
         "logged, say so with transform='none' (--transform none)."
     )
@@ -203,7 +228,7 @@ def preprocess_expression(
         )
         raise InputDataError(msg)
     if transform == "log2cpm":
-        libsize = np.nansum(x, axis=0)
+        libsize = _column_nansum(x)
         libsize[libsize == 0] = 1.0
         np.divide(x, libsize, out=x)  # in place, same operations in the same order as
         x *= 1e6                      # log2(x / libsize * 1e6 + 1), so the same values
