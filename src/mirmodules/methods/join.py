@@ -178,10 +178,21 @@ def _standardised(profiles: pd.DataFrame) -> pd.DataFrame:
 
 
 def _edge_correlations(interactions: pd.DataFrame, z_mirna: pd.DataFrame, z_mrna: pd.DataFrame) -> np.ndarray:
-    """Pearson r of each interaction from standardised rows (NaN when an end is absent)."""
-    a = z_mirna.reindex(interactions["mirna"]).to_numpy()
-    b = z_mrna.reindex(interactions["target"]).to_numpy()
-    return (a * b).sum(axis=1) / z_mirna.shape[1]
+    """Pearson r of each interaction from standardised rows (NaN when an end is absent).
+
+    Works through blocks of about 2**22 values: one row per interaction and side at once took
+    4.3 GB for the pan-cancer shape's interactions (9,000 samples); each r is the same sum.
+    """
+    rows_a = z_mirna.index.get_indexer(interactions["mirna"])
+    rows_b = z_mrna.index.get_indexer(interactions["target"])
+    za, zb = z_mirna.to_numpy(), z_mrna.to_numpy()
+    sums = np.full(len(rows_a), np.nan)
+    present = np.flatnonzero((rows_a >= 0) & (rows_b >= 0))
+    step = max(1, 2**22 // max(1, za.shape[1]))
+    for lo in range(0, len(present), step):
+        chosen = present[lo:lo + step]
+        sums[chosen] = (za[rows_a[chosen]] * zb[rows_b[chosen]]).sum(axis=1)
+    return sums / z_mirna.shape[1]
 
 
 def _centroid_correlations(z: pd.DataFrame, members: list[str]) -> pd.Series:
