@@ -217,3 +217,30 @@ def test_manifest_records_peak_memory_after_each_stage(small_cohort, fast_config
     assert {"prepare_inputs", "stage1_autoencoder_mrna", "stage3_modules"} <= set(peaks)
     values = list(peaks.values())
     assert values[0] > 10 and values == sorted(values)  # a peak so far never falls
+
+
+def test_consensus_over_seeds_is_the_consensus_of_the_single_seed_runs(small_cohort, fast_config):
+    from dataclasses import replace
+
+    from mirmodules.methods.consensus import consensus_modules
+
+    args = (small_cohort.mirna, small_cohort.mrna, small_cohort.interactions)
+    config = replace(fast_config, consensus_seeds=3, seed=4)
+    result = identify_modules(*args, config=config)
+    record = result.manifest["consensus"]
+    assert record["n_seeds"] == 3 and record["seeds"][0] == 4 and len(set(record["seeds"])) == 3
+    # oracle: the three runs made one by one with the recorded seeds, then their consensus
+    singles = [identify_modules(*args, config=replace(fast_config, seed=s)) for s in record["seeds"]]
+    assert record["modules_per_seed"] == [r.modules.n_modules for r in singles]
+    expected = consensus_modules([r.modules for r in singles], singles[0].prepared.interactions)
+    pd.testing.assert_frame_equal(result.modules.members, expected.members)
+    assert result.manifest["result"]["n_modules"] == expected.n_modules
+    # codes and clusters are the first run's
+    pd.testing.assert_frame_equal(result.codes["mrna"], singles[0].codes["mrna"])
+    assert record["codes_and_clusters"] == "of the first run (seed 4)"
+    assert result.manifest["parameters"]["consensus_seeds"] == 3
+    # the same seed gives the same consensus
+    again = identify_modules(*args, config=config)
+    pd.testing.assert_frame_equal(again.modules.members, result.modules.members)
+    with pytest.raises(InputDataError, match="consensus_seeds"):
+        identify_modules(*args, config=replace(fast_config, consensus_seeds=0))

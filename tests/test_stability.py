@@ -12,15 +12,10 @@ import pytest
 
 from mirmodules import InputDataError, MicaConfig, recovery_scores, simulate_cohort
 from mirmodules.datatypes import module_set_from_groups
-from mirmodules.evaluation.perturbation import (
-    bootstrap_prepared,
-    co_membership,
-    consensus_modules,
-    module_significance,
-    rewire_bipartite,
-)
+from mirmodules.evaluation.perturbation import bootstrap_prepared, module_significance, rewire_bipartite
 from mirmodules.exceptions import MirmodulesError
 from mirmodules.inputs.prepared import prepare_inputs
+from mirmodules.methods.consensus import co_membership, consensus_modules
 from mirmodules.workflows.stability import stability
 
 pytestmark = pytest.mark.filterwarnings("ignore::mirmodules.exceptions.NoElbowWarning")

@@ -109,7 +109,7 @@ def build_parser() -> argparse.ArgumentParser:
     run = sub.add_parser(
         "run",
         help="run MICA on expression + interaction files",
-        description="Run MICA: autoencoder codes, K-means (silhouette rule by default, the "
+        description="Run MICA: autoencoder codes, K-means (K = sqrt(n) by default, the "
         "paper's elbow rule with --preset paper), modules from cluster pairs joined by interactions.",
     )
     files = run.add_argument_group("files")

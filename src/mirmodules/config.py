@@ -170,6 +170,10 @@ class MicaConfig:
     refine_fraction: float = _opt(0.5, "refine=centroid admits a feature whose correlation with the "
                                   "module's mean profile is at least this fraction of the members' "
                                   "median", "modules")
+    consensus_seeds: int = _opt(1, "train MICA with this many seeds (seed, then seeds derived from it) and "
+                        "return consensus modules: the miRNA-mRNA pairs that share a module in at "
+                        "least half of the runs, joined into components; codes and clusters written "
+                        "are the first seed's", "modules")
     # randomness and resources
     seed: int = _opt(0, "seed of every random step (derived per step)", "run")
     threads: int | None = _opt(None, "threads of torch, BLAS and K-means (default: half the available "
@@ -240,6 +244,7 @@ class MicaConfig:
         check_in_range(self.min_mirnas, "min_mirnas", low=1, integer=True)
         check_in_range(self.min_mrnas, "min_mrnas", low=1, integer=True)
         check_in_range(self.seed, "seed", low=0, integer=True)
+        check_in_range(self.consensus_seeds, "consensus_seeds", low=1, integer=True)
         if self.threads is not None:
             check_in_range(self.threads, "threads", low=1, integer=True)
 

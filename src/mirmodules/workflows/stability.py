@@ -19,13 +19,9 @@ from mirmodules._random import derive_seed
 from mirmodules._validation import check_in_range
 from mirmodules.config import MicaConfig
 from mirmodules.datatypes import ModuleSet, PreparedInputs
-from mirmodules.evaluation.perturbation import (
-    bootstrap_prepared,
-    co_membership,
-    consensus_modules,
-    reorder_prepared,
-)
+from mirmodules.evaluation.perturbation import bootstrap_prepared, reorder_prepared
 from mirmodules.evaluation.recovery import best_match_jaccard
+from mirmodules.methods.consensus import co_membership, consensus_modules
 
 logger = logging.getLogger(__name__)
 
