@@ -34,7 +34,7 @@ def mrna_codes(prepared, config: MicaConfig, seed: int) -> pd.DataFrame:
     frame = prepared.mrna
     embedder = ConvAutoencoderEmbedder(
         code_length=config.resolved_code_length(frame.shape[1]), dropout=config.dropout,
-        learning_rate=config.learning_rate, batch_size=config.resolved_batch_size(frame.shape[1]),
+        learning_rate=config.learning_rate, batch_size=config.batch_size,
         max_epochs=config.max_epochs, max_steps=config.max_steps, eval_every=config.eval_every,
         channels=config.channels, kernels=config.kernels, pools=config.pools,
         patience=config.patience, tol=config.tol, validation_fraction=config.validation_fraction,

@@ -28,10 +28,6 @@ def test_preset_values_and_explicit_settings_win():
     assert (default.pools, default.k_rule, default.k_max, default.repression, default.mirna_clustering) == (
         (1, 1), "sqrt", None, "edges", "none")
     assert MicaConfig(preset="paper", k_rule="silhouette").k_rule == "silhouette"
-    # the mini-batch: 64 in the paper; shrinking with long profiles by default, never below 8
-    assert [default.resolved_batch_size(n) for n in (40, 1024, 1025, 4096, 9000, 100000)] == [
-        64, 64, 63, 16, 8, 8]
-    assert paper.resolved_batch_size(9000) == 64 and MicaConfig(batch_size=5).resolved_batch_size(9000) == 5
     assert MicaConfig.paper(seed=3).seed == 3 and MicaConfig.paper().preset == "paper"
     # every preset sets the same fields
     assert set(PRESETS["paper"]) == set(PRESETS["default"])

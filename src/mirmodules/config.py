@@ -45,7 +45,6 @@ PRESETS: dict[str, dict[str, Any]] = {
         "repression": "edges",
         "refine": "centroid",
         "max_code_length": 256,
-        "batch_size": None,
     },
     "paper": {
         "pools": (4, 2),
@@ -60,7 +59,6 @@ PRESETS: dict[str, dict[str, Any]] = {
         "repression": "any",
         "refine": "none",
         "max_code_length": None,
-        "batch_size": 64,
     },
 }
 
@@ -116,9 +114,7 @@ class MicaConfig:
                                   "none (default preset: 1 1; paper: 4 2)", "autoencoder")
     dropout: float = _opt(0.3, "dropout rate before the encoder's dense layer", "autoencoder")
     learning_rate: float = _opt(1e-3, "Adam learning rate", "autoencoder")
-    batch_size: int | None = _opt(FROM_PRESET, "profiles per mini-batch (default preset: none = 64 up to "
-                                  "1,024 samples, then 65,536 // n_samples but at least 8, so that a "
-                                  "step costs about the same at any cohort size; paper: 64)", "autoencoder")
+    batch_size: int = _opt(64, "profiles per mini-batch", "autoencoder")
     max_epochs: int = _opt(FROM_PRESET, "maximum training epochs (default preset: 1000; paper: 100)",
                            "autoencoder")
     max_steps: int | None = _opt(FROM_PRESET, "budget of optimiser steps (default preset: 600; paper: "
@@ -210,8 +206,7 @@ class MicaConfig:
             check_in_range(self.max_code_length, "max_code_length", low=1, integer=True)
         check_in_range(self.dropout, "dropout", low=0.0, high=1.0, high_inclusive=False)
         check_in_range(self.learning_rate, "learning_rate", low=0.0, low_inclusive=False)
-        if self.batch_size is not None:
-            check_in_range(self.batch_size, "batch_size", low=1, integer=True)
+        check_in_range(self.batch_size, "batch_size", low=1, integer=True)
         check_in_range(self.max_epochs, "max_epochs", low=1, integer=True)
         if self.max_steps is not None:
             check_in_range(self.max_steps, "max_steps", low=1, integer=True)
@@ -263,25 +258,6 @@ class MicaConfig:
             return self.code_length
         length = max(1, n_samples // 4)
         return min(length, self.max_code_length) if self.max_code_length is not None else length
-
-    def resolved_batch_size(self, n_samples: int) -> int:
-        """The mini-batch size a run on ``n_samples`` samples uses: ``batch_size`` when given, else
-        64 up to 1,024 samples and ``65,536 // n_samples`` (at least 8) beyond.
-
-        The cost of a step grows with batch x samples (the dense layers hold channels x samples x
-        code length weights); at the pan-cancer shape a batch of 8 recovered the planted modules
-        as well as 64 in a third of the time (docs/method_choices.md).
-
-        Examples
-        --------
-        >>> [MicaConfig().resolved_batch_size(n) for n in (120, 1024, 2000, 9000)]
-        [64, 64, 32, 8]
-        >>> MicaConfig(preset="paper").resolved_batch_size(9000)
-        64
-        """
-        if self.batch_size is not None:
-            return self.batch_size
-        return min(64, max(8, 65536 // max(1, n_samples)))
 
     def to_dict(self) -> dict[str, Any]:
         """Plain dict of the settings (for the manifest)."""

@@ -246,7 +246,7 @@ def _run_mica_stages(
             code_length=config.resolved_code_length(frame.shape[1]),
             dropout=config.dropout,
             learning_rate=config.learning_rate,
-            batch_size=config.resolved_batch_size(frame.shape[1]),
+            batch_size=config.batch_size,
             max_epochs=config.max_epochs,
             max_steps=config.max_steps,
             eval_every=config.eval_every,
