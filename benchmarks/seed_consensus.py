@@ -25,21 +25,13 @@ import pandas as pd
 from mirmodules import MicaConfig, recovery_scores, simulate_cohort
 from mirmodules.inputs.prepared import prepare_inputs
 from mirmodules.methods.consensus import consensus_modules
-from mirmodules.methods.mica.autoencoder import ConvAutoencoderEmbedder
-from mirmodules.methods.mica.pipeline import cluster_and_join
+from mirmodules.methods.mica.pipeline import autoencoder_for, cluster_and_join
 
 
 def mrna_codes(prepared, config: MicaConfig, seed: int) -> pd.DataFrame:
-    """Codes of the mRNA profiles from one autoencoder trained with the defaults and ``seed``."""
+    """Codes of the mRNA profiles from one autoencoder trained as a MICA run would, with ``seed``."""
     frame = prepared.mrna
-    embedder = ConvAutoencoderEmbedder(
-        code_length=config.resolved_code_length(frame.shape[1]), dropout=config.dropout,
-        learning_rate=config.learning_rate, batch_size=config.batch_size,
-        max_epochs=config.max_epochs, max_steps=config.max_steps, eval_every=config.eval_every,
-        channels=config.channels, kernels=config.kernels, pools=config.pools,
-        patience=config.patience, tol=config.tol, validation_fraction=config.validation_fraction,
-        random_state=seed,
-    )
+    embedder = autoencoder_for(config, frame.shape[1], random_state=seed)
     return pd.DataFrame(embedder.fit_transform(frame.to_numpy()), index=frame.index)
 
 

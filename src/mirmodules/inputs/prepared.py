@@ -75,12 +75,14 @@ def _align_samples(
             len(only_mir),
             len(only_mrna),
         )
-    # a column selection copies the whole matrix even when it keeps every column in order
-    # (pan-cancer mRNA: 1.4 GB), so the frames that need no selection are passed on as they are
-    def _select(frame: pd.DataFrame) -> pd.DataFrame:
-        return frame if list(frame.columns) == common else frame[common]
+    return _select_columns(mirna, common), _select_columns(mrna, common), counts
 
-    return _select(mirna), _select(mrna), counts
+
+def _select_columns(frame: pd.DataFrame, columns: list[str]) -> pd.DataFrame:
+    """``frame[columns]``, or ``frame`` itself when that is what it already holds: a column
+    selection copies the whole matrix even when it keeps every column in order (1.4 GB for the
+    pan-cancer mRNA matrix)."""
+    return frame if list(frame.columns) == columns else frame[columns]
 
 
 #: Share of dropped ids above which the harmonisation is warned about (not only logged).
@@ -256,11 +258,9 @@ def prepare_inputs(
     sample_order = order_samples([mirna_scaled, mrna_scaled], method=config.sample_order)  # type: ignore[arg-type]
     harmonisation = pd.concat([report_expr, report_inter], ignore_index=True)
     preprocessing = pd.concat([steps_mir, steps_mrna], ignore_index=True)
-    if list(mirna_scaled.columns) != sample_order:  # a selection copies even in the same order
-        mirna_scaled, mrna_scaled = mirna_scaled[sample_order], mrna_scaled[sample_order]
     return PreparedInputs(
-        mirna=mirna_scaled,
-        mrna=mrna_scaled,
+        mirna=_select_columns(mirna_scaled, sample_order),
+        mrna=_select_columns(mrna_scaled, sample_order),
         interactions=restricted,
         harmonisation=harmonisation,
         preprocessing=preprocessing,

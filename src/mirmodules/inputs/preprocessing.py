@@ -66,9 +66,29 @@ class PreprocessingOptions:
 _BLOCK_VALUES = 2**22
 
 
-def _row_blocks(values: np.ndarray) -> list[slice]:
-    rows = max(1, _BLOCK_VALUES // max(1, values.shape[1]))
-    return [slice(lo, lo + rows) for lo in range(0, values.shape[0], rows)]
+def row_blocks(n_rows: int, n_columns: int) -> list[slice]:
+    """Slices of about 2**22 values (whole rows) that cover ``n_rows`` rows of ``n_columns`` values.
+
+    >>> row_blocks(5, 2**21)
+    [slice(0, 2, None), slice(2, 4, None), slice(4, 6, None)]
+    """
+    rows = max(1, _BLOCK_VALUES // max(1, n_columns))
+    return [slice(lo, lo + rows) for lo in range(0, n_rows, rows)]
+
+
+def _observed_summary(values: np.ndarray) -> tuple[int, int, float, float, bool]:
+    """Finite values' count, count below 0, minimum, maximum and whether all are whole numbers,
+    block by block (no full-size copy of a large matrix)."""
+    n_observed, n_negative, lowest, highest, integers = 0, 0, np.inf, -np.inf, True
+    for block in row_blocks(*values.shape):
+        observed = values[block][np.isfinite(values[block])]
+        if observed.size == 0:
+            continue
+        n_observed += observed.size
+        n_negative += int((observed < 0).sum())
+        lowest, highest = min(lowest, observed.min()), max(highest, observed.max())
+        integers = integers and bool(np.all(observed == np.round(observed)))
+    return n_observed, n_negative, lowest, highest, integers
 
 
 def standardise_rows(values: np.ndarray, *, in_place: bool = False) -> np.ndarray:
@@ -83,7 +103,7 @@ def standardise_rows(values: np.ndarray, *, in_place: bool = False) -> np.ndarra
     """
     values = np.asarray(values, dtype=float)
     out = values if in_place else np.empty_like(values)
-    for block in _row_blocks(values):
+    for block in row_blocks(*values.shape):
         centred = values[block] - values[block].mean(axis=1, keepdims=True)
         sd = centred.std(axis=1, keepdims=True)
         sd[sd == 0] = np.inf
@@ -96,7 +116,7 @@ def _row_variance_and_abs_mean(values: np.ndarray) -> tuple[np.ndarray, np.ndarr
     """``values.var(axis=1)`` and ``np.abs(values).mean(axis=1)`` without full-size temporaries."""
     var = np.empty(values.shape[0])
     abs_mean = np.empty(values.shape[0])
-    for block in _row_blocks(values):
+    for block in row_blocks(*values.shape):
         var[block] = values[block].var(axis=1)
         abs_mean[block] = np.abs(values[block]).mean(axis=1)
     return var, abs_mean
@@ -108,15 +128,8 @@ def detect_scale(values: np.ndarray) -> Literal["counts", "linear", "log"]:
     ``counts``: all values are non-negative integers. ``linear``: non-negative, not all integers,
     maximum above 100 (RPM, FPKM, ...). ``log``: everything else (negative values, or a small range).
     """
-    lowest, highest, integers, seen = np.inf, -np.inf, True, False
-    for block in _row_blocks(values):  # block by block: no full-size copies of a large matrix
-        observed = values[block][np.isfinite(values[block])]
-        if observed.size == 0:
-            continue
-        seen = True
-        lowest, highest = min(lowest, observed.min()), max(highest, observed.max())
-        integers = integers and bool(np.all(observed == np.round(observed)))
-    if not seen:
+    n_observed, _, lowest, highest, integers = _observed_summary(values)
+    if n_observed == 0:
         return "log"
     if lowest >= 0 and integers and highest > 1:
         return "counts"
@@ -132,8 +145,8 @@ def _column_nansum(values: np.ndarray) -> np.ndarray:
     blocks continue that same sequence from the running totals (0.0 + first row is exact).
     """
     totals = np.zeros(values.shape[1])
-    for block in _row_blocks(values):
-        rows = np.nan_to_num(values[block], nan=0.0, posinf=np.inf, neginf=-np.inf)
+    for block in row_blocks(*values.shape):
+        rows = np.where(np.isnan(values[block]), 0.0, values[block])
         totals = np.add.reduce(np.concatenate([totals[None, :], rows]), axis=0)
     return totals
 
@@ -141,15 +154,7 @@ def _column_nansum(values: np.ndarray) -> np.ndarray:
 def _refuse_counts_with_negatives(x: np.ndarray, index: pd.Index, columns: pd.Index, modality: str) -> None:
     """A matrix of whole numbers in the hundreds with a few negatives is a count matrix with an
     error, not logged data: say which cell, instead of silently skipping the log transform."""
-    n_observed, n_negative, highest, integers = 0, 0, -np.inf, True
-    for block in _row_blocks(x):  # block by block: no full-size copies of a large matrix
-        observed = x[block][np.isfinite(x[block])]
-        if observed.size == 0:
-            continue
-        n_observed += observed.size
-        n_negative += int((observed < 0).sum())
-        highest = max(highest, observed.max())
-        integers = integers and bool(np.all(observed == np.round(observed)))
+    n_observed, n_negative, _, highest, integers = _observed_summary(x)
     if not n_negative or highest <= 100 or n_negative / n_observed > 0.01 or not integers:
         return
     r, c = np.argwhere(np.isfinite(x) & (x < 0))[0]

@@ -186,11 +186,12 @@ def _edge_correlations(interactions: pd.DataFrame, z_mirna: pd.DataFrame, z_mrna
     rows_a = z_mirna.index.get_indexer(interactions["mirna"])
     rows_b = z_mrna.index.get_indexer(interactions["target"])
     za, zb = z_mirna.to_numpy(), z_mrna.to_numpy()
+    from mirmodules.inputs.preprocessing import row_blocks
+
     sums = np.full(len(rows_a), np.nan)
     present = np.flatnonzero((rows_a >= 0) & (rows_b >= 0))
-    step = max(1, 2**22 // max(1, za.shape[1]))
-    for lo in range(0, len(present), step):
-        chosen = present[lo:lo + step]
+    for block in row_blocks(len(present), za.shape[1]):
+        chosen = present[block]
         sums[chosen] = (za[rows_a[chosen]] * zb[rows_b[chosen]]).sum(axis=1)
     return sums / z_mirna.shape[1]
 
@@ -212,7 +213,7 @@ def _own_cluster_correlations(z: pd.DataFrame, labels: pd.Series) -> pd.Series:
     out = pd.Series(np.nan, index=z.index)
     if not known.any():
         return out
-    from mirmodules.inputs.preprocessing import standardise_rows
+    from mirmodules.inputs.preprocessing import row_blocks, standardise_rows
 
     # no full-size copies (pan-cancer: 1.4 GB each): the matrix itself when every feature is
     # clustered, and each feature's centroid gathered block by block (the same products per row)
@@ -222,9 +223,8 @@ def _own_cluster_correlations(z: pd.DataFrame, labels: pd.Series) -> pd.Series:
     np.add.at(sums, codes, values)
     centroids = standardise_rows(sums)
     r = np.empty(len(values))
-    step = max(1, 2**22 // max(1, values.shape[1]))
-    for lo in range(0, len(values), step):
-        r[lo:lo + step] = np.einsum("ij,ij->i", values[lo:lo + step], centroids[codes[lo:lo + step]])
+    for block in row_blocks(*values.shape):
+        r[block] = np.einsum("ij,ij->i", values[block], centroids[codes[block]])
     out[known] = r / values.shape[1]
     return out
 

@@ -11,7 +11,7 @@ import logging
 import platform
 import time
 from dataclasses import dataclass, replace
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import pandas as pd
 
@@ -27,6 +27,9 @@ from mirmodules.inputs.identifiers import (
 from mirmodules.inputs.prepared import prepare_inputs
 from mirmodules.methods.join import modules_from_clusters
 from mirmodules.methods.mica.clustering import Clustering, cluster_features, single_cluster
+
+if TYPE_CHECKING:
+    from mirmodules.methods.mica.autoencoder import ConvAutoencoderEmbedder
 
 logger = logging.getLogger(__name__)
 
@@ -162,6 +165,43 @@ def run_mica(
         return _run_mica_consensus(prepared, config=config, progress=progress, timings=timings)
 
 
+def _result_summary(modules: ModuleSet) -> dict[str, float]:
+    """The manifest's ``result`` entry: number of modules and their mean sizes and density."""
+    summary = modules.summary()
+    mean = {column: float(summary[column].mean()) if len(summary) else 0.0
+            for column in ("n_mirnas", "n_mrnas", "density")}
+    return {"n_modules": modules.n_modules, "mean_mirnas": mean["n_mirnas"],
+            "mean_mrnas": mean["n_mrnas"], "mean_density": mean["density"]}
+
+
+def autoencoder_for(
+    config: MicaConfig, n_samples: int, *, random_state: int, progress: bool = False,
+    progress_label: str = "autoencoder",
+) -> ConvAutoencoderEmbedder:
+    """The (unfitted) autoencoder a MICA run with ``config`` trains on ``n_samples``-long profiles."""
+    from mirmodules.methods.mica.autoencoder import ConvAutoencoderEmbedder
+
+    return ConvAutoencoderEmbedder(
+        code_length=config.resolved_code_length(n_samples),
+        dropout=config.dropout,
+        learning_rate=config.learning_rate,
+        batch_size=config.batch_size,
+        max_epochs=config.max_epochs,
+        max_steps=config.max_steps,
+        eval_every=config.eval_every,
+        channels=config.channels,
+        kernels=config.kernels,
+        pools=config.pools,
+        patience=config.patience,
+        tol=config.tol,
+        validation_fraction=config.validation_fraction,
+        device=config.device,  # type: ignore[arg-type]
+        random_state=random_state,
+        progress=progress,
+        progress_label=progress_label,
+    )
+
+
 #: Share of the seeds' runs in which a miRNA-mRNA pair must share a module to be in a consensus module.
 CONSENSUS_FREQUENCY = 0.5
 
@@ -190,7 +230,6 @@ def _run_mica_consensus(
     modules = consensus_modules([run.modules for run in runs], prepared.interactions,
                                 min_frequency=CONSENSUS_FREQUENCY, min_mirnas=config.min_mirnas,
                                 min_mrnas=config.min_mrnas)
-    summary = modules.summary()
     manifest = dict(runs[0].manifest)
     seconds: dict[str, float] = {}
     for run in runs:  # stages of every run added up; earlier stages (reading ...) counted once
@@ -207,12 +246,7 @@ def _run_mica_consensus(
             "components with >= min_mirnas miRNAs and >= min_mrnas mRNAs",
             "codes_and_clusters": f"of the first run (seed {seeds[0]})",
         },
-        "result": {
-            "n_modules": modules.n_modules,
-            "mean_mirnas": float(summary["n_mirnas"].mean()) if len(summary) else 0.0,
-            "mean_mrnas": float(summary["n_mrnas"].mean()) if len(summary) else 0.0,
-            "mean_density": float(summary["density"].mean()) if len(summary) else 0.0,
-        },
+        "result": _result_summary(modules),
     })
     logger.info("MICA consensus of %d seeds: %d modules (per seed: %s)", len(seeds), modules.n_modules,
                 manifest["consensus"]["modules_per_seed"])
@@ -228,8 +262,6 @@ def _run_mica_stages(
 ) -> MicaResult:
     import torch
 
-    from mirmodules.methods.mica.autoencoder import ConvAutoencoderEmbedder
-
     timings = dict(timings or {})
     seeds = {f"autoencoder_{kind}": derive_seed(config.seed, f"autoencoder_{kind}")
              for kind in ("mirna", "mrna")}
@@ -242,25 +274,8 @@ def _run_mica_stages(
         modalities = modalities[1:]
     for kind, frame in modalities:
         start = time.perf_counter()
-        embedder = ConvAutoencoderEmbedder(
-            code_length=config.resolved_code_length(frame.shape[1]),
-            dropout=config.dropout,
-            learning_rate=config.learning_rate,
-            batch_size=config.batch_size,
-            max_epochs=config.max_epochs,
-            max_steps=config.max_steps,
-            eval_every=config.eval_every,
-            channels=config.channels,
-            kernels=config.kernels,
-            pools=config.pools,
-            patience=config.patience,
-            tol=config.tol,
-            validation_fraction=config.validation_fraction,
-            device=config.device,  # type: ignore[arg-type]
-            random_state=seeds[f"autoencoder_{kind}"],
-            progress=progress,
-            progress_label=f"stage 1 autoencoder ({kind})",
-        )
+        embedder = autoencoder_for(config, frame.shape[1], random_state=seeds[f"autoencoder_{kind}"],
+                                   progress=progress, progress_label=f"stage 1 autoencoder ({kind})")
         z = embedder.fit_transform(frame.to_numpy())
         device_used = embedder.device_
         codes[kind] = pd.DataFrame(z, index=frame.index, columns=[f"code_{i + 1}" for i in range(z.shape[1])])
@@ -280,7 +295,6 @@ def _run_mica_stages(
     joined = cluster_and_join(prepared, codes, config, config.seed, progress=progress, timings=timings)
     modules, clusterings = joined.modules, joined.clusterings
     seeds.update(joined.seeds)
-    summary = modules.summary()
     manifest = {
         "method": "MICA",
         "preset": config.preset,
@@ -324,12 +338,7 @@ def _run_mica_stages(
             }
             for kind, c in clusterings.items()
         },
-        "result": {
-            "n_modules": modules.n_modules,
-            "mean_mirnas": float(summary["n_mirnas"].mean()) if len(summary) else 0.0,
-            "mean_mrnas": float(summary["n_mrnas"].mean()) if len(summary) else 0.0,
-            "mean_density": float(summary["density"].mean()) if len(summary) else 0.0,
-        },
+        "result": _result_summary(modules),
         "seconds": {k: round(v, 3) for k, v in timings.items()},
         "inputs": {},
     }
