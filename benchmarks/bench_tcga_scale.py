@@ -110,17 +110,22 @@ def main() -> None:
         _print_run(result, args)
         return
     print(f"{'mRNAs':>6s} {'samples':>7s} {'wall s':>7s} {'peak MiB':>8s} {'read':>5s} {'AE':>6s} "
-          f"{'K-means':>7s} {'write':>5s} {'K':>4s} {'recovery':>8s}")
+          f"{'K-means':>7s} {'write':>5s} {'K':>4s} {'pools':>5s} {'recovery':>8s}")
     shapes = [(m, n, args.n_mirnas) for m, n in SCALING_SHAPES] if args.scaling else []
     for n_mrnas, n_samples, n_mirnas in [*shapes, PAN_CANCER]:
         result = measure(work / f"{n_mrnas}x{n_samples}", n_samples=n_samples, n_mrnas=n_mrnas,
                          verbose=False, **{**common, "n_mirnas": n_mirnas})
         sec = result["manifest"]["seconds"]
         k = result["manifest"]["clustering"]["mrna"]["k"]
+        pools = "x".join(str(p) for p in result["manifest"]["training"]["mrna"]["pools"])
         print(f"{n_mrnas:6d} {n_samples:7d} {result['wall']:7.1f} {result['peak_mib']:8.0f} "
               f"{sec['read_inputs']:5.1f} {sec['stage1_autoencoder_mrna']:6.1f} "
-              f"{sec['stage2_kmeans_mrna']:7.1f} {sec['write_outputs']:5.1f} {k:4d} "
+              f"{sec['stage2_kmeans_mrna']:7.1f} {sec['write_outputs']:5.1f} {k:4d} {pools:>5s} "
               f"{result['scores']['recovery']:8.3f}", flush=True)
+    # where the memory goes at the largest shape: the run's peak RSS after each stage
+    marks = result["manifest"].get("peak_rss_mib", {})
+    print("peak RSS after each stage (MiB), last shape:",
+          ", ".join(f"{stage} {mib:.0f}" for stage, mib in marks.items()))
 
 
 if __name__ == "__main__":

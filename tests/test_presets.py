@@ -64,3 +64,33 @@ def test_cli_preset_is_recorded(small_cohort, tmp_path):
     assert manifest["clustering"]["mirna"]["rule"] in {"elbow", "kneedle", "max_second_difference"}
     assert manifest["training"]["mrna"]["stop_reason"] in {"max_epochs", "early_stopping"}
     assert manifest["parameters"]["batch_size"] == 64 == manifest["training"]["mrna"]["batch_size"]
+
+
+@pytest.mark.parametrize(("n_samples", "limit", "pools", "expected"), [
+    (424, 1024, (1, 1), (1, 1)),      # short profiles: no pooling
+    (1024, 1024, (1, 1), (1, 1)),     # exactly at the limit
+    (1025, 1024, (1, 1), (2, 2)),     # P = 2 -> two equal widths ceil(sqrt(2)) = 2
+    (3100, 1024, (1, 1), (2, 2)),     # 3100 // 3 = 1033 > 1024, so P = 4
+    (9000, 1024, (1, 1), (3, 3)),     # the pan-cancer cohort: 1,000 positions after pooling
+    (11000, 1024, (1, 1), (4, 4)),    # P = 11 -> 4 x 4
+    (9000, 1024, (4, 4), (4, 4)),     # given pools already short enough: kept
+    (9000, 1024, (5, 1), (5, 3)),     # each width at least the given one
+    (9000, None, (1, 1), (1, 1)),     # no limit: the pools as given
+])
+def test_pools_widen_on_long_profiles(n_samples, limit, pools, expected):
+    config = MicaConfig(pools=pools, max_pooled_length=limit)
+    resolved = config.resolved_pools(n_samples)
+    assert resolved == expected
+    if limit is not None:
+        assert n_samples // (resolved[0] * resolved[1]) <= limit
+
+
+def test_long_profiles_are_pooled_and_recorded(tmp_path):
+    # 60 samples with a limit of 16 -> P = 4 -> (2, 2); the run trains and records the widths
+    cohort = simulate_cohort(n_samples=60, n_mirnas=20, n_mrnas=120, n_modules=2, seed=1)
+    result = identify_modules(cohort.mirna, cohort.mrna, cohort.interactions,
+                              config=MicaConfig(max_pooled_length=16, max_steps=20, eval_every=10))
+    assert result.manifest["training"]["mrna"]["pools"] == [2, 2]
+    assert tuple(result.manifest["parameters"]["pools"]) == (1, 1)
+    assert result.manifest["choices"]["decoder_upsampling"].startswith("nearest")
+    assert MicaConfig().max_pooled_length == 1024 and MicaConfig.paper().max_pooled_length is None

@@ -13,6 +13,7 @@ same modules as mirmodules 0.1 for the same seed. A field given explicitly wins 
 
 from __future__ import annotations
 
+import math
 from dataclasses import asdict, dataclass, field, fields
 from typing import Any
 
@@ -45,6 +46,7 @@ PRESETS: dict[str, dict[str, Any]] = {
         "repression": "edges",
         "refine": "centroid",
         "max_code_length": 256,
+        "max_pooled_length": 1024,
     },
     "paper": {
         "pools": (4, 2),
@@ -59,6 +61,7 @@ PRESETS: dict[str, dict[str, Any]] = {
         "repression": "any",
         "refine": "none",
         "max_code_length": None,
+        "max_pooled_length": None,
     },
 }
 
@@ -112,6 +115,12 @@ class MicaConfig:
     kernels: tuple[int, int] = _opt((4, 2), "kernel sizes of the two convolutions", "autoencoder")
     pools: tuple[int, int] = _opt(FROM_PRESET, "max-pooling widths after the two convolutions, 1 = "
                                   "none (default preset: 1 1; paper: 4 2)", "autoencoder")
+    max_pooled_length: int | None = _opt(FROM_PRESET, "longest profile the dense layers take: on longer "
+                                         "profiles the poolings widen until n_samples // (first x "
+                                         "second) is at most this (default preset: 1024, so cohorts "
+                                         "above 1,024 samples are pooled: 2,000 samples 2 x 2, "
+                                         "9,000 samples 3 x 3; paper: "
+                                         "none, the pools as given)", "autoencoder")
     dropout: float = _opt(0.3, "dropout rate before the encoder's dense layer", "autoencoder")
     learning_rate: float = _opt(1e-3, "Adam learning rate", "autoencoder")
     batch_size: int = _opt(64, "profiles per mini-batch", "autoencoder")
@@ -202,8 +211,9 @@ class MicaConfig:
             check_in_range(self.min_variance, "min_variance", low=0.0)
         if self.code_length is not None:
             check_in_range(self.code_length, "code_length", low=1, integer=True)
-        if self.max_code_length is not None:
-            check_in_range(self.max_code_length, "max_code_length", low=1, integer=True)
+        for name in ("max_code_length", "max_pooled_length"):
+            if getattr(self, name) is not None:
+                check_in_range(getattr(self, name), name, low=1, integer=True)
         check_in_range(self.dropout, "dropout", low=0.0, high=1.0, high_inclusive=False)
         check_in_range(self.learning_rate, "learning_rate", low=0.0, low_inclusive=False)
         check_in_range(self.batch_size, "batch_size", low=1, integer=True)
@@ -258,6 +268,33 @@ class MicaConfig:
             return self.code_length
         length = max(1, n_samples // 4)
         return min(length, self.max_code_length) if self.max_code_length is not None else length
+
+    def resolved_pools(self, n_samples: int) -> tuple[int, int]:
+        """The pooling widths a run on ``n_samples`` samples uses.
+
+        ``pools`` as given while ``n_samples // (first x second) <= max_pooled_length`` (or when
+        that is ``None``); otherwise two equal widths ceil(sqrt(P)), each at least the given one,
+        where P is the smallest total width that brings the pooled length down to
+        ``max_pooled_length``. On long profiles the dense layers (channels x pooled length x code
+        length weights) would otherwise dominate training, and at 9,000 samples the unpooled codes
+        recovered fewer planted modules; two equal poolings recovered more than one (2 x 2
+        against 2 x 1 at 2,000 samples, 3 x 3 against 9 x 1 at 9,000; docs/method_choices.md).
+
+        Examples
+        --------
+        >>> config = MicaConfig()
+        >>> config.resolved_pools(424), config.resolved_pools(2000), config.resolved_pools(9000)
+        ((1, 1), (2, 2), (3, 3))
+        >>> MicaConfig(preset="paper").resolved_pools(9000)
+        (4, 2)
+        """
+        first, second = self.pools
+        limit = self.max_pooled_length
+        if limit is None or n_samples // (first * second) <= limit:
+            return first, second
+        total = n_samples // (limit + 1) + 1  # smallest P with n_samples // P <= limit
+        width = math.isqrt(total - 1) + 1  # ceil(sqrt(P)): two equal poolings
+        return max(first, width), max(second, width)
 
     def to_dict(self) -> dict[str, Any]:
         """Plain dict of the settings (for the manifest)."""
