@@ -46,7 +46,6 @@ PRESETS: dict[str, dict[str, Any]] = {
         "repression": "edges",
         "refine": "centroid",
         "max_code_length": 256,
-        "max_pooled_length": 1024,
     },
     "paper": {
         "pools": (4, 2),
@@ -61,7 +60,6 @@ PRESETS: dict[str, dict[str, Any]] = {
         "repression": "any",
         "refine": "none",
         "max_code_length": None,
-        "max_pooled_length": None,
     },
 }
 
@@ -115,12 +113,12 @@ class MicaConfig:
     kernels: tuple[int, int] = _opt((4, 2), "kernel sizes of the two convolutions", "autoencoder")
     pools: tuple[int, int] = _opt(FROM_PRESET, "max-pooling widths after the two convolutions, 1 = "
                                   "none (default preset: 1 1; paper: 4 2)", "autoencoder")
-    max_pooled_length: int | None = _opt(FROM_PRESET, "longest profile the dense layers take: on longer "
-                                         "profiles the poolings widen until n_samples // (first x "
-                                         "second) is at most this (default preset: 1024, so cohorts "
-                                         "above 1,024 samples are pooled: 2,000 samples 2 x 2, "
-                                         "9,000 samples 3 x 3; paper: "
-                                         "none, the pools as given)", "autoencoder")
+    max_pooled_length: int | None = _opt(None, "a speed option for long profiles: on profiles longer "
+                                         "than this the poolings widen (two equal widths) until "
+                                         "n_samples // (first x second) is at most this, e.g. 1024: "
+                                         "9,000 samples 3 x 3 (off; it halved training time at 2,000 "
+                                         "and 9,000 samples but lost recovery with 17,000-20,000 "
+                                         "mRNAs, docs/method_choices.md)", "autoencoder")
     dropout: float = _opt(0.3, "dropout rate before the encoder's dense layer", "autoencoder")
     learning_rate: float = _opt(1e-3, "Adam learning rate", "autoencoder")
     batch_size: int = _opt(64, "profiles per mini-batch", "autoencoder")
@@ -275,18 +273,17 @@ class MicaConfig:
         ``pools`` as given while ``n_samples // (first x second) <= max_pooled_length`` (or when
         that is ``None``); otherwise two equal widths ceil(sqrt(P)), each at least the given one,
         where P is the smallest total width that brings the pooled length down to
-        ``max_pooled_length``. On long profiles the dense layers (channels x pooled length x code
-        length weights) would otherwise dominate training, and at 9,000 samples the unpooled codes
-        recovered fewer planted modules; two equal poolings recovered more than one (2 x 2
-        against 2 x 1 at 2,000 samples, 3 x 3 against 9 x 1 at 9,000; docs/method_choices.md).
+        ``max_pooled_length``. Off by default: on long profiles pooling shrinks the dense layers
+        (channels x pooled length x code length weights) and halved training time, but with
+        17,000-20,000 mRNAs it recovered fewer planted modules (docs/method_choices.md).
 
         Examples
         --------
-        >>> config = MicaConfig()
+        >>> MicaConfig().resolved_pools(9000), MicaConfig(preset="paper").resolved_pools(9000)
+        ((1, 1), (4, 2))
+        >>> config = MicaConfig(max_pooled_length=1024)
         >>> config.resolved_pools(424), config.resolved_pools(2000), config.resolved_pools(9000)
         ((1, 1), (2, 2), (3, 3))
-        >>> MicaConfig(preset="paper").resolved_pools(9000)
-        (4, 2)
         """
         first, second = self.pools
         limit = self.max_pooled_length
