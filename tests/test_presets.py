@@ -48,6 +48,7 @@ def test_paper_preset_reproduces_version_0_1_modules():
     pd.testing.assert_frame_equal(result.modules.members.reset_index(drop=True), golden)
     assert result.manifest["preset"] == "paper"
     assert result.manifest["choices"]["repression_filter"] == "any"
+    assert result.manifest["choices"]["decoder_upsampling"].startswith("nearest")  # pools 4 x 2
 
 
 def test_cli_preset_is_recorded(small_cohort, tmp_path):
@@ -85,7 +86,7 @@ def test_pools_widen_on_long_profiles(n_samples, limit, pools, expected):
         assert n_samples // (resolved[0] * resolved[1]) <= limit
 
 
-def test_long_profiles_are_pooled_and_recorded(tmp_path):
+def test_long_profiles_are_pooled_and_recorded():
     # 60 samples with a limit of 16 -> P = 4 -> (2, 2); the run trains and records the widths
     cohort = simulate_cohort(n_samples=60, n_mirnas=20, n_mrnas=120, n_modules=2, seed=1)
     result = identify_modules(cohort.mirna, cohort.mrna, cohort.interactions,
@@ -93,4 +94,8 @@ def test_long_profiles_are_pooled_and_recorded(tmp_path):
     assert result.manifest["training"]["mrna"]["pools"] == [2, 2]
     assert tuple(result.manifest["parameters"]["pools"]) == (1, 1)
     assert result.manifest["choices"]["decoder_upsampling"].startswith("nearest")
+    unpooled = identify_modules(cohort.mirna, cohort.mrna, cohort.interactions,
+                                config=MicaConfig(max_steps=20, eval_every=10))
+    assert unpooled.manifest["training"]["mrna"]["pools"] == [1, 1]
+    assert unpooled.manifest["choices"]["decoder_upsampling"] == "none (no pooling)"
     assert MicaConfig().max_pooled_length is None is MicaConfig.paper().max_pooled_length

@@ -34,6 +34,7 @@ import pandas as pd
 
 from mirmodules._validation import check_in_range, check_one_of
 from mirmodules.datatypes import ModuleSet, _numbered_module_set
+from mirmodules.inputs.preprocessing import row_blocks, standardise_rows
 
 logger = logging.getLogger(__name__)
 
@@ -172,8 +173,6 @@ def modules_from_clusters(
 
 
 def _standardised(profiles: pd.DataFrame) -> pd.DataFrame:
-    from mirmodules.inputs.preprocessing import standardise_rows
-
     return pd.DataFrame(standardise_rows(profiles.to_numpy(dtype=float)), index=profiles.index)
 
 
@@ -186,8 +185,6 @@ def _edge_correlations(interactions: pd.DataFrame, z_mirna: pd.DataFrame, z_mrna
     rows_a = z_mirna.index.get_indexer(interactions["mirna"])
     rows_b = z_mrna.index.get_indexer(interactions["target"])
     za, zb = z_mirna.to_numpy(), z_mrna.to_numpy()
-    from mirmodules.inputs.preprocessing import row_blocks
-
     sums = np.full(len(rows_a), np.nan)
     present = np.flatnonzero((rows_a >= 0) & (rows_b >= 0))
     for block in row_blocks(len(present), za.shape[1]):
@@ -213,8 +210,6 @@ def _own_cluster_correlations(z: pd.DataFrame, labels: pd.Series) -> pd.Series:
     out = pd.Series(np.nan, index=z.index)
     if not known.any():
         return out
-    from mirmodules.inputs.preprocessing import row_blocks, standardise_rows
-
     # no full-size copies (pan-cancer: 1.4 GB each): the matrix itself when every feature is
     # clustered, and each feature's centroid gathered block by block (the same products per row)
     values = z.to_numpy() if known.all() else z.to_numpy()[known]
@@ -337,8 +332,6 @@ def centroid_correlation(mirna_profiles: pd.DataFrame, mrna_profiles: pd.DataFra
     >>> round(centroid_correlation(mir, mrna), 3)
     -0.99
     """
-    from mirmodules.inputs.preprocessing import standardise_rows
-
     a = standardise_rows(mirna_profiles.to_numpy(dtype=float)).mean(axis=0)
     b = standardise_rows(mrna_profiles.to_numpy(dtype=float)).mean(axis=0)
     a, b = a - a.mean(), b - b.mean()

@@ -324,7 +324,7 @@ def _run_mica_stages(
             "repression_filter": config.repression,
             "module_combination": config.combine,
             "decoder_upsampling": "nearest, to the encoder's exact stage lengths"
-            if config.resolved_pools(len(prepared.samples)) != (1, 1) else "none (no pooling)",
+            if any(record["pools"] != [1, 1] for record in epochs.values()) else "none (no pooling)",
             "imputation_order": "after the log transform",
             "precursor_ids": "mapped to every mature product; direct mature measurements win",
         },
