@@ -232,8 +232,10 @@ def test_consensus_over_seeds_is_the_consensus_of_the_single_seed_runs(small_coh
     # oracle: the three runs made one by one with the recorded seeds, then their consensus
     singles = [identify_modules(*args, config=replace(fast_config, seed=s)) for s in record["seeds"]]
     assert record["modules_per_seed"] == [r.modules.n_modules for r in singles]
-    expected = consensus_modules([r.modules for r in singles], singles[0].prepared.interactions)
+    used = pd.concat([r.modules.edges for r in singles])  # the interactions the runs' modules used
+    expected = consensus_modules([r.modules for r in singles], used)
     pd.testing.assert_frame_equal(result.modules.members, expected.members)
+    pd.testing.assert_frame_equal(result.modules.edges, expected.edges)
     assert result.manifest["result"]["n_modules"] == expected.n_modules
     # codes and clusters are the first run's
     pd.testing.assert_frame_equal(result.codes["mrna"], singles[0].codes["mrna"])
@@ -244,3 +246,42 @@ def test_consensus_over_seeds_is_the_consensus_of_the_single_seed_runs(small_coh
     pd.testing.assert_frame_equal(again.modules.members, result.modules.members)
     with pytest.raises(InputDataError, match="consensus_seeds"):
         identify_modules(*args, config=replace(fast_config, consensus_seeds=0))
+
+
+def test_kmeans_runs_give_the_consensus_of_single_kmeans_runs(small_cohort, fast_config):
+    from dataclasses import replace
+
+    from mirmodules._random import derive_seed
+    from mirmodules.methods.consensus import consensus_modules
+    from mirmodules.methods.mica.pipeline import cluster_and_join
+
+    args = (small_cohort.mirna, small_cohort.mrna, small_cohort.interactions)
+    config = replace(fast_config, kmeans_runs=3, seed=2)
+    result = identify_modules(*args, config=config)
+    record = result.manifest["kmeans_consensus"]
+    assert record["runs"] == 3 and len(record["modules_per_run"]) == 3
+    # oracle: the three K-means runs one by one on the same codes, then their consensus
+    one = replace(config, kmeans_runs=1)
+    seed = config.seed  # stages 2-3 take the run's seed; each derives its K-means seeds from it
+    run_seeds = [seed, derive_seed(seed, "kmeans_run_1"), derive_seed(seed, "kmeans_run_2")]
+    singles = [cluster_and_join(result.prepared, result.codes, one, s) for s in run_seeds]
+    assert record["modules_per_run"] == [s.modules.n_modules for s in singles]
+    union = pd.concat([s.modules.edges for s in singles])
+    expected = consensus_modules([s.modules for s in singles], union)
+    pd.testing.assert_frame_equal(result.modules.members, expected.members)
+    pd.testing.assert_frame_equal(result.modules.edges, expected.edges)
+    # clusters are the first run's, which a single-run MICA with the same seed also gives
+    single_run = identify_modules(*args, config=one)
+    pd.testing.assert_series_equal(result.clusterings["mrna"].labels, single_run.clusterings["mrna"].labels)
+    pd.testing.assert_frame_equal(single_run.modules.members, singles[0].modules.members)
+    assert single_run.manifest["kmeans_consensus"]["runs"] == 1
+    # every consensus module's edges are interactions some run's module used
+    found = set(zip(result.modules.edges["mirna"], result.modules.edges["target"], strict=True))
+    assert found and found <= set(zip(union["mirna"], union["target"], strict=True))
+    with pytest.raises(InputDataError, match="kmeans_runs"):
+        identify_modules(*args, config=replace(fast_config, kmeans_runs=0))
+
+
+def test_kmeans_runs_by_preset():
+    assert MicaConfig().kmeans_runs == 3
+    assert MicaConfig.paper().kmeans_runs == 1

@@ -46,6 +46,7 @@ PRESETS: dict[str, dict[str, Any]] = {
         "repression": "edges",
         "refine": "centroid",
         "max_code_length": 256,
+        "kmeans_runs": 3,
     },
     "paper": {
         "pools": (4, 2),
@@ -60,6 +61,7 @@ PRESETS: dict[str, dict[str, Any]] = {
         "repression": "any",
         "refine": "none",
         "max_code_length": None,
+        "kmeans_runs": 1,
     },
 }
 
@@ -153,6 +155,11 @@ class MicaConfig:
     silhouette_sample: int = _opt(3000, "features sampled for each silhouette score", "clustering")
     silhouette_tolerance: float = _opt(0.1, "silhouette scores of at least (1 - this) x the best are "
                                        "tied; the largest tied K wins", "clustering")
+    kmeans_runs: int = _opt(FROM_PRESET, "K-means runs on the same codes (the first with the run's "
+                            "K-means seed, the others with seeds derived from it), each joined into "
+                            "modules; with more than one, the modules are their consensus: miRNA-mRNA "
+                            "pairs that share a module in at least half of the runs (clusters written "
+                            "are the first run's; default preset: 3, paper: 1)", "clustering")
     elbow_d: int = _opt(3, "look-ahead d of the elbow rule", "clustering")
     # stage 3
     combine: str = _opt("maxedge", "maxedge: largest component per cluster pair; components: every "
@@ -248,6 +255,7 @@ class MicaConfig:
         check_in_range(self.min_mrnas, "min_mrnas", low=1, integer=True)
         check_in_range(self.seed, "seed", low=0, integer=True)
         check_in_range(self.consensus_seeds, "consensus_seeds", low=1, integer=True)
+        check_in_range(self.kmeans_runs, "kmeans_runs", low=1, integer=True)
         if self.threads is not None:
             check_in_range(self.threads, "threads", low=1, integer=True)
 

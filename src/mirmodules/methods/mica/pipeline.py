@@ -25,6 +25,7 @@ from mirmodules.inputs.identifiers import (
     summarise_harmonisation,
 )
 from mirmodules.inputs.prepared import prepare_inputs
+from mirmodules.methods.consensus import consensus_modules
 from mirmodules.methods.join import modules_from_clusters
 from mirmodules.methods.mica.clustering import Clustering, cluster_features, single_cluster
 
@@ -32,6 +33,10 @@ if TYPE_CHECKING:
     from mirmodules.methods.mica.autoencoder import ConvAutoencoderEmbedder
 
 logger = logging.getLogger(__name__)
+
+#: Share of the runs (autoencoder seeds or K-means runs) in which a miRNA-mRNA pair must share a
+#: module to be in a consensus module.
+CONSENSUS_FREQUENCY = 0.5
 
 
 @dataclass(frozen=True)
@@ -67,11 +72,16 @@ class MicaResult:
 
 @dataclass(frozen=True)
 class JoinedClusters:
-    """Stage 2 and 3 output: the clustering of each modality, the modules and the K-means seeds."""
+    """Stage 2 and 3 output: the clustering of each modality, the modules and the K-means seeds.
+
+    With ``kmeans_runs`` > 1, ``clusterings`` and ``seeds`` are the first run's, ``modules`` the
+    consensus of all runs and ``modules_per_run`` each run's module count.
+    """
 
     clusterings: dict[str, Clustering]
     modules: ModuleSet
     seeds: dict[str, int]
+    modules_per_run: tuple[int, ...] = ()
 
 
 def cluster_and_join(
@@ -87,8 +97,54 @@ def cluster_and_join(
 
     One K rule, one join and one repression filter for MICA and every K-means ablation, so that
     they differ in their features alone. K-means seeds are derived from ``seed`` per modality.
+    With ``config.kmeans_runs`` > 1 the two stages run that many times (the first with the seeds
+    of a single run, the others with seeds derived from ``seed``) and the modules are the
+    co-membership consensus of the runs (:func:`~mirmodules.methods.consensus.consensus_modules`,
+    pairs in at least half of them; edges: the interactions the runs' modules used). On negbin
+    cohorts the K-means seed moved single runs' modules as much as the autoencoder's seed, and
+    three runs on one set of codes took stability across reruns (autoencoder seeds included)
+    from 0.94 to 0.98 at the same recovery (docs/method_choices.md). Seconds of all runs are
+    added up in ``timings``.
     """
     timings = timings if timings is not None else {}
+    runs = []
+    for i in range(config.kmeans_runs):
+        run_seed = seed if i == 0 else derive_seed(seed, f"kmeans_run_{i}")
+        run_timings: dict[str, float] = {}
+        runs.append(_cluster_and_join_once(prepared, features, config, run_seed,
+                                           progress=progress and i == 0, timings=run_timings))
+        for stage, value in run_timings.items():
+            timings[stage] = timings.get(stage, 0.0) + value
+    first = runs[0]
+    if len(runs) == 1:
+        return first
+    start = time.perf_counter()
+    modules = consensus_modules([run.modules for run in runs], _edges_used(runs),
+                                min_frequency=CONSENSUS_FREQUENCY,
+                                min_mirnas=config.min_mirnas, min_mrnas=config.min_mrnas)
+    timings["stage3_modules"] = timings.get("stage3_modules", 0.0) + time.perf_counter() - start
+    per_run = tuple(run.modules.n_modules for run in runs)
+    logger.info("stage 3: consensus of %d K-means runs: %d modules (per run: %s)", len(runs),
+                modules.n_modules, ", ".join(map(str, per_run)))
+    return JoinedClusters(first.clusterings, modules, first.seeds, per_run)
+
+
+def _edges_used(runs: list[Any]) -> pd.DataFrame:
+    """The interactions inside the runs' modules (after the repression test): a consensus module's
+    edges are those of them between its members, not every interaction in the input."""
+    return pd.concat([run.modules.edges for run in runs], ignore_index=True)
+
+
+def _cluster_and_join_once(
+    prepared: PreparedInputs,
+    features: dict[str, pd.DataFrame],
+    config: MicaConfig,
+    seed: int,
+    *,
+    progress: bool,
+    timings: dict[str, float],
+) -> JoinedClusters:
+    """One K-means run per modality with seeds derived from ``seed``, joined into modules."""
     seeds = {f"kmeans_{kind}": derive_seed(seed, f"kmeans_{kind}") for kind in ("mirna", "mrna")}
     clusterings: dict[str, Clustering] = {}
     for kind in ("mirna", "mrna"):
@@ -132,7 +188,7 @@ def cluster_and_join(
     )
     timings["stage3_modules"] = time.perf_counter() - start
     _memory.mark("stage3_modules")
-    return JoinedClusters(clusterings, modules, seeds)
+    return JoinedClusters(clusterings, modules, seeds, (modules.n_modules,))
 
 
 def run_mica(
@@ -202,10 +258,6 @@ def autoencoder_for(
     )
 
 
-#: Share of the seeds' runs in which a miRNA-mRNA pair must share a module to be in a consensus module.
-CONSENSUS_FREQUENCY = 0.5
-
-
 def _run_mica_consensus(
     prepared: PreparedInputs,
     *,
@@ -218,8 +270,6 @@ def _run_mica_consensus(
     On negbin cohorts three seeds raised stability across reruns from 0.84-0.98 to 0.91-0.99 at
     the same recovery (docs/method_choices.md), for consensus_seeds times the cost.
     """
-    from mirmodules.methods.consensus import consensus_modules
-
     seeds = [config.seed,
              *(derive_seed(config.seed, f"consensus_{i}") for i in range(1, config.consensus_seeds))]
     runs = []
@@ -227,7 +277,7 @@ def _run_mica_consensus(
         logger.info("MICA consensus: run %d of %d (seed %d)", i, len(seeds), seed)
         runs.append(_run_mica_stages(prepared, config=replace(config, seed=seed), progress=progress,
                                      timings=timings))
-    modules = consensus_modules([run.modules for run in runs], prepared.interactions,
+    modules = consensus_modules([run.modules for run in runs], _edges_used(runs),
                                 min_frequency=CONSENSUS_FREQUENCY, min_mirnas=config.min_mirnas,
                                 min_mrnas=config.min_mrnas)
     manifest = dict(runs[0].manifest)
@@ -339,6 +389,14 @@ def _run_mica_stages(
                 "candidates": [k for k, _ in c.selection.candidates],
             }
             for kind, c in clusterings.items()
+        },
+        "kmeans_consensus": {
+            "runs": config.kmeans_runs,
+            "modules_per_run": list(joined.modules_per_run),
+            "min_frequency": CONSENSUS_FREQUENCY,
+            "rule": "one run: its modules; more: miRNA-mRNA pairs that share a module in at least "
+            "min_frequency of the K-means runs, components with >= min_mirnas miRNAs and >= "
+            "min_mrnas mRNAs; clusters written are the first run's",
         },
         "result": _result_summary(modules),
         "seconds": {k: round(v, 3) for k, v in timings.items()},
