@@ -1,20 +1,38 @@
-"""Consensus modules over several runs: pairs that share a module in at least half of them.
+"""Consensus modules over several runs of a method (seeds, K-means runs, bootstraps).
 
-The co-membership frequency of a miRNA-mRNA pair is the share of runs in which some module holds
-both. Pairs at frequency >= ``min_frequency`` form a bipartite graph; each connected component
-with >= 2 miRNAs and >= 2 mRNAs is a consensus module. ``mirmodules run --consensus-seeds N`` (MICA over N
-seeds) and ``mirmodules stability`` (reruns over seeds, bootstraps and sample orders) use it.
+Two rules, both keeping what at least ``min_frequency`` of the runs agree on:
+
+``matched`` (the default)
+    Modules of different runs are *matched* when the Jaccard index of their members (miRNAs and
+    mRNAs together) is at least ``match_jaccard``; each connected group of matched modules found
+    in at least ``ceil(min_frequency x runs)`` runs gives one consensus module, whose members are
+    the features that belong to the group's modules in at least that many runs. Modules that
+    share members stay apart unless they match: MICA's default modules often share miRNAs (every
+    mRNA cluster picks its own from one miRNA cluster).
+``pairs``
+    The co-membership rule: miRNA-mRNA pairs that share a module in at least ``min_frequency``
+    of the runs form a bipartite graph and each connected component is a consensus module. Two
+    modules that share one miRNA in most runs become one component (docs/method_choices.md).
+
+Consensus modules with fewer than ``min_mirnas`` miRNAs or ``min_mrnas`` mRNAs are dropped; their
+edges are the interactions given between their members. ``mirmodules run --kmeans-runs N`` (the
+default preset's 3), ``run --consensus-seeds N`` and ``mirmodules stability`` use it.
 """
 
 from __future__ import annotations
 
+import math
 from collections.abc import Sequence
+from typing import Literal
 
 import networkx as nx
 import pandas as pd
 
-from mirmodules._validation import check_in_range
+from mirmodules._validation import check_in_range, check_one_of
 from mirmodules.datatypes import ModuleSet, module_set_from_groups
+
+ConsensusRule = Literal["matched", "pairs"]
+CONSENSUS_RULES = ("matched", "pairs")
 
 
 def co_membership(module_sets: Sequence[ModuleSet]) -> pd.DataFrame:
@@ -43,17 +61,86 @@ def consensus_modules(
     min_frequency: float = 0.5,
     min_mirnas: int = 2,
     min_mrnas: int = 2,
+    rule: ConsensusRule = "matched",
+    match_jaccard: float = 0.5,
 ) -> ModuleSet:
-    """Consensus modules: components of the miRNA-mRNA pairs that share a module in at least
-    ``min_frequency`` of the runs (see the module docstring)."""
+    """Consensus modules of several runs (see the module docstring for the two rules).
+
+    Parameters
+    ----------
+    module_sets
+        One :class:`ModuleSet` per run.
+    interactions
+        Columns ``mirna``, ``target``: the edges a consensus module may hold.
+    min_frequency
+        Share of the runs that must agree (``matched``: runs holding a matched module and a member;
+        ``pairs``: runs in which a pair shares a module).
+    min_mirnas, min_mrnas
+        Smallest consensus module kept.
+    rule
+        ``"matched"`` or ``"pairs"``.
+    match_jaccard
+        ``matched``: smallest Jaccard index of two modules' members that matches them.
+
+    Examples
+    --------
+    Two runs have two modules that share miRNA ``a``; the third run found only the first. Both
+    modules are in at least two of the three runs, and they stay apart:
+
+    >>> import pandas as pd
+    >>> from mirmodules.datatypes import module_set_from_groups
+    >>> inter = pd.DataFrame({"mirna": list("aabbaacc"), "target": list("xyxyuvuv")})
+    >>> first, second = (["a", "b"], ["x", "y"]), (["a", "c"], ["u", "v"])
+    >>> runs = [module_set_from_groups(g, inter) for g in ([first, second], [first, second], [first])]
+    >>> consensus_modules(runs, inter).groups()
+    {'M001': (['a', 'b'], ['x', 'y']), 'M002': (['a', 'c'], ['u', 'v'])}
+    >>> consensus_modules(runs, inter, rule="pairs").n_modules  # one component through miRNA a
+    1
+    """
     check_in_range(min_frequency, "min_frequency", low=0.0, high=1.0, low_inclusive=False)
+    check_in_range(match_jaccard, "match_jaccard", low=0.0, high=1.0, low_inclusive=False)
+    check_one_of(rule, "rule", CONSENSUS_RULES)
+    if rule == "pairs":
+        groups = _pair_components(module_sets, min_frequency)
+    else:
+        groups = _matched_groups(module_sets, min_frequency, match_jaccard)
+    return module_set_from_groups(groups, interactions, min_mirnas=min_mirnas, min_mrnas=min_mrnas)
+
+
+def _pair_components(module_sets: Sequence[ModuleSet], min_frequency: float) -> list[tuple[list, list]]:
     pairs = co_membership(module_sets)
     pairs = pairs[pairs["frequency"] >= min_frequency]
     graph = nx.Graph()
     graph.add_edges_from(
         (("mirna", m), ("mrna", g)) for m, g in zip(pairs["mirna"], pairs["mrna"], strict=True)
     )
+    return [([n for k, n in c if k == "mirna"], [n for k, n in c if k == "mrna"])
+            for c in nx.connected_components(graph)]
+
+
+def _matched_groups(
+    module_sets: Sequence[ModuleSet], min_frequency: float, match_jaccard: float
+) -> list[tuple[list, list]]:
+    needed = math.ceil(min_frequency * len(module_sets) - 1e-9)
+    modules: list[tuple[int, frozenset[tuple[str, str]]]] = []
+    for run, module_set in enumerate(module_sets):
+        for mirnas, mrnas in module_set.groups().values():
+            modules.append((run, frozenset([("mirna", m) for m in mirnas] + [("mrna", g) for g in mrnas])))
+    graph = nx.Graph()
+    graph.add_nodes_from(range(len(modules)))
+    for i, (run_i, members_i) in enumerate(modules):
+        for j in range(i + 1, len(modules)):
+            run_j, members_j = modules[j]
+            if run_i != run_j and len(members_i & members_j) >= match_jaccard * len(members_i | members_j):
+                graph.add_edge(i, j)
     groups = []
-    for component in nx.connected_components(graph):
-        groups.append(([n for k, n in component if k == "mirna"], [n for k, n in component if k == "mrna"]))
-    return module_set_from_groups(groups, interactions, min_mirnas=min_mirnas, min_mrnas=min_mrnas)
+    for component in sorted(nx.connected_components(graph), key=min):
+        runs_of: dict[tuple[str, str], set[int]] = {}
+        for i in component:
+            for member in modules[i][1]:
+                runs_of.setdefault(member, set()).add(modules[i][0])
+        if len({modules[i][0] for i in component}) < needed:
+            continue
+        kept = sorted(member for member, runs in runs_of.items() if len(runs) >= needed)
+        groups.append(([n for k, n in kept if k == "mirna"], [n for k, n in kept if k == "mrna"]))
+    return groups
