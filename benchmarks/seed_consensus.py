@@ -5,9 +5,11 @@ with seeds 1000-1008 and their codes clustered and joined with the defaults. Pri
 
 * sources: stability when only the K-means seed changes (codes of one autoencoder, K-means seeds
   0-2), when only the autoencoder changes (K-means seed fixed), and when both change;
-* consensus: stability and recovery of single runs (seeds 0, 3, 6 compared with each other)
-  against the co-membership consensus of three runs (runs 0-2, 3-5, 6-8), the rule of
-  ``mirmodules run --consensus-seeds 3``.
+* consensus: stability and recovery of single runs (one autoencoder and one K-means run; seeds
+  0, 3, 6 compared with each other) against the consensus of three runs (runs 0-2, 3-5, 6-8),
+  ``mirmodules run --consensus-seeds 3``, under both consensus rules (``pairs``: components of
+  co-membership; ``matched``: matched modules, the default), and against the defaults (one
+  autoencoder, three K-means runs, ``--kmeans-runs 3``) on the codes of autoencoders 0, 3, 6.
 
 Stability = mean best-match Jaccard of the first module set's modules in the others.
 
@@ -48,7 +50,7 @@ def main() -> None:
 
     torch.set_num_threads(1)
     warnings.simplefilter("ignore")
-    config = MicaConfig()
+    config = MicaConfig(kmeans_runs=1)  # single runs: one K-means run each
     for cohort_seed in args.cohorts:
         cohort = simulate_cohort(seed=cohort_seed, noise_model="negbin", false_positive_rate=0.2,
                                  missing_rate=0.3)
@@ -65,12 +67,23 @@ def main() -> None:
         print(f"cohort {cohort_seed} sources: K-means seed only {kmeans_only:.3f}; autoencoder seed "
               f"only {ae_only:.3f}; both {both:.3f}", flush=True)
         single = [modules(s, s) for s in range(9)]
-        consensus = [consensus_modules(single[3 * r:3 * r + 3], prepared.interactions) for r in range(3)]
-        for name, sets in (("single run", [single[0], single[3], single[6]]),
-                           ("consensus of 3", consensus)):
+        variants = {"single run": [single[0], single[3], single[6]]}
+        for rule in ("pairs", "matched"):
+            variants[f"3 seeds, {rule}"] = [
+                consensus_modules(single[3 * r:3 * r + 3], _used(single[3 * r:3 * r + 3]), rule=rule)
+                for r in range(3)]
+        defaults = MicaConfig()
+        variants["3 K-means runs"] = [
+            cluster_and_join(prepared, {"mrna": codes[3 * r]}, defaults, r).modules for r in range(3)]
+        for name, sets in variants.items():
             recovery = np.mean([recovery_scores(cohort.truth, m)["recovery"] for m in sets])
-            print(f"cohort {cohort_seed} {name:15s} stability {stability_of(sets):.3f} "
+            print(f"cohort {cohort_seed} {name:18s} stability {stability_of(sets):.3f} "
                   f"recovery {recovery:.3f}", flush=True)
+
+
+def _used(module_sets: list) -> pd.DataFrame:
+    """The interactions the runs' modules used (as a MICA consensus run takes them)."""
+    return pd.concat([m.edges for m in module_sets], ignore_index=True)
 
 
 if __name__ == "__main__":

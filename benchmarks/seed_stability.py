@@ -6,6 +6,7 @@ the mean best-match Jaccard of the reference modules over the reruns (1 = identi
 same score as `mirmodules stability --n-seeds N --n-bootstraps 0 --n-orders 0`.
 
     python benchmarks/seed_stability.py --generators gaussian negbin --cohorts 0 1 --n-seeds 3
+    python benchmarks/seed_stability.py --generators negbin --presets default --kmeans-runs 1
 """
 
 from __future__ import annotations
@@ -29,6 +30,8 @@ def main() -> None:
     parser.add_argument("--presets", nargs="+", default=["default", "paper"])
     parser.add_argument("--n-seeds", type=int, default=3)
     parser.add_argument("--fp-rate", type=float, default=0.2)
+    parser.add_argument("--kmeans-runs", type=int, default=None,
+                        help="override the preset's K-means runs (default preset: 3; 1 = a single run)")
     args = parser.parse_args()
     import torch
 
@@ -41,11 +44,13 @@ def main() -> None:
                                      false_positive_rate=args.fp_rate, missing_rate=missing)
             prepared = prepare_inputs(cohort.mirna, cohort.mrna, cohort.interactions, config=MicaConfig())
             for preset in args.presets:
+                overrides = {} if args.kmeans_runs is None else {"kmeans_runs": args.kmeans_runs}
+                config = MicaConfig(preset=preset, **overrides)
                 start = time.perf_counter()
                 with warnings.catch_warnings():
                     warnings.simplefilter("ignore")
                     result = stability(prepared, "mica", seed=cohort_seed, n_seeds=args.n_seeds,
-                                       n_bootstraps=0, n_orders=0, config=MicaConfig(preset=preset))
+                                       n_bootstraps=0, n_orders=0, config=config)
                 rows.append({"generator": generator, "cohort": cohort_seed, "preset": preset,
                              "stability": result.score, "n_modules": result.reference.n_modules,
                              "seconds": time.perf_counter() - start})

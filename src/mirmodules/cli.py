@@ -247,7 +247,8 @@ def build_parser() -> argparse.ArgumentParser:
         "--consensus-frequency",
         type=float,
         default=0.5,
-        help="co-membership share that joins a pair in a consensus module (default: 0.5)",
+        help="share of the runs that must hold a matched module, and each of its members, for a "
+        "consensus module (default: 0.5)",
     )
     _add_dataclass_options(stab, MicaConfig, skip=set())
 

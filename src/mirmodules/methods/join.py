@@ -73,6 +73,7 @@ def modules_from_clusters(
     mrna_profiles: pd.DataFrame | None = None,
     refine: Refine = "none",
     refine_fraction: float = 0.5,
+    standardised: tuple[pd.DataFrame, pd.DataFrame] | None = None,
 ) -> ModuleSet:
     """Build modules from cluster labels and interactions (see module docstring).
 
@@ -96,6 +97,9 @@ def modules_from_clusters(
     refine, refine_fraction
         ``"centroid"``: complete each module with the features a clustering left elsewhere
         (:func:`refine_module`); ``"none"``: the join as the paper describes it.
+    standardised
+        The profiles' rows standardised (:func:`standardised_profiles`), when several joins run
+        on the same profiles; computed here otherwise.
 
     Returns
     -------
@@ -116,7 +120,7 @@ def modules_from_clusters(
     edges = edges[edges["mirna"].isin(mirna_clusters.index) & edges["target"].isin(mrna_clusters.index)]
     needs_z = repression == "edges" or refine != "none"
     if mirna_profiles is not None and mrna_profiles is not None and needs_z:
-        z_mirna, z_mrna = _standardised(mirna_profiles), _standardised(mrna_profiles)  # once, for both
+        z_mirna, z_mrna = standardised or standardised_profiles(mirna_profiles, mrna_profiles)
     if repression == "edges" and len(edges):
         assert mirna_profiles is not None  # checked above
         r = _edge_correlations(edges, z_mirna, z_mrna)
@@ -170,6 +174,13 @@ def modules_from_clusters(
                 f", {n_not_repressed} dropped as not repressed (centroid correlation >= 0)"
                 if repression != "any" else "")
     return _numbered_module_set(candidates)
+
+
+def standardised_profiles(
+    mirna_profiles: pd.DataFrame, mrna_profiles: pd.DataFrame
+) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Each row standardised (mean 0, population SD 1), as the repression test and refinement use them."""
+    return _standardised(mirna_profiles), _standardised(mrna_profiles)
 
 
 def _standardised(profiles: pd.DataFrame) -> pd.DataFrame:

@@ -204,6 +204,8 @@ def _write_stability(
         "score": result.score,
         **result.parameters,
         "consensus_frequency": consensus_frequency,
+        "consensus_rule": "matched: modules of different runs matched at member Jaccard >= 0.5; a "
+        "group in at least consensus_frequency of the runs keeps the members in at least that share",
         "consensus_modules": consensus.n_modules,
         **manifest,
     }
