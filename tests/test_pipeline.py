@@ -260,6 +260,7 @@ def test_kmeans_runs_give_the_consensus_of_single_kmeans_runs(small_cohort, fast
     result = identify_modules(*args, config=config)
     record = result.manifest["kmeans_consensus"]
     assert record["runs"] == 3 and len(record["modules_per_run"]) == 3
+    assert record["restarts_per_run"] == {"mrna": fast_config.n_init}  # given: not spread over runs
     # oracle: the three K-means runs one by one on the same codes, then their consensus
     one = replace(config, kmeans_runs=1)
     seed = config.seed  # stages 2-3 take the run's seed; each derives its K-means seeds from it
@@ -282,6 +283,15 @@ def test_kmeans_runs_give_the_consensus_of_single_kmeans_runs(small_cohort, fast
         identify_modules(*args, config=replace(fast_config, kmeans_runs=0))
 
 
-def test_kmeans_runs_by_preset():
+def test_kmeans_runs_by_preset_and_restarts_spread_over_them():
+    from mirmodules.methods.mica.pipeline import resolved_n_init
+
     assert MicaConfig().kmeans_runs == 3
     assert MicaConfig.paper().kmeans_runs == 1
+    # auto restarts: 10 per run on small data; above 5,000 features 3 in all, 1 in each of 3 runs
+    assert resolved_n_init(MicaConfig(), 2000) == 10
+    assert resolved_n_init(MicaConfig(), 17000) == 1
+    assert resolved_n_init(MicaConfig(kmeans_runs=1), 17000) == 3
+    assert resolved_n_init(MicaConfig(kmeans_runs=2), 17000) == 2
+    assert resolved_n_init(MicaConfig(n_init=7), 17000) == 7
+    assert resolved_n_init(MicaConfig.paper(), 17000) == 10

@@ -27,7 +27,7 @@ from mirmodules.inputs.identifiers import (
 from mirmodules.inputs.prepared import prepare_inputs
 from mirmodules.methods.consensus import consensus_modules
 from mirmodules.methods.join import modules_from_clusters, standardised_profiles
-from mirmodules.methods.mica.clustering import Clustering, cluster_features, single_cluster
+from mirmodules.methods.mica.clustering import Clustering, auto_n_init, cluster_features, single_cluster
 
 if TYPE_CHECKING:
     from mirmodules.methods.mica.autoencoder import ConvAutoencoderEmbedder
@@ -106,11 +106,11 @@ def cluster_and_join(
     0.831 (docs/method_choices.md). Seconds of all runs are added up in ``timings``.
     """
     timings = timings if timings is not None else {}
-    standardised = None
+    standardised, standardising = None, 0.0
     if config.kmeans_runs > 1 and (config.repression == "edges" or config.refine != "none"):
         start = time.perf_counter()  # the same for every run: standardised once
         standardised = standardised_profiles(prepared.mirna, prepared.mrna)
-        timings["stage3_modules"] = timings.get("stage3_modules", 0.0) + time.perf_counter() - start
+        standardising = time.perf_counter() - start
     runs = []
     for i in range(config.kmeans_runs):
         run_seed = seed if i == 0 else derive_seed(seed, f"kmeans_run_{i}")
@@ -119,6 +119,7 @@ def cluster_and_join(
                                            progress=progress and i == 0, timings=run_timings))
         for stage, value in run_timings.items():
             timings[stage] = timings.get(stage, 0.0) + value
+    timings["stage3_modules"] += standardising
     first = runs[0]
     if len(runs) == 1:
         return first
@@ -131,6 +132,11 @@ def cluster_and_join(
     logger.info("stage 3: consensus of %d K-means runs: %d modules (per run: %s)", len(runs),
                 modules.n_modules, ", ".join(map(str, per_run)))
     return JoinedClusters(first.clusterings, modules, first.seeds, per_run)
+
+
+def resolved_n_init(config: MicaConfig, n_features: int) -> int:
+    """K-means restarts in each run: ``config.n_init``, or :func:`auto_n_init` for ``kmeans_runs`` runs."""
+    return config.n_init if config.n_init is not None else auto_n_init(n_features, config.kmeans_runs)
 
 
 def _edges_used(runs: list[Any]) -> pd.DataFrame:
@@ -164,7 +170,7 @@ def _cluster_and_join_once(
             features[kind],
             k_min=config.k_min,
             k_max=config.k_max,
-            n_init=config.n_init,
+            n_init=resolved_n_init(config, len(features[kind])),
             d=config.elbow_d,
             k_rule=config.k_rule,
             silhouette_sample=config.silhouette_sample,
@@ -398,6 +404,8 @@ def _run_mica_stages(
         },
         "kmeans_consensus": {
             "runs": config.kmeans_runs,
+            "restarts_per_run": {kind: resolved_n_init(config, len(codes_or_profiles))
+                                 for kind, codes_or_profiles in codes.items()},
             "modules_per_run": list(joined.modules_per_run),
             "min_frequency": CONSENSUS_FREQUENCY,
             "rule": "one run: its modules; more: miRNA-mRNA pairs that share a module in at least "
