@@ -147,8 +147,9 @@ class MicaConfig:
     k_min: int = _opt(2, "smallest K tried", "clustering")
     k_max: int | None = _opt(FROM_PRESET, "largest K tried, capped at n_features - 1 (default preset: "
                              "auto = max(30, n_features // 150) up to 150; paper: 30)", "clustering")
-    n_init: int | None = _opt(FROM_PRESET, "K-means restarts for the chosen K (default preset: auto = "
-                              "10 up to 5,000 features, 3 above; paper: 10)", "clustering")
+    n_init: int | None = _opt(FROM_PRESET, "K-means restarts for the chosen K in each K-means run "
+                              "(default preset: auto = 10 up to 5,000 features; above, 3 in all "
+                              "spread over the kmeans_runs, 1 each with 3; paper: 10)", "clustering")
     sweep_n_init: int | None = _opt(FROM_PRESET, "K-means restarts per K while sweeping (default "
                                     "preset: 3, chosen K refitted with n_init; paper: n_init)",
                                     "clustering")
@@ -157,9 +158,10 @@ class MicaConfig:
                                        "tied; the largest tied K wins", "clustering")
     kmeans_runs: int = _opt(FROM_PRESET, "K-means runs on the same codes (the first with the run's "
                             "K-means seed, the others with seeds derived from it), each joined into "
-                            "modules; with more than one, the modules are their consensus: miRNA-mRNA "
-                            "pairs that share a module in at least half of the runs (clusters written "
-                            "are the first run's; default preset: 3, paper: 1)", "clustering")
+                            "modules; with more than one, the modules are their consensus: modules "
+                            "matched across runs (member Jaccard >= 0.5) in at least half of them, "
+                            "with the members in at least half (clusters written are the first "
+                            "run's; default preset: 3, paper: 1)", "clustering")
     elbow_d: int = _opt(3, "look-ahead d of the elbow rule", "clustering")
     # stage 3
     combine: str = _opt("maxedge", "maxedge: largest component per cluster pair; components: every "

@@ -34,8 +34,8 @@ if TYPE_CHECKING:
 
 logger = logging.getLogger(__name__)
 
-#: Share of the runs (autoencoder seeds or K-means runs) in which a miRNA-mRNA pair must share a
-#: module to be in a consensus module.
+#: Share of the runs (autoencoder seeds or K-means runs) that must hold a matched module, and each
+#: of its members, for a consensus module.
 CONSENSUS_FREQUENCY = 0.5
 
 
