@@ -261,6 +261,7 @@ def test_kmeans_runs_give_the_consensus_of_single_kmeans_runs(small_cohort, fast
     record = result.manifest["kmeans_consensus"]
     assert record["runs"] == 3 and len(record["modules_per_run"]) == 3
     assert record["restarts_per_run"] == {"mrna": fast_config.n_init}  # given: not spread over runs
+    assert "matched at member Jaccard" in record["rule"]
     # oracle: the three K-means runs one by one on the same codes, then their consensus
     one = replace(config, kmeans_runs=1)
     seed = config.seed  # stages 2-3 take the run's seed; each derives its K-means seeds from it

@@ -33,6 +33,14 @@ from mirmodules.datatypes import ModuleSet, module_set_from_groups
 
 ConsensusRule = Literal["matched", "pairs"]
 CONSENSUS_RULES = ("matched", "pairs")
+#: One line per rule, as manifests record it.
+RULE_DESCRIPTIONS = {
+    "matched": "modules of different runs matched at member Jaccard >= match_jaccard (0.5); a matched "
+    "group in at least min_frequency of the runs keeps the members in at least that share; >= "
+    "min_mirnas miRNAs and >= min_mrnas mRNAs",
+    "pairs": "miRNA-mRNA pairs that share a module in at least min_frequency of the runs; components "
+    "with >= min_mirnas miRNAs and >= min_mrnas mRNAs",
+}
 
 
 def co_membership(module_sets: Sequence[ModuleSet]) -> pd.DataFrame:

@@ -21,7 +21,7 @@ from mirmodules.config import MicaConfig
 from mirmodules.datatypes import ModuleSet, PreparedInputs
 from mirmodules.evaluation.perturbation import bootstrap_prepared, reorder_prepared
 from mirmodules.evaluation.recovery import best_match_jaccard
-from mirmodules.methods.consensus import co_membership, consensus_modules
+from mirmodules.methods.consensus import RULE_DESCRIPTIONS, co_membership, consensus_modules
 
 logger = logging.getLogger(__name__)
 
@@ -204,8 +204,8 @@ def _write_stability(
         "score": result.score,
         **result.parameters,
         "consensus_frequency": consensus_frequency,
-        "consensus_rule": "matched: modules of different runs matched at member Jaccard >= 0.5; a "
-        "group in at least consensus_frequency of the runs keeps the members in at least that share",
+        "consensus_rule": "matched: " + RULE_DESCRIPTIONS["matched"].replace("min_frequency",
+                                                                           "consensus_frequency"),
         "consensus_modules": consensus.n_modules,
         **manifest,
     }

@@ -25,7 +25,7 @@ from mirmodules.inputs.identifiers import (
     summarise_harmonisation,
 )
 from mirmodules.inputs.prepared import prepare_inputs
-from mirmodules.methods.consensus import consensus_modules
+from mirmodules.methods.consensus import RULE_DESCRIPTIONS, consensus_modules
 from mirmodules.methods.join import modules_from_clusters, standardised_profiles
 from mirmodules.methods.mica.clustering import Clustering, auto_n_init, cluster_features, single_cluster
 
@@ -304,8 +304,7 @@ def _run_mica_consensus(
             "seeds": seeds,
             "min_frequency": CONSENSUS_FREQUENCY,
             "modules_per_seed": [run.modules.n_modules for run in runs],
-            "rule": "miRNA-mRNA pairs that share a module in at least min_frequency of the runs; "
-            "components with >= min_mirnas miRNAs and >= min_mrnas mRNAs",
+            "rule": RULE_DESCRIPTIONS["matched"],
             "codes_and_clusters": f"of the first run (seed {seeds[0]})",
         },
         "result": _result_summary(modules),
@@ -408,9 +407,8 @@ def _run_mica_stages(
                                  for kind, codes_or_profiles in codes.items()},
             "modules_per_run": list(joined.modules_per_run),
             "min_frequency": CONSENSUS_FREQUENCY,
-            "rule": "one run: its modules; more: miRNA-mRNA pairs that share a module in at least "
-            "min_frequency of the K-means runs, components with >= min_mirnas miRNAs and >= "
-            "min_mrnas mRNAs; clusters written are the first run's",
+            "rule": "one run: its modules; more: " + RULE_DESCRIPTIONS["matched"] + "; clusters "
+            "written are the first run's",
         },
         "result": _result_summary(modules),
         "seconds": {k: round(v, 3) for k, v in timings.items()},
