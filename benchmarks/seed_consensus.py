@@ -26,7 +26,7 @@ import pandas as pd
 
 from mirmodules import MicaConfig, recovery_scores, simulate_cohort
 from mirmodules.inputs.prepared import prepare_inputs
-from mirmodules.methods.consensus import consensus_modules
+from mirmodules.methods.consensus import consensus_modules, edges_of
 from mirmodules.methods.mica.pipeline import autoencoder_for, cluster_and_join
 
 
@@ -70,7 +70,7 @@ def main() -> None:
         variants = {"single run": [single[0], single[3], single[6]]}
         for rule in ("pairs", "matched"):
             variants[f"3 seeds, {rule}"] = [
-                consensus_modules(single[3 * r:3 * r + 3], _used(single[3 * r:3 * r + 3]), rule=rule)
+                consensus_modules(single[3 * r:3 * r + 3], edges_of(single[3 * r:3 * r + 3]), rule=rule)
                 for r in range(3)]
         defaults = MicaConfig()
         variants["3 K-means runs"] = [
@@ -79,11 +79,6 @@ def main() -> None:
             recovery = np.mean([recovery_scores(cohort.truth, m)["recovery"] for m in sets])
             print(f"cohort {cohort_seed} {name:18s} stability {stability_of(sets):.3f} "
                   f"recovery {recovery:.3f}", flush=True)
-
-
-def _used(module_sets: list) -> pd.DataFrame:
-    """The interactions the runs' modules used (as a MICA consensus run takes them)."""
-    return pd.concat([m.edges for m in module_sets], ignore_index=True)
 
 
 if __name__ == "__main__":

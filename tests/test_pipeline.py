@@ -277,9 +277,6 @@ def test_kmeans_runs_give_the_consensus_of_single_kmeans_runs(small_cohort, fast
     pd.testing.assert_series_equal(result.clusterings["mrna"].labels, single_run.clusterings["mrna"].labels)
     pd.testing.assert_frame_equal(single_run.modules.members, singles[0].modules.members)
     assert single_run.manifest["kmeans_consensus"]["runs"] == 1
-    # every consensus module's edges are interactions some run's module used
-    found = set(zip(result.modules.edges["mirna"], result.modules.edges["target"], strict=True))
-    assert found and found <= set(zip(union["mirna"], union["target"], strict=True))
     with pytest.raises(InputDataError, match="kmeans_runs"):
         identify_modules(*args, config=replace(fast_config, kmeans_runs=0))
 

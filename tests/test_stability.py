@@ -208,6 +208,7 @@ def test_stability_command_writes_consensus(three_cohorts, tmp_path, capsys):
         assert (tmp_path / "st" / name).exists(), name
     info = json.loads((tmp_path / "st" / "stability.json").read_text())
     assert 0 <= info["score"] <= 1 and info["n_orders"] == 0
+    assert info["consensus_rule"] == "matched" and info["consensus_frequency"] == 0.5
     # the consensus modules are scored like any run
     assert (
         main(

@@ -62,6 +62,13 @@ def co_membership(module_sets: Sequence[ModuleSet]) -> pd.DataFrame:
     )
 
 
+def edges_of(module_sets: Sequence[ModuleSet]) -> pd.DataFrame:
+    """The interactions inside the modules of ``module_sets`` (columns ``module_id``, ``mirna``,
+    ``target``, duplicates kept): the edges a consensus of MICA runs may hold, i.e. those that
+    passed the runs' repression test, not every input interaction between its members."""
+    return pd.concat([modules.edges for modules in module_sets], ignore_index=True)
+
+
 def consensus_modules(
     module_sets: Sequence[ModuleSet],
     interactions: pd.DataFrame,

@@ -204,8 +204,8 @@ def _write_stability(
         "score": result.score,
         **result.parameters,
         "consensus_frequency": consensus_frequency,
-        "consensus_rule": "matched: " + RULE_DESCRIPTIONS["matched"].replace("min_frequency",
-                                                                           "consensus_frequency"),
+        "consensus_rule": "matched",  # min_frequency = consensus_frequency
+        "consensus_rule_text": RULE_DESCRIPTIONS["matched"],
         "consensus_modules": consensus.n_modules,
         **manifest,
     }

@@ -25,7 +25,7 @@ from mirmodules.inputs.identifiers import (
     summarise_harmonisation,
 )
 from mirmodules.inputs.prepared import prepare_inputs
-from mirmodules.methods.consensus import RULE_DESCRIPTIONS, consensus_modules
+from mirmodules.methods.consensus import RULE_DESCRIPTIONS, consensus_modules, edges_of
 from mirmodules.methods.join import modules_from_clusters, standardised_profiles
 from mirmodules.methods.mica.clustering import Clustering, auto_n_init, cluster_features, single_cluster
 
@@ -124,10 +124,8 @@ def cluster_and_join(
     if len(runs) == 1:
         return first
     start = time.perf_counter()
-    modules = consensus_modules([run.modules for run in runs], _edges_used(runs),
-                                min_frequency=CONSENSUS_FREQUENCY,
-                                min_mirnas=config.min_mirnas, min_mrnas=config.min_mrnas)
-    timings["stage3_modules"] = timings.get("stage3_modules", 0.0) + time.perf_counter() - start
+    modules = _consensus([run.modules for run in runs], config)
+    timings["stage3_modules"] += time.perf_counter() - start
     per_run = tuple(run.modules.n_modules for run in runs)
     logger.info("stage 3: consensus of %d K-means runs: %d modules (per run: %s)", len(runs),
                 modules.n_modules, ", ".join(map(str, per_run)))
@@ -139,10 +137,11 @@ def resolved_n_init(config: MicaConfig, n_features: int) -> int:
     return config.n_init if config.n_init is not None else auto_n_init(n_features, config.kmeans_runs)
 
 
-def _edges_used(runs: list[Any]) -> pd.DataFrame:
-    """The interactions inside the runs' modules (after the repression test): a consensus module's
-    edges are those of them between its members, not every interaction in the input."""
-    return pd.concat([run.modules.edges for run in runs], ignore_index=True)
+def _consensus(module_sets: list[ModuleSet], config: MicaConfig) -> ModuleSet:
+    """The consensus of several MICA runs' modules (K-means runs or autoencoder seeds): matched
+    modules in at least ``CONSENSUS_FREQUENCY`` of the runs, with the edges the runs used."""
+    return consensus_modules(module_sets, edges_of(module_sets), min_frequency=CONSENSUS_FREQUENCY,
+                             min_mirnas=config.min_mirnas, min_mrnas=config.min_mrnas)
 
 
 def _cluster_and_join_once(
@@ -289,9 +288,7 @@ def _run_mica_consensus(
         logger.info("MICA consensus: run %d of %d (seed %d)", i, len(seeds), seed)
         runs.append(_run_mica_stages(prepared, config=replace(config, seed=seed), progress=progress,
                                      timings=timings))
-    modules = consensus_modules([run.modules for run in runs], _edges_used(runs),
-                                min_frequency=CONSENSUS_FREQUENCY, min_mirnas=config.min_mirnas,
-                                min_mrnas=config.min_mrnas)
+    modules = _consensus([run.modules for run in runs], config)
     manifest = dict(runs[0].manifest)
     seconds: dict[str, float] = {}
     for run in runs:  # stages of every run added up; earlier stages (reading ...) counted once
@@ -403,8 +400,7 @@ def _run_mica_stages(
         },
         "kmeans_consensus": {
             "runs": config.kmeans_runs,
-            "restarts_per_run": {kind: resolved_n_init(config, len(codes_or_profiles))
-                                 for kind, codes_or_profiles in codes.items()},
+            "restarts_per_run": {kind: resolved_n_init(config, len(frame)) for kind, frame in codes.items()},
             "modules_per_run": list(joined.modules_per_run),
             "min_frequency": CONSENSUS_FREQUENCY,
             "rule": "one run: its modules; more: " + RULE_DESCRIPTIONS["matched"] + "; clusters "
