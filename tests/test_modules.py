@@ -154,3 +154,69 @@ def test_refinement_needs_profiles():
     mirna_clusters, mrna_clusters, edges, _, _ = _refine_fixture()
     with pytest.raises(InputDataError, match="need mirna_profiles"):
         modules_from_clusters(mirna_clusters, mrna_clusters, edges, refine="centroid")
+
+
+def _background_fixture():
+    """Module A: miRNAs a1, a2 and mRNAs g1-g3 (cluster 0), whose profile is a programme plus a
+    background B. g4 is a member that the cut put among genes driven by another background C
+    (cluster 1: g4, c1-c3); h1-h3 are a co-expression block of B alone (cluster 2), and h1 has an
+    interaction with a2."""
+    import numpy as np
+
+    t = np.linspace(0, 6, 40)
+    programme, b, c = np.sin(t), np.cos(2.3 * t), np.sin(3.7 * t + 1)
+    module = programme + 0.8 * b
+    mrna = pd.DataFrame(
+        [module + 0.2 * np.cos(k * t) for k in (3, 5, 7)]
+        + [0.7 * module + c]
+        + [c + 0.2 * np.cos(k * t + 0.5) for k in (4, 6, 8)]
+        + [b + 0.15 * np.cos(k * t + 0.3) for k in (9, 10, 11)],
+        index=["g1", "g2", "g3", "g4", "c1", "c2", "c3", "h1", "h2", "h3"])
+    mirna = pd.DataFrame([-module, -module + 0.3 * np.cos(2 * t)], index=["a1", "a2"])
+    mirna_clusters = _series({"a1": 0, "a2": 0})
+    mrna_clusters = _series({"g1": 0, "g2": 0, "g3": 0, "g4": 1, "c1": 1, "c2": 1, "c3": 1,
+                             "h1": 2, "h2": 2, "h3": 2})
+    edges = pd.DataFrame([("a1", "g1"), ("a1", "g2"), ("a2", "g2"), ("a2", "g3"), ("a1", "g4"),
+                          ("a2", "h1")], columns=["mirna", "target"])
+    return mirna_clusters, mrna_clusters, edges, mirna, mrna
+
+
+def test_partial_refinement_takes_back_a_member_held_by_a_background_cluster_not_a_block_gene():
+    mirna_clusters, mrna_clusters, edges, mirna, mrna = _background_fixture()
+    groups = {refine: modules_from_clusters(mirna_clusters, mrna_clusters, edges, mirna_profiles=mirna,
+                                            mrna_profiles=mrna, refine=refine).groups()["M001"][1]
+              for refine in ("none", "centroid", "partial")}
+    # g4 correlates 0.69 with the module's mean profile (level: half the members' 0.99) but 0.87
+    # with its own cluster: held back by the centroid rule; with C partialled out it is the
+    # module's (0.99). h1 (0.56 with the module, 0.99 with its block) has nothing left once B is
+    # removed: out under both rules.
+    assert groups["none"] == groups["centroid"] == ["g1", "g2", "g3"]
+    assert groups["partial"] == ["g1", "g2", "g3", "g4"]
+
+
+def test_partial_correlation_given_own_cluster_matches_residual_oracle():
+    import numpy as np
+    from scipy import stats
+
+    from mirmodules.methods.join import _own_clusters, _standardised_centroid, standardised_profiles
+
+    _, mrna_clusters, _, mirna, mrna = _background_fixture()
+    _, z = standardised_profiles(mirna, mrna)
+    own = _own_clusters(z, mrna_clusters)
+    centroid = _standardised_centroid(z, ["g1", "g2", "g3"])
+    corr = pd.Series(z.to_numpy() @ centroid / z.shape[1], index=z.index)
+    partial = own.partial(corr, centroid)
+    for feature in ["g4", "c1", "c2", "c3", "h1", "h2", "h3"]:  # own cluster is not the module
+        members = mrna_clusters.index[mrna_clusters == mrna_clusters[feature]]
+        own_mean = z.loc[members].to_numpy().mean(axis=0)
+        design = np.column_stack([np.ones_like(own_mean), own_mean])
+
+        def residual(y, design=design):
+            return y - design @ np.linalg.lstsq(design, y, rcond=None)[0]
+
+        expected = stats.pearsonr(residual(z.loc[feature].to_numpy()), residual(centroid))[0]
+        assert partial[feature] == pytest.approx(expected, abs=1e-9)
+        assert own.correlation[feature] == pytest.approx(stats.pearsonr(z.loc[feature], own_mean)[0])
+    # an unclustered feature has no own cluster: NaN, and the refinement does not hold it back
+    partial_some = _own_clusters(z, mrna_clusters.drop("g4")).partial(corr, centroid)
+    assert np.isnan(partial_some["g4"]) and not np.isnan(partial_some["c1"])

@@ -293,3 +293,43 @@ def test_kmeans_runs_by_preset_and_restarts_spread_over_them():
     assert resolved_n_init(MicaConfig(kmeans_runs=2), 17000) == 2
     assert resolved_n_init(MicaConfig(n_init=7), 17000) == 7
     assert resolved_n_init(MicaConfig.paper(), 17000) == 10
+
+
+def test_long_cohorts_are_encoded_from_a_seeded_sample_subset(small_cohort, fast_config):
+    from dataclasses import replace
+
+    from mirmodules._threads import thread_limits
+    from mirmodules.methods.mica.pipeline import autoencoder_for, cluster_and_join, encoder_sample_positions
+
+    args = (small_cohort.mirna, small_cohort.mrna, small_cohort.interactions)
+    config = replace(fast_config, max_encoder_samples=24, seed=4)
+    result = identify_modules(*args, config=config)
+    samples = result.manifest["samples"]
+    assert samples["n"] == 40 and samples["encoded"]["n"] == 24
+    ids = samples["encoded"]["ids"]
+    # 24 distinct samples kept in the cohort's order
+    assert len(set(ids)) == 24 and ids == [s for s in samples["order"] if s in set(ids)]
+    seed = result.manifest["seeds"]["encoder_samples"]
+    positions = encoder_sample_positions(config, 40, seed)
+    assert [samples["order"][i] for i in positions] == ids
+    # oracle: the autoencoder trained on those columns alone gives the run's codes ...
+    embedder = autoencoder_for(config, 24, random_state=result.manifest["seeds"]["autoencoder_mrna"])
+    with thread_limits(config.threads):  # the run's threads: the same sums in the same order
+        codes = embedder.fit_transform(result.prepared.mrna.to_numpy()[:, positions])
+    assert codes.shape[1] == config.resolved_code_length(24) == 6  # not 40 // 4
+    np.testing.assert_allclose(result.codes["mrna"].to_numpy(), codes)
+    # ... and the later stages (repression test, refinement) run on every sample
+    assert result.prepared.mrna.shape[1] == 40
+    joined = cluster_and_join(result.prepared, result.codes, config, config.seed)
+    pd.testing.assert_frame_equal(result.modules.members, joined.modules.members)
+    # same seed, same subset; another seed, another subset; a limit above the cohort: every sample
+    again = identify_modules(*args, config=config)
+    assert again.manifest["samples"]["encoded"]["ids"] == ids
+    assert not np.array_equal(encoder_sample_positions(config, 40, seed + 1), positions)
+    whole = identify_modules(*args, config=replace(config, max_encoder_samples=40))
+    assert whole.manifest["samples"]["encoded"] == {"n": 40, "rule": "every sample", "ids": None}
+    assert "encoder_samples" not in whole.manifest["seeds"]
+    assert MicaConfig(max_encoder_samples=0).resolved_encoder_samples(9000) == 9000
+    assert (MicaConfig().max_encoder_samples, MicaConfig.paper().max_encoder_samples) == (2000, None)
+    with pytest.raises(InputDataError, match="max_encoder_samples"):
+        identify_modules(*args, config=replace(config, max_encoder_samples=-1))

@@ -44,8 +44,9 @@ PRESETS: dict[str, dict[str, Any]] = {
         "mirna_clustering": "none",
         "n_init": None,
         "repression": "edges",
-        "refine": "centroid",
+        "refine": "partial",
         "max_code_length": 256,
+        "max_encoder_samples": 2000,
         "kmeans_runs": 3,
     },
     "paper": {
@@ -61,6 +62,7 @@ PRESETS: dict[str, dict[str, Any]] = {
         "repression": "any",
         "refine": "none",
         "max_code_length": None,
+        "max_encoder_samples": None,
         "kmeans_runs": 1,
     },
 }
@@ -121,6 +123,13 @@ class MicaConfig:
                                          "9,000 samples 3 x 3 (off; it halved training time at 2,000 "
                                          "and 9,000 samples but lost recovery with 17,000-20,000 "
                                          "mRNAs, docs/method_choices.md)", "autoencoder")
+    max_encoder_samples: int | None = _opt(FROM_PRESET, "a cohort with more samples than this is "
+                                           "encoded from a seeded random subset of this many samples "
+                                           "(in their order); the repression test, refinement and "
+                                           "module activity use every sample (default preset: 2000; "
+                                           "at 9,000 samples the autoencoder took 148 s instead of "
+                                           "1,012 s and recovered more, docs/method_choices.md; "
+                                           "paper: none; 0 = every sample)", "autoencoder")
     dropout: float = _opt(0.3, "dropout rate before the encoder's dense layer", "autoencoder")
     learning_rate: float = _opt(1e-3, "Adam learning rate", "autoencoder")
     batch_size: int = _opt(64, "profiles per mini-batch", "autoencoder")
@@ -175,10 +184,13 @@ class MicaConfig:
                            "modules", ("edges", "centroid", "any"))
     repression_alpha: float = _opt(0.05, "one-sided level of the per-interaction repression test of "
                                    "repression=edges (Fisher z; 0.5 keeps every negative r)", "modules")
-    refine: str = _opt(FROM_PRESET, "centroid: complete each module with the features the clustering "
-                       "put elsewhere (an interaction with the module, as close to its mean profile as "
-                       "half its median member, and closer to it than to their own cluster's; default "
-                       "preset); none: the paper's join", "modules", ("centroid", "none"))
+    refine: str = _opt(FROM_PRESET, "partial: complete each module with the features the clustering "
+                       "put elsewhere that have an interaction with it, are as close to its mean "
+                       "profile as half its median member, and fit it: closer to it than to their own "
+                       "cluster's mean profile, or as close once their own cluster's profile is "
+                       "partialled out (default preset); centroid: the first fit test only (the "
+                       "previous default); none: the paper's join", "modules",
+                       ("partial", "centroid", "none"))
     refine_fraction: float = _opt(0.5, "refine=centroid admits a feature whose correlation with the "
                                   "module's mean profile is at least this fraction of the members' "
                                   "median", "modules")
@@ -221,6 +233,8 @@ class MicaConfig:
         for name in ("max_code_length", "max_pooled_length"):
             if getattr(self, name) is not None:
                 check_in_range(getattr(self, name), name, low=1, integer=True)
+        if self.max_encoder_samples is not None:
+            check_in_range(self.max_encoder_samples, "max_encoder_samples", low=0, integer=True)
         check_in_range(self.dropout, "dropout", low=0.0, high=1.0, high_inclusive=False)
         check_in_range(self.learning_rate, "learning_rate", low=0.0, low_inclusive=False)
         check_in_range(self.batch_size, "batch_size", low=1, integer=True)
@@ -276,6 +290,22 @@ class MicaConfig:
             return self.code_length
         length = max(1, n_samples // 4)
         return min(length, self.max_code_length) if self.max_code_length is not None else length
+
+    def resolved_encoder_samples(self, n_samples: int) -> int:
+        """How many of ``n_samples`` samples the autoencoder sees: all of them unless
+        ``max_encoder_samples`` (not ``None`` or 0) is smaller.
+
+        Examples
+        --------
+        >>> MicaConfig().resolved_encoder_samples(424), MicaConfig().resolved_encoder_samples(9000)
+        (424, 2000)
+        >>> MicaConfig(preset="paper").resolved_encoder_samples(9000)
+        9000
+        >>> MicaConfig(max_encoder_samples=0).resolved_encoder_samples(9000)
+        9000
+        """
+        limit = self.max_encoder_samples
+        return n_samples if not limit else min(n_samples, limit)
 
     def resolved_pools(self, n_samples: int) -> tuple[int, int]:
         """The pooling widths a run on ``n_samples`` samples uses.

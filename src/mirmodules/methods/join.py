@@ -26,6 +26,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Mapping
+from dataclasses import dataclass
 from typing import Literal
 
 import networkx as nx
@@ -50,8 +51,8 @@ Repression = Literal["any", "centroid", "edges"]
 
 REPRESSION_CHOICES = ("any", "centroid", "edges")
 
-Refine = Literal["none", "centroid"]
-REFINE_CHOICES = ("none", "centroid")
+Refine = Literal["none", "centroid", "partial"]
+REFINE_CHOICES = ("none", "centroid", "partial")
 
 
 def _component_key(graph: nx.Graph, nodes: set) -> tuple:
@@ -95,8 +96,9 @@ def modules_from_clusters(
     mirna_profiles, mrna_profiles
         Features x samples profiles (same sample columns) for the repression test.
     refine, refine_fraction
-        ``"centroid"``: complete each module with the features a clustering left elsewhere
-        (:func:`refine_module`); ``"none"``: the join as the paper describes it.
+        ``"partial"`` or ``"centroid"``: complete each module with the features a clustering left
+        elsewhere (:func:`refine_module`; the two differ in when a feature fits the module better
+        than its own cluster); ``"none"``: the join as the paper describes it.
     standardised
         The profiles' rows standardised (:func:`standardised_profiles`), when several joins run
         on the same profiles; computed here otherwise.
@@ -160,15 +162,16 @@ def modules_from_clusters(
             sub = graph.subgraph(nodes)
             module_edges = sorted((u[1], v[1]) if u[0] == "mirna" else (v[1], u[1]) for u, v in sub.edges)
             candidates.append((mirnas, mrnas, module_edges))
-    if refine == "centroid" and candidates:
-        own = (_own_cluster_correlations(z_mirna, mirna_clusters),
-               _own_cluster_correlations(z_mrna, mrna_clusters))
+    if refine != "none" and candidates:
+        own = (_own_clusters(z_mirna, mirna_clusters), _own_clusters(z_mrna, mrna_clusters))
         targets_of = edges.groupby("mirna")["target"].apply(set).to_dict()
         before = sum(len(a) + len(b) for a, b, _ in candidates)
-        candidates = [refine_module(a, b, targets_of, z_mirna, z_mrna, fraction=refine_fraction, own=own)
+        candidates = [refine_module(a, b, targets_of, z_mirna, z_mrna, fraction=refine_fraction, own=own,
+                                    partial=refine == "partial")
                       for a, b, _ in candidates]
-        logger.info("stage 3: refinement added %d features to %d modules (refine=centroid, fraction %.2f)",
-                    sum(len(a) + len(b) for a, b, _ in candidates) - before, len(candidates), refine_fraction)
+        logger.info("stage 3: refinement added %d features to %d modules (refine=%s, fraction %.2f)",
+                    sum(len(a) + len(b) for a, b, _ in candidates) - before, len(candidates), refine,
+                    refine_fraction)
     logger.info("stage 3: %d cluster pairs with interactions, %d modules kept%s",
                 edges.groupby(["a", "b"]).ngroups if len(edges) else 0, len(candidates),
                 f", {n_not_repressed} dropped as not repressed (centroid correlation >= 0)"
@@ -204,35 +207,67 @@ def _edge_correlations(interactions: pd.DataFrame, z_mirna: pd.DataFrame, z_mrna
     return sums / z_mirna.shape[1]
 
 
-def _centroid_correlations(z: pd.DataFrame, members: list[str]) -> pd.Series:
-    """Pearson correlation of every row of ``z`` (standardised rows) with the members' mean profile."""
+def _standardised_centroid(z: pd.DataFrame, members: list[str]) -> np.ndarray | None:
+    """The members' mean profile (rows of standardised ``z``), standardised; None when constant."""
     centroid = z.loc[members].to_numpy().mean(axis=0)
     sd = centroid.std()
     if sd == 0 or not np.isfinite(sd):
+        return None
+    return (centroid - centroid.mean()) / sd
+
+
+def _centroid_correlations(z: pd.DataFrame, members: list[str]) -> pd.Series:
+    """Pearson correlation of every row of ``z`` (standardised rows) with the members' mean profile."""
+    centroid = _standardised_centroid(z, members)
+    if centroid is None:
         return pd.Series(np.nan, index=z.index)
-    centroid = (centroid - centroid.mean()) / sd
     return pd.Series(z.to_numpy() @ centroid / z.shape[1], index=z.index)
 
 
-def _own_cluster_correlations(z: pd.DataFrame, labels: pd.Series) -> pd.Series:
-    """Each feature's correlation with the mean profile of its own cluster (NaN when unclustered)."""
-    labels = labels.reindex(z.index)
-    known = labels.notna().to_numpy()
-    out = pd.Series(np.nan, index=z.index)
-    if not known.any():
-        return out
+@dataclass(frozen=True)
+class OwnClusters:
+    """Each feature's own cluster: its correlation with the cluster's mean profile
+    (``correlation``, NaN when unclustered), the cluster's row in ``centroids`` (``codes``, -1 when
+    unclustered) and the standardised mean profiles (clusters x samples)."""
+
+    correlation: pd.Series
+    codes: np.ndarray
+    centroids: np.ndarray
+
+    def partial(self, corr: pd.Series, module_centroid: np.ndarray) -> pd.Series:
+        """Each feature's partial correlation with the module's mean profile (standardised
+        ``module_centroid``; ``corr``: the features' plain correlations with it) given its own
+        cluster's mean profile (NaN when unclustered)."""
+        r_mo = self.centroids @ module_centroid / len(module_centroid)
+        known = self.codes >= 0
+        r_m = np.full(len(corr), np.nan)
+        r_m[known] = r_mo[self.codes[known]]
+        r_o = self.correlation.to_numpy()
+        denominator = np.sqrt(np.clip((1 - r_o**2) * (1 - r_m**2), 1e-12, None))
+        return pd.Series((corr.to_numpy() - r_o * r_m) / denominator, index=corr.index)
+
+
+def _own_clusters(z: pd.DataFrame, labels: pd.Series) -> OwnClusters:
+    """Each feature's own cluster (see :class:`OwnClusters`) from standardised rows ``z``."""
     # no full-size copies (pan-cancer: 1.4 GB each): the matrix itself when every feature is
     # clustered, and each feature's centroid gathered block by block (the same products per row)
+    labels = labels.reindex(z.index)
+    known = labels.notna().to_numpy()
+    codes = np.full(len(z), -1)
+    if not known.any():
+        return OwnClusters(pd.Series(np.nan, index=z.index), codes, np.zeros((0, z.shape[1])))
     values = z.to_numpy() if known.all() else z.to_numpy()[known]
-    codes, groups = pd.factorize(labels[known])
+    codes_known, groups = pd.factorize(labels[known])
+    codes[known] = codes_known
     sums = np.zeros((len(groups), values.shape[1]))
-    np.add.at(sums, codes, values)
+    np.add.at(sums, codes_known, values)
     centroids = standardise_rows(sums)
     r = np.empty(len(values))
     for block in row_blocks(*values.shape):
-        r[block] = np.einsum("ij,ij->i", values[block], centroids[codes[block]])
+        r[block] = np.einsum("ij,ij->i", values[block], centroids[codes_known[block]])
+    out = pd.Series(np.nan, index=z.index)
     out[known] = r / values.shape[1]
-    return out
+    return OwnClusters(out, codes, centroids)
 
 
 def refine_module(
@@ -243,7 +278,8 @@ def refine_module(
     z_mrna: pd.DataFrame,
     *,
     fraction: float = 0.5,
-    own: tuple[pd.Series, pd.Series] | None = None,
+    own: tuple[OwnClusters, OwnClusters] | None = None,
+    partial: bool = False,
 ) -> tuple[list[str], list[str], list[tuple[str, str]]]:
     """Complete a module with the features its clustering left in other clusters.
 
@@ -252,9 +288,15 @@ def refine_module(
     noisiest members this way, and a module whose miRNAs form two components keeps one). A
     feature is *close* to the module when its correlation with the module's mean profile (mRNAs:
     the mRNA members' mean; miRNAs: the miRNA members') is at least ``fraction`` times the
-    median of the members' own correlations and, when ``own`` gives each feature's correlation
-    with its own cluster's mean profile (miRNAs, mRNAs), higher than that: the feature fits this
-    module better than the cluster the cut put it in. Then, in this order:
+    median of the members' own correlations (the *level*) and, when ``own`` gives each feature's
+    own cluster (miRNAs, mRNAs; :class:`OwnClusters`), it fits the module: its correlation with
+    the module's mean profile is higher than with its own cluster's (``refine="centroid"``) or,
+    with ``partial=True`` (``refine="partial"``), either that or its partial correlation with the
+    module's mean profile given its own cluster's mean profile reaches the level. The partial
+    correlation asks whether the module explains what the feature's own cluster does not: a
+    member that the cut put among genes sharing a background programme keeps the module's signal
+    once that programme is removed, while a gene of a co-expression block that merely resembles
+    the module loses it. Then, in this order:
 
     1. a miRNA joins when it is close and has interactions (``targets_of``: miRNA -> its
        targets, after the repression test when that is on) with at least two close mRNAs
@@ -279,17 +321,23 @@ def refine_module(
     """
     mirna_set, mrna_set = set(mirnas), set(mrnas)
 
-    def close(corr: pd.Series, members: set[str], own_corr: pd.Series | None) -> set[str]:
-        ok = corr >= fraction * corr[sorted(members)].median()
-        if own_corr is not None:  # same index as corr; an unclustered feature (NaN) is not held back
-            ok &= ~(corr <= own_corr)
+    def close(z: pd.DataFrame, members: set[str], own_kind: OwnClusters | None) -> set[str]:
+        centroid = _standardised_centroid(z, sorted(members))
+        if centroid is None:
+            return members
+        corr = pd.Series(z.to_numpy() @ centroid / z.shape[1], index=z.index)
+        level = fraction * corr[sorted(members)].median()
+        ok = corr >= level
+        if own_kind is not None:  # an unclustered feature (NaN) is not held back
+            fits = ~(corr <= own_kind.correlation)
+            if partial:
+                fits |= own_kind.partial(corr, centroid) >= level
+            ok &= fits
         return set(corr.index[ok]) | members
 
-    gene_corr = _centroid_correlations(z_mrna, sorted(mrna_set))
-    close_genes = close(gene_corr, mrna_set, own[1] if own else None)
+    close_genes = close(z_mrna, mrna_set, own[1] if own else None)
     if len(mirna_set) >= 2:
-        mirna_corr = _centroid_correlations(z_mirna, sorted(mirna_set))
-        close_mirnas = close(mirna_corr, mirna_set, own[0] if own else None)
+        close_mirnas = close(z_mirna, mirna_set, own[0] if own else None)
         mirna_set |= {m for m, targets in targets_of.items()
                       if m in close_mirnas and len(targets & close_genes) >= 2}
     linked = set().union(*(targets_of.get(m, set()) for m in mirna_set))
