@@ -8,6 +8,7 @@ modules found, and seconds. Torch runs on one thread (see the README on threads)
 
     python benchmarks/mica_variants.py --generators gaussian negbin --seeds 0 1 2 --rates 0.2
     python benchmarks/mica_variants.py --variants mica,paper --out variants.tsv
+    python benchmarks/mica_variants.py --generators negbin --seeds 5 6 7 8 9 --interaction-density 0.8
 """
 
 from __future__ import annotations
@@ -68,6 +69,9 @@ def main() -> None:
     parser.add_argument("--rates", type=float, nargs="+", default=[0.2])
     parser.add_argument("--missing-rate", type=float, default=None,
                         help="share of planted interactions removed (default: 0.1 gaussian, 0.3 negbin)")
+    parser.add_argument("--interaction-density", type=float, default=None,
+                        help="share of planted miRNA-target pairs in the table before the missing "
+                             "ones are removed (default: the generator's, 0.5)")
     parser.add_argument("--variants", default=",".join(VARIANTS), help="comma-separated names of VARIANTS")
     parser.add_argument("--out", help="also write the rows as TSV")
     args = parser.parse_args()
@@ -81,8 +85,10 @@ def main() -> None:
             missing = 0.3 if generator == "negbin" else 0.1
         for rate in args.rates:
             for seed in args.seeds:
+                density = {} if args.interaction_density is None else {
+                    "interaction_density": args.interaction_density}
                 cohort = simulate_cohort(seed=seed, noise_model=generator, false_positive_rate=rate,
-                                         missing_rate=missing)
+                                         missing_rate=missing, **density)
                 prepared = prepare_inputs(cohort.mirna, cohort.mrna, cohort.interactions, config=MicaConfig())
                 ceiling = join_ceiling(cohort, prepared)
                 for name in args.variants.split(","):

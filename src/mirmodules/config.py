@@ -191,13 +191,13 @@ class MicaConfig:
                        "partialled out (default preset); centroid: the first fit test only (the "
                        "previous default); none: the paper's join", "modules",
                        ("partial", "centroid", "none"))
-    refine_fraction: float = _opt(0.5, "refine=centroid admits a feature whose correlation with the "
+    refine_fraction: float = _opt(0.5, "refinement admits a feature whose correlation with the "
                                   "module's mean profile is at least this fraction of the members' "
                                   "median", "modules")
     consensus_seeds: int = _opt(1, "train MICA with this many seeds (seed, then seeds derived from it) and "
-                        "return consensus modules: the miRNA-mRNA pairs that share a module in at "
-                        "least half of the runs, joined into components; codes and clusters written "
-                        "are the first seed's", "modules")
+                        "return consensus modules: modules matched across runs (member Jaccard >= "
+                        "0.5) in at least half of them, with the members in at least half; codes and "
+                        "clusters written are the first seed's", "modules")
     # randomness and resources
     seed: int = _opt(0, "seed of every random step (derived per step)", "run")
     threads: int | None = _opt(None, "threads of torch, BLAS and K-means (default: half the available "
