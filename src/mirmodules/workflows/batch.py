@@ -333,8 +333,7 @@ def run_batch(
             "(or pip install 'dask[distributed]'). Single runs (mirmodules run / compare) do not need it."
         )
         raise MirmodulesError(msg) from err
-    from tqdm.auto import tqdm
-
+    from mirmodules._progress import Progress
     from mirmodules.store.atomic import check_output_path, mark_output_folder, write_text_atomic
 
     out = Path(out_dir)
@@ -389,7 +388,7 @@ def run_batch(
                     pure=False,
                 )
                 futures[future] = task
-            bar = tqdm(total=len(futures), desc="batch", unit="task", disable=not progress)
+            bar = Progress("batch", len(futures), "tasks", enabled=progress, logger=logger)
             for future in as_completed(futures):
                 task = futures[future]
                 try:
@@ -407,8 +406,7 @@ def run_batch(
                         "error": f"{type(err).__name__}: {err}",
                     }
                 rows.append({k: record.get(k) for k in SUMMARY_COLUMNS})
-                bar.update()
-                bar.set_postfix(failed=sum(r["status"] == "failed" for r in rows))
+                bar.update(1, failed=sum(r["status"] == "failed" for r in rows))
             bar.close()
         finally:
             if own_client is not None:

@@ -78,13 +78,14 @@ def compare_methods(
     planted modules) and relevance (of the found modules) to the table. ``runs`` are finished
     runs (e.g. :func:`load_finished_run`) evaluated next to the methods run here.
     """
-    from tqdm.auto import tqdm
+    from mirmodules._progress import Progress
 
     method_parameters = method_parameters or {}
     todo: list[str | MethodRun] = [*methods, *runs]
     done: list[MethodRun] = []
     evaluations, rows = [], []
-    for item in tqdm(todo, desc="methods", disable=not progress, unit="method"):
+    bar = Progress("methods", len(todo), "methods", enabled=progress, logger=logger)
+    for item in todo:
         run = item if isinstance(item, MethodRun) else run_method(
             item, prepared, seed=seed, config=config, **dict(method_parameters.get(item, {})))
         evaluation = evaluate_modules(
@@ -106,6 +107,8 @@ def compare_methods(
         done.append(run)
         evaluations.append(evaluation)
         rows.append(row)
+        bar.update(1, last=run.label)
+    bar.close()
     table = pd.DataFrame(rows, columns=COMPARISON_COLUMNS)
     return Comparison(runs=done, evaluations=evaluations, table=table, truth=truth)
 

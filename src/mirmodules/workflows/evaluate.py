@@ -219,8 +219,7 @@ def evaluate_run(
     history and manifest. ``out_dir`` is written atomically and replaced only with ``overwrite``
     when mirmodules wrote it (:mod:`mirmodules.store.atomic`).
     """
-    from tqdm.auto import tqdm
-
+    from mirmodules._progress import Progress
     from mirmodules.evaluation.survival import read_clinical
     from mirmodules.inputs.annotations import read_families, read_gene_sets
     from mirmodules.report.html import build_report
@@ -233,7 +232,7 @@ def evaluate_run(
     options = options or EvaluationOptions()
     options.validate()
     steps = ["inputs", "annotations", "scores", "report"]
-    bar = tqdm(total=len(steps), desc="evaluate", disable=not progress, unit="step")
+    bar = Progress("evaluate", len(steps), "steps", enabled=progress, logger=logger)
     start = time.perf_counter()
     modules, prepared, name_map, manifest = load_run_for_evaluation(
         run_dir, mirna=mirna, mrna=mrna, interactions=interactions, mirbase=mirbase,

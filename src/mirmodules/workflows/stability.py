@@ -74,8 +74,7 @@ def stability(
     ``config`` (MICA and its ablations) and ``method_parameters`` go to
     :func:`~mirmodules.methods.registry.run_method` in every run.
     """
-    from tqdm.auto import tqdm
-
+    from mirmodules._progress import Progress
     from mirmodules.methods.registry import run_method
 
     check_in_range(n_seeds, "n_seeds", low=0, integer=True)
@@ -94,7 +93,8 @@ def stability(
         rng = np.random.default_rng(derive_seed(seed, f"order_{o}"))
         jobs.append((f"order={o}", "order", reorder_prepared(prepared, rng), seed))
     runs, run_rows, matches = [], [], []
-    for label, kind, data, run_seed in tqdm(jobs, desc=f"stability {method}", disable=not progress):
+    bar = Progress(f"stability {method}", len(jobs), "reruns", enabled=progress, logger=logger)
+    for label, kind, data, run_seed in jobs:
         modules = run_method(method, data, seed=run_seed, config=config, **params).modules
         table = best_match_jaccard(reference, modules)
         runs.append((label, modules))
@@ -108,6 +108,8 @@ def stability(
                 "mean_jaccard": float(table["jaccard"].mean()) if len(table) else np.nan,
             }
         )
+        bar.update(1, last=label)
+    bar.close()
     per_run = pd.DataFrame(run_rows, columns=["run", "kind", "seed", "n_modules", "mean_jaccard"])
     if matches and reference.n_modules:
         allm = pd.concat(matches, ignore_index=True)

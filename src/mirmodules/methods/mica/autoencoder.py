@@ -188,7 +188,7 @@ class ConvAutoencoderEmbedder:
     random_state
         Seed for weight initialisation, dropout, the held-out split and batch order.
     progress
-        Show a tqdm progress bar over epochs.
+        Show progress over training steps (a bar in a terminal, INFO lines elsewhere).
 
     Attributes
     ----------

@@ -219,7 +219,7 @@ def run_mica(
     config
         Settings; stage seeds are derived from ``config.seed``.
     progress
-        Show tqdm bars (epochs, K values).
+        Show progress (a bar in a terminal, INFO lines with an ETA elsewhere).
     timings
         Seconds of earlier stages to carry into the manifest (e.g. reading, preprocessing).
     """
