@@ -9,6 +9,8 @@ module counts and sizes of both on a real GBM set (a folder name under ../shared
 
     python benchmarks/refine_after_consensus.py sim
     python benchmarks/refine_after_consensus.py stategra_gbm_verhaak
+    python benchmarks/refine_after_consensus.py cohort DIR   # a simulated cohort's folder, e.g.
+        # DIR/data of `bench_tcga_scale.py --noise-model negbin --workdir DIR` (TCGA size)
 """
 
 from __future__ import annotations
@@ -86,6 +88,20 @@ def main() -> None:
         print(table.groupby("cohorts", sort=False).mean().round(3).to_string())
         return
     from mirmodules.workflows.run import run_from_files
+
+    if which == "cohort":
+        from mirmodules import read_modules
+
+        folder = Path(sys.argv[2])
+        result = run_from_files(folder / "mirna.tsv", folder / "mrna.tsv", folder / "interactions.tsv",
+                                config=config)
+        modules, _ = refined_after_consensus(result.prepared, result.codes, config, config.seed)
+        truth = read_modules(folder / "truth.tsv")
+        for label, found in (("default", result.modules), ("refined after the consensus", modules)):
+            scores = recovery_scores(truth, found)
+            print(f"{label}: {found.n_modules} modules, recovery {scores['recovery']:.3f}, "
+                  f"relevance {scores['relevance']:.3f}")
+        return
 
     folder = DATA / which
     result = run_from_files(folder / "GBM_mirna_expression.tsv.gz", folder / "GBM_mrna_expression.tsv.gz",
