@@ -22,11 +22,8 @@ from mirmodules import read_modules
 
 
 def _members(modules) -> dict[str, tuple[set[str], set[str]]]:
-    out = {}
-    for module_id, group in modules.members.groupby("module_id"):
-        out[module_id] = (set(group.loc[group["kind"] == "mirna", "feature"]),
-                          set(group.loc[group["kind"] == "mrna", "feature"]))
-    return out
+    """Module id -> (its miRNAs, its mRNAs) as sets."""
+    return {module_id: (set(mirnas), set(mrnas)) for module_id, (mirnas, mrnas) in modules.groups().items()}
 
 
 def losses(truth, found, interactions: pd.DataFrame) -> pd.DataFrame:

@@ -28,10 +28,9 @@ from mirmodules._random import derive_seed
 from mirmodules.datatypes import _numbered_module_set
 from mirmodules.inputs.prepared import prepare_inputs
 from mirmodules.methods.join import (
-    _edge_correlations,
     _own_clusters,
     refine_module,
-    repression_threshold,
+    repressed_interactions,
     standardised_profiles,
 )
 from mirmodules.methods.mica.pipeline import _cluster_and_join_once, _consensus, run_mica
@@ -51,9 +50,8 @@ def refined_after_consensus(prepared, codes, config, seed):
     consensus = _consensus([run.modules for run in runs], config)
     edges = prepared.interactions[["mirna", "target"]].drop_duplicates()
     edges = edges[edges["mirna"].isin(z_mirna.index) & edges["target"].isin(z_mrna.index)]
-    active = _edge_correlations(edges, z_mirna, z_mrna) < repression_threshold(
-        z_mrna.shape[1], config.repression_alpha)
-    targets_of = edges[active].groupby("mirna")["target"].apply(set).to_dict()
+    active = repressed_interactions(edges, z_mirna, z_mrna, config.repression_alpha)
+    targets_of = active.groupby("mirna")["target"].apply(set).to_dict()
     clusters = runs[0].clusterings
     own = (_own_clusters(z_mirna, clusters["mirna"].labels), _own_clusters(z_mrna, clusters["mrna"].labels))
     refined = [refine_module(mirnas, mrnas, targets_of, z_mirna, z_mrna, fraction=config.refine_fraction,

@@ -124,14 +124,11 @@ def modules_from_clusters(
     if mirna_profiles is not None and mrna_profiles is not None and needs_z:
         z_mirna, z_mrna = standardised or standardised_profiles(mirna_profiles, mrna_profiles)
     if repression == "edges" and len(edges):
-        assert mirna_profiles is not None  # checked above
-        r = _edge_correlations(edges, z_mirna, z_mrna)
-        threshold = repression_threshold(mirna_profiles.shape[1], repression_alpha)
-        active = r < threshold
+        kept = repressed_interactions(edges, z_mirna, z_mrna, repression_alpha)
         logger.info("stage 3: %d of %d interactions not negatively correlated here (r >= %.3f, "
-                    "one-sided alpha %.3g), set aside", int((~active).sum()), len(edges), threshold,
-                    repression_alpha)
-        edges = edges[active]
+                    "one-sided alpha %.3g), set aside", len(edges) - len(kept), len(edges),
+                    repression_threshold(z_mirna.shape[1], repression_alpha), repression_alpha)
+        edges = kept
     edges = edges.assign(
         a=mirna_clusters.reindex(edges["mirna"]).to_numpy(),
         b=mrna_clusters.reindex(edges["target"]).to_numpy(),
@@ -214,14 +211,6 @@ def _standardised_centroid(z: pd.DataFrame, members: list[str]) -> np.ndarray | 
     if sd == 0 or not np.isfinite(sd):
         return None
     return (centroid - centroid.mean()) / sd
-
-
-def _centroid_correlations(z: pd.DataFrame, members: list[str]) -> pd.Series:
-    """Pearson correlation of every row of ``z`` (standardised rows) with the members' mean profile."""
-    centroid = _standardised_centroid(z, members)
-    if centroid is None:
-        return pd.Series(np.nan, index=z.index)
-    return pd.Series(z.to_numpy() @ centroid / z.shape[1], index=z.index)
 
 
 @dataclass(frozen=True)
@@ -358,6 +347,25 @@ def repression_threshold(n_samples: int, alpha: float) -> float:
     if n_samples <= 3:
         return 0.0
     return float(np.tanh(norm.ppf(alpha) / np.sqrt(n_samples - 3)))
+
+
+def repressed_interactions(
+    interactions: pd.DataFrame, z_mirna: pd.DataFrame, z_mrna: pd.DataFrame, alpha: float
+) -> pd.DataFrame:
+    """The rows of ``interactions`` whose miRNA and target profiles (rows of the standardised
+    ``z_mirna``, ``z_mrna``) are significantly negatively correlated: r below
+    :func:`repression_threshold` at one-sided level ``alpha``. The test of ``repression="edges"``.
+
+    >>> import pandas as pd
+    >>> z = lambda rows: pd.DataFrame([(r - r.mean()) / r.std() for r in map(np.array, rows)],
+    ...                               index=[f"f{i}" for i in range(len(rows))])
+    >>> zm, zg = z([[1, 2, 3, 4, 5, 6]]), z([[6, 5, 4, 3, 2, 1], [1, 2, 3, 4, 6, 5]])
+    >>> inter = pd.DataFrame({"mirna": ["f0", "f0"], "target": ["f0", "f1"]})
+    >>> repressed_interactions(inter, zm, zg, 0.05)["target"].tolist()
+    ['f0']
+    """
+    r = _edge_correlations(interactions, z_mirna, z_mrna)
+    return interactions[r < repression_threshold(z_mirna.shape[1], alpha)]
 
 
 def interaction_correlations(

@@ -356,7 +356,8 @@ def _run_mica_stages(
     n_samples = len(prepared.samples)
     encoder_seed = derive_seed(config.seed, "encoder_samples")
     encoded = encoder_sample_positions(config, n_samples, encoder_seed)
-    if len(encoded) < n_samples:
+    subset = len(encoded) < n_samples
+    if subset:
         seeds["encoder_samples"] = encoder_seed
         logger.info("stage 1: the autoencoder sees %d of %d samples (a seeded random subset, "
                     "max_encoder_samples=%d); the later stages use every sample", len(encoded),
@@ -366,7 +367,7 @@ def _run_mica_stages(
         embedder = autoencoder_for(config, len(encoded), random_state=seeds[f"autoencoder_{kind}"],
                                    progress=progress, progress_label=f"stage 1 autoencoder ({kind})")
         values = frame.to_numpy()
-        z = embedder.fit_transform(values if len(encoded) == n_samples else values[:, encoded])
+        z = embedder.fit_transform(values[:, encoded] if subset else values)
         device_used = embedder.device_
         codes[kind] = pd.DataFrame(z, index=frame.index, columns=[f"code_{i + 1}" for i in range(z.shape[1])])
         histories[kind] = embedder.history_.assign(modality=kind)
@@ -420,10 +421,9 @@ def _run_mica_stages(
         },
         "samples": {"n": len(prepared.samples), "order": prepared.samples, "order_rule": config.sample_order,
                     "encoded": {"n": len(encoded),
-                                "rule": "every sample" if len(encoded) == n_samples else
-                                f"a random subset of {len(encoded)} (seed encoder_samples), in order",
-                                "ids": [prepared.samples[i] for i in encoded]
-                                if len(encoded) < n_samples else None}},
+                                "rule": f"a random subset of {len(encoded)} (seed encoder_samples), "
+                                "in order" if subset else "every sample",
+                                "ids": [prepared.samples[i] for i in encoded] if subset else None}},
         "counts": prepared.counts,
         "harmonisation": summarise_harmonisation(prepared.harmonisation).to_dict("records"),
         "training": epochs,
