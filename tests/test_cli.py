@@ -71,11 +71,13 @@ def test_bad_input_exit_code_2_one_message_nothing_written(tmp_path, capsys, mut
     assert not [p for p in tmp_path.iterdir() if p.name.startswith(".run")]
 
 
-def test_invalid_parameter_exit_code_2(tmp_path, capsys):
+@pytest.mark.parametrize(("flag", "value", "name"), [("--dropout", "2", "dropout"),
+                                                    ("--refine-alpha", "0.7", "refine_alpha")])
+def test_invalid_parameter_exit_code_2(tmp_path, capsys, flag, value, name):
     code = main(["-q", "run", "--mirna", "a", "--mrna", "b", "--interactions", "c",
-                 "--out", str(tmp_path / "o"), "--dropout", "2"])
+                 "--out", str(tmp_path / "o"), flag, value])
     assert code == 2
-    assert "'dropout' parameter" in capsys.readouterr().err
+    assert f"'{name}' parameter" in capsys.readouterr().err
 
 
 def test_existing_output_needs_overwrite(tmp_path, capsys):

@@ -57,6 +57,25 @@ def test_modules_below_the_match_jaccard_do_not_match():
     assert consensus_modules(sets, INTERACTIONS).n_modules == 2
 
 
+def test_modules_grown_differently_from_one_core_match_through_their_cores():
+    # the same core (a, b; p, q) grown by refinement into different features in each run: the
+    # grown modules' Jaccard is 5/11 (runs 1, 2) or 4/11 (with run 3), below the 0.5 match
+    core = (["a", "b"], ["p", "q"])
+    grown = [(["a", "b"], ["p", "q", "r", "s", "t", "z"]), (["a", "b"], ["p", "q", "u", "v", "w", "z"]),
+             (["a", "b", "c"], ["p", "q", "x", "y"])]
+    sets = runs(*([group] for group in grown))
+    assert consensus_modules(sets, INTERACTIONS).n_modules == 0
+    cores = [{"M001": core}] * 3
+    # matched by their cores: the members in two of the three runs (z came in twice)
+    assert consensus_modules(sets, INTERACTIONS, cores=cores).groups() == {
+        "M001": (["a", "b"], ["p", "q", "z"])}
+    # different cores and unmatched members stay apart
+    other = [{"M001": core}, {"M001": (["c", "d"], ["r", "s"])}, {"M001": (["e", "f"], ["u", "v"])}]
+    assert consensus_modules(sets, INTERACTIONS, cores=other).n_modules == 0
+    with pytest.raises(ValueError, match="one mapping per run"):
+        consensus_modules(sets, INTERACTIONS, cores=cores[:2])
+
+
 def test_edges_are_the_given_interactions_between_members():
     sets = runs([(["a", "b"], ["p", "q"])], [(["a", "b"], ["p", "q"])])
     only = INTERACTIONS[(INTERACTIONS["mirna"] == "a") | (INTERACTIONS["target"] == "p")]

@@ -194,6 +194,63 @@ def test_partial_refinement_takes_back_a_member_held_by_a_background_cluster_not
     assert groups["partial"] == ["g1", "g2", "g3", "g4"]
 
 
+def _weak_member_fixture():
+    """Module a1, a2 x g1-g3 on exactly orthogonal profiles (40 samples). g4 follows the module's
+    programme weakly and its only interaction (with the noisy miRNA a1) is negative but not
+    significant (r -0.248 against the 0.05 threshold -0.264); h follows the programme as weakly
+    but also a1's own part, so its interaction with a1 is positive (r 0.113). Both sit in a
+    cluster of unrelated genes."""
+    import numpy as np
+
+    t = 2 * np.pi * np.arange(40) / 40
+    programme = np.sin(t)
+
+    def wave(k, fn=np.cos):
+        return fn(k * t)
+
+    unrelated = [np.sqrt(5) * wave(k) for k in (11, 13, 15, 17, 19)] + [np.sqrt(5) * wave(k, np.sin)
+                                                                       for k in (11, 13)]
+    mrna = pd.DataFrame([programme + 0.2 * wave(3), programme + 0.2 * wave(5), programme + 0.2 * wave(7),
+                         programme + 2 * wave(9), programme + 2 * wave(9, np.sin) + wave(2), *unrelated],
+                        index=["g1", "g2", "g3", "g4", "h"] + [f"c{i}" for i in range(1, 8)])
+    mirna = pd.DataFrame([-programme + 1.5 * wave(2), -programme + 0.3 * wave(2, np.sin)], index=["a1", "a2"])
+    mrna_clusters = _series({"g1": 0, "g2": 0, "g3": 0, **dict.fromkeys(mrna.index[3:], 1)})
+    edges = pd.DataFrame([("a1", "g1"), ("a2", "g1"), ("a2", "g2"), ("a2", "g3"), ("a1", "g4"), ("a1", "h")],
+                         columns=["mirna", "target"])
+    return _series({"a1": 0, "a2": 0}), mrna_clusters, edges, mirna, mrna
+
+
+def test_refinement_admits_through_a_negative_interaction_that_the_join_test_sets_aside():
+    from mirmodules.methods.join import interaction_correlations, join_modules, repression_threshold
+
+    mirna_clusters, mrna_clusters, edges, mirna, mrna = _weak_member_fixture()
+    r = dict(zip(edges["target"] + edges["mirna"], interaction_correlations(edges, mirna, mrna), strict=True))
+    assert repression_threshold(40, 0.05) < r["g4a1"] < 0 < r["ha1"]
+
+    def module_mrnas(**options):
+        found = modules_from_clusters(mirna_clusters, mrna_clusters, edges, mirna_profiles=mirna,
+                                      mrna_profiles=mrna, refine_fraction=0.3, **options)
+        assert list(found.groups()) == ["M001"]
+        return found.groups()["M001"][1]
+
+    joined = join_modules(mirna_clusters, mrna_clusters, edges, mirna_profiles=mirna, mrna_profiles=mrna,
+                          refine_fraction=0.3, repression="edges", refine="partial", refine_alpha=0.5)
+    # the core is the join's module before refinement
+    assert joined.cores == {"M001": (["a1", "a2"], ["g1", "g2", "g3"])}
+    assert joined.modules.groups()["M001"][1] == ["g1", "g2", "g3", "g4"]
+    for refine in ("centroid", "partial"):
+        # the join's level (0.05) for the refinement too: g4's interaction is set aside
+        assert module_mrnas(repression="edges", refine=refine, refine_alpha=0.05) == ["g1", "g2", "g3"]
+        # any negative interaction links a close, fitting feature
+        assert module_mrnas(repression="edges", refine=refine, refine_alpha=0.5) == ["g1", "g2", "g3", "g4"]
+    # h is close and fits too (it joins when no interaction is tested), but its interaction is
+    # positive: kept out at any level
+    assert module_mrnas(repression="edges", refine="partial", refine_alpha=0.5).count("h") == 0
+    assert module_mrnas(repression="centroid", refine="partial") == ["g1", "g2", "g3", "g4", "h"]
+    with pytest.raises(ValueError, match="refine_alpha"):
+        module_mrnas(repression="edges", refine="partial", refine_alpha=0.7)
+
+
 def test_partial_correlation_given_own_cluster_matches_residual_oracle():
     import numpy as np
     from scipy import stats

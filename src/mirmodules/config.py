@@ -168,7 +168,8 @@ class MicaConfig:
     kmeans_runs: int = _opt(FROM_PRESET, "K-means runs on the same codes (the first with the run's "
                             "K-means seed, the others with seeds derived from it), each joined into "
                             "modules; with more than one, the modules are their consensus: modules "
-                            "matched across runs (member Jaccard >= 0.5) in at least half of them, "
+                            "matched across runs (member Jaccard >= 0.5, or that of the modules before "
+                            "refinement) in at least half of them, "
                             "with the members in at least half (clusters written are the first "
                             "run's; default preset: 3, paper: 1)", "clustering")
     elbow_d: int = _opt(3, "look-ahead d of the elbow rule", "clustering")
@@ -194,6 +195,11 @@ class MicaConfig:
     refine_fraction: float = _opt(0.5, "refinement admits a feature whose correlation with the "
                                   "module's mean profile is at least this fraction of the members' "
                                   "median", "modules")
+    refine_alpha: float = _opt(0.5, "one-sided level of the repression test for the interactions "
+                               "through which refinement admits a feature (repression=edges; 0.5: any "
+                               "negative correlation, since the feature must also follow the module's "
+                               "mean profile; a level at or below repression_alpha: the join's "
+                               "interactions, as before this option)", "modules")
     consensus_seeds: int = _opt(1, "train MICA with this many seeds (seed, then seeds derived from it) and "
                         "return consensus modules: modules matched across runs (member Jaccard >= "
                         "0.5) in at least half of them, with the members in at least half; codes and "
@@ -267,6 +273,7 @@ class MicaConfig:
         check_in_range(self.silhouette_tolerance, "silhouette_tolerance", low=0.0, high=1.0)
         check_in_range(self.elbow_d, "elbow_d", low=1, integer=True)
         check_in_range(self.refine_fraction, "refine_fraction", low=0.0, high=1.0)
+        check_in_range(self.refine_alpha, "refine_alpha", low=0.0, high=0.5, low_inclusive=False)
         check_in_range(self.min_mirnas, "min_mirnas", low=1, integer=True)
         check_in_range(self.min_mrnas, "min_mrnas", low=1, integer=True)
         check_in_range(self.seed, "seed", low=0, integer=True)

@@ -106,13 +106,24 @@ class ModuleSet:
         return {m: frozenset(g["feature"]) for m, g in self.members.groupby("module_id", sort=True)}
 
 
+def _numbered_order(candidates: list[tuple[list[str], list[str], list[tuple[str, str]]]]) -> list[int]:
+    """Positions of ``candidates`` in module-id order: decreasing size, then edges, then members."""
+    return sorted(range(len(candidates)), key=lambda i: (
+        -(len(candidates[i][0]) + len(candidates[i][1])), -len(candidates[i][2]), candidates[i][0],
+        candidates[i][1]))
+
+
+def _module_id(number: int, n_modules: int) -> str:
+    """``M001``-style id of the ``number``-th (from 1) of ``n_modules`` modules."""
+    return f"M{number:0{max(3, len(str(n_modules)))}d}"
+
+
 def _numbered_module_set(candidates: list[tuple[list[str], list[str], list[tuple[str, str]]]]) -> ModuleSet:
     """Number modules M001... by decreasing size, then edges, then members (deterministic)."""
-    candidates = sorted(candidates, key=lambda c: (-(len(c[0]) + len(c[1])), -len(c[2]), c[0], c[1]))
-    width = max(3, len(str(len(candidates))))
+    candidates = [candidates[i] for i in _numbered_order(candidates)]
     member_rows, edge_rows = [], []
     for i, (mirnas, mrnas, module_edges) in enumerate(candidates, start=1):
-        module_id = f"M{i:0{width}d}"
+        module_id = _module_id(i, len(candidates))
         member_rows += [(module_id, m, "mirna") for m in mirnas]
         member_rows += [(module_id, t, "mrna") for t in mrnas]
         edge_rows += [(module_id, m, t) for m, t in module_edges]

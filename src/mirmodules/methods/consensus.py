@@ -4,7 +4,8 @@ Two rules, both keeping what at least ``min_frequency`` of the runs agree on:
 
 ``matched`` (the default)
     Modules of different runs are *matched* when the Jaccard index of their members (miRNAs and
-    mRNAs together) is at least ``match_jaccard``; each connected group of matched modules found
+    mRNAs together) is at least ``match_jaccard``, or, when the runs' ``cores`` are given (MICA's
+    modules before refinement), that of their cores is; each connected group of matched modules found
     in at least ``ceil(min_frequency x runs)`` runs gives one consensus module, whose members are
     the features that belong to the group's modules in at least that many runs. Modules that
     share members stay apart unless they match: MICA's default modules often share miRNAs (every
@@ -22,7 +23,7 @@ default preset's 3), ``run --consensus-seeds N`` and ``mirmodules stability`` us
 from __future__ import annotations
 
 import math
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from typing import Literal
 
 import networkx as nx
@@ -78,6 +79,7 @@ def consensus_modules(
     min_mrnas: int = 2,
     rule: ConsensusRule = "matched",
     match_jaccard: float = 0.5,
+    cores: Sequence[Mapping[str, tuple[list[str], list[str]]]] | None = None,
 ) -> ModuleSet:
     """Consensus modules of several runs (see the module docstring for the two rules).
 
@@ -96,6 +98,10 @@ def consensus_modules(
         ``"matched"`` or ``"pairs"``.
     match_jaccard
         ``matched``: smallest Jaccard index of two modules' members that matches them.
+    cores
+        ``matched``: one mapping per run, module id -> (miRNAs, mRNAs) of the module's core
+        (:attr:`~mirmodules.methods.join.JoinedModules.cores`); two modules also match when
+        their cores do. Without it, modules match on their members alone.
 
     Examples
     --------
@@ -118,7 +124,7 @@ def consensus_modules(
     if rule == "pairs":
         groups = _pair_components(module_sets, min_frequency)
     else:
-        groups = _matched_groups(module_sets, min_frequency, match_jaccard)
+        groups = _matched_groups(module_sets, min_frequency, match_jaccard, cores)
     return module_set_from_groups(groups, interactions, min_mirnas=min_mirnas, min_mrnas=min_mrnas)
 
 
@@ -133,20 +139,37 @@ def _pair_components(module_sets: Sequence[ModuleSet], min_frequency: float) -> 
             for c in nx.connected_components(graph)]
 
 
+def _member_set(mirnas: list[str], mrnas: list[str]) -> frozenset[tuple[str, str]]:
+    return frozenset([("mirna", m) for m in mirnas] + [("mrna", g) for g in mrnas])
+
+
 def _matched_groups(
-    module_sets: Sequence[ModuleSet], min_frequency: float, match_jaccard: float
+    module_sets: Sequence[ModuleSet],
+    min_frequency: float,
+    match_jaccard: float,
+    cores: Sequence[Mapping[str, tuple[list[str], list[str]]]] | None = None,
 ) -> list[tuple[list, list]]:
+    if cores is not None and len(cores) != len(module_sets):
+        msg = f"cores: one mapping per run expected ({len(module_sets)}), got {len(cores)}."
+        raise ValueError(msg)
     needed = math.ceil(min_frequency * len(module_sets) - 1e-9)
-    modules: list[tuple[int, frozenset[tuple[str, str]]]] = []
+    # (run, members, core members); the core is the module itself when no cores are given
+    modules: list[tuple[int, frozenset[tuple[str, str]], frozenset[tuple[str, str]]]] = []
     for run, module_set in enumerate(module_sets):
-        for mirnas, mrnas in module_set.groups().values():
-            modules.append((run, frozenset([("mirna", m) for m in mirnas] + [("mrna", g) for g in mrnas])))
+        for module_id, (mirnas, mrnas) in module_set.groups().items():
+            members = _member_set(mirnas, mrnas)
+            core = _member_set(*cores[run][module_id]) if cores is not None else members
+            modules.append((run, members, core))
+
+    def match(a: frozenset, b: frozenset) -> bool:
+        return len(a & b) >= match_jaccard * len(a | b)
+
     graph = nx.Graph()
     graph.add_nodes_from(range(len(modules)))
-    for i, (run_i, members_i) in enumerate(modules):
+    for i, (run_i, members_i, core_i) in enumerate(modules):
         for j in range(i + 1, len(modules)):
-            run_j, members_j = modules[j]
-            if run_i != run_j and len(members_i & members_j) >= match_jaccard * len(members_i | members_j):
+            run_j, members_j, core_j = modules[j]
+            if run_i != run_j and (match(members_i, members_j) or match(core_i, core_j)):
                 graph.add_edge(i, j)
     groups = []
     for component in sorted(nx.connected_components(graph), key=min):

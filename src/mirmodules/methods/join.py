@@ -16,7 +16,10 @@ module. ``repression`` says how much of that is required:
 * ``"edges"``: before the join, interactions whose miRNA and target are not significantly
   negatively correlated in these samples (one-sided level ``repression_alpha``, Fisher's z) are
   set aside, since an interaction that is not active here cannot bind a module; the centroid test
-  applies too. ``repression_alpha=0.5`` keeps every negative correlation.
+  applies too. ``repression_alpha=0.5`` keeps every negative correlation. The refinement
+  (``refine``, :func:`refine_module`) admits features through interactions that pass a looser
+  level, ``refine_alpha`` (0.5: any negative correlation), since what it admits must also follow
+  the module's mean profile.
 
 Module ids (``M001``, ``M002``, ...) are deterministic: modules are sorted by decreasing size
 (miRNAs + mRNAs), then by decreasing number of edges, then by their sorted member list.
@@ -27,14 +30,14 @@ from __future__ import annotations
 import logging
 from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Literal
+from typing import Any, Literal
 
 import networkx as nx
 import numpy as np
 import pandas as pd
 
 from mirmodules._validation import check_in_range, check_one_of
-from mirmodules.datatypes import ModuleSet, _numbered_module_set
+from mirmodules.datatypes import ModuleSet, _module_id, _numbered_module_set, _numbered_order
 from mirmodules.inputs.preprocessing import row_blocks, standardise_rows
 
 logger = logging.getLogger(__name__)
@@ -60,7 +63,39 @@ def _component_key(graph: nx.Graph, nodes: set) -> tuple:
     return (-n_edges, -len(nodes), sorted(str(n) for n in nodes))
 
 
+@dataclass(frozen=True)
+class JoinedModules:
+    """The modules of one join and, for each, its *core*: the module as the join found it, before
+    refinement (the module itself when refinement is off).
+
+    Attributes
+    ----------
+    modules
+        The modules.
+    cores
+        Module id -> (miRNAs, mRNAs) of its core, sorted. The consensus of several K-means runs
+        matches two runs' modules when their cores match, too: refinement grows the same core
+        differently in each run, since each run cuts the other features into other clusters.
+    """
+
+    modules: ModuleSet
+    cores: dict[str, tuple[list[str], list[str]]]
+
+
 def modules_from_clusters(
+    mirna_clusters: pd.Series, mrna_clusters: pd.Series, interactions: pd.DataFrame, **options: Any
+) -> ModuleSet:
+    """The modules of :func:`join_modules` (same parameters) without their cores.
+
+    >>> import pandas as pd
+    >>> inter = pd.DataFrame({"mirna": ["a", "a", "b", "b"], "target": ["x", "y", "x", "y"]})
+    >>> modules_from_clusters(pd.Series({"a": 0, "b": 0}), pd.Series({"x": 0, "y": 0}), inter).groups()
+    {'M001': (['a', 'b'], ['x', 'y'])}
+    """
+    return join_modules(mirna_clusters, mrna_clusters, interactions, **options).modules
+
+
+def join_modules(
     mirna_clusters: pd.Series,
     mrna_clusters: pd.Series,
     interactions: pd.DataFrame,
@@ -74,8 +109,9 @@ def modules_from_clusters(
     mrna_profiles: pd.DataFrame | None = None,
     refine: Refine = "none",
     refine_fraction: float = 0.5,
+    refine_alpha: float = 0.5,
     standardised: tuple[pd.DataFrame, pd.DataFrame] | None = None,
-) -> ModuleSet:
+) -> JoinedModules:
     """Build modules from cluster labels and interactions (see module docstring).
 
     Parameters
@@ -99,13 +135,19 @@ def modules_from_clusters(
         ``"partial"`` or ``"centroid"``: complete each module with the features a clustering left
         elsewhere (:func:`refine_module`; the two differ in when a feature fits the module better
         than its own cluster); ``"none"``: the join as the paper describes it.
+    refine_alpha
+        With ``repression="edges"``, the one-sided level of the repression test for the
+        interactions through which the refinement admits a feature (0.5, the default: any
+        negative correlation). A level at or below ``repression_alpha`` uses the join's
+        interactions.
     standardised
         The profiles' rows standardised (:func:`standardised_profiles`), when several joins run
         on the same profiles; computed here otherwise.
 
     Returns
     -------
-    ModuleSet
+    JoinedModules
+        The modules and each one's core (the join's module before refinement).
     """
     check_one_of(combine, "combine", COMBINE_CHOICES)
     check_one_of(repression, "repression", REPRESSION_CHOICES)
@@ -118,11 +160,13 @@ def modules_from_clusters(
         raise InputDataError(msg)
     check_in_range(min_mirnas, "min_mirnas", low=1, integer=True)
     check_in_range(min_mrnas, "min_mrnas", low=1, integer=True)
+    check_in_range(refine_alpha, "refine_alpha", low=0.0, high=0.5, low_inclusive=False)
     edges = interactions[["mirna", "target"]].drop_duplicates()
     edges = edges[edges["mirna"].isin(mirna_clusters.index) & edges["target"].isin(mrna_clusters.index)]
     needs_z = repression == "edges" or refine != "none"
     if mirna_profiles is not None and mrna_profiles is not None and needs_z:
         z_mirna, z_mrna = standardised or standardised_profiles(mirna_profiles, mrna_profiles)
+    clustered_edges = edges
     if repression == "edges" and len(edges):
         kept = repressed_interactions(edges, z_mirna, z_mrna, repression_alpha)
         logger.info("stage 3: %d of %d interactions not negatively correlated here (r >= %.3f, "
@@ -159,9 +203,15 @@ def modules_from_clusters(
             sub = graph.subgraph(nodes)
             module_edges = sorted((u[1], v[1]) if u[0] == "mirna" else (v[1], u[1]) for u, v in sub.edges)
             candidates.append((mirnas, mrnas, module_edges))
+    cores = [(a, b) for a, b, _ in candidates]
     if refine != "none" and candidates:
         own = (_own_clusters(z_mirna, mirna_clusters), _own_clusters(z_mrna, mrna_clusters))
-        targets_of = edges.groupby("mirna")["target"].apply(set).to_dict()
+        # the refinement's own, looser, repression test: a feature it admits must also be close
+        # to the module's mean profile and fit it, so the sign of the interaction is enough
+        linking = edges
+        if repression == "edges" and refine_alpha > repression_alpha:
+            linking = repressed_interactions(clustered_edges, z_mirna, z_mrna, refine_alpha)
+        targets_of = linking.groupby("mirna")["target"].apply(set).to_dict()
         before = sum(len(a) + len(b) for a, b, _ in candidates)
         candidates = [refine_module(a, b, targets_of, z_mirna, z_mrna, fraction=refine_fraction, own=own,
                                     partial=refine == "partial")
@@ -173,7 +223,9 @@ def modules_from_clusters(
                 edges.groupby(["a", "b"]).ngroups if len(edges) else 0, len(candidates),
                 f", {n_not_repressed} dropped as not repressed (centroid correlation >= 0)"
                 if repression != "any" else "")
-    return _numbered_module_set(candidates)
+    order = _numbered_order(candidates)
+    return JoinedModules(_numbered_module_set(candidates),
+                         {_module_id(rank, len(order)): cores[i] for rank, i in enumerate(order, start=1)})
 
 
 def standardised_profiles(
@@ -288,7 +340,8 @@ def refine_module(
     the module loses it. Then, in this order:
 
     1. a miRNA joins when it is close and has interactions (``targets_of``: miRNA -> its
-       targets, after the repression test when that is on) with at least two close mRNAs
+       targets; :func:`modules_from_clusters` passes those negatively correlated here when the
+       repression test is on, ``refine_alpha``) with at least two close mRNAs
        (members or not; modules with one miRNA have no miRNA profile to compare with and gain
        none);
     2. an mRNA joins when it is close and has an interaction with one of the module's miRNAs.

@@ -27,7 +27,7 @@ from mirmodules.inputs.identifiers import (
 )
 from mirmodules.inputs.prepared import prepare_inputs
 from mirmodules.methods.consensus import RULE_DESCRIPTIONS, consensus_modules, edges_of
-from mirmodules.methods.join import modules_from_clusters, standardised_profiles
+from mirmodules.methods.join import join_modules, standardised_profiles
 from mirmodules.methods.mica.clustering import Clustering, auto_n_init, cluster_features, single_cluster
 
 if TYPE_CHECKING:
@@ -83,6 +83,8 @@ class JoinedClusters:
     modules: ModuleSet
     seeds: dict[str, int]
     modules_per_run: tuple[int, ...] = ()
+    #: Module id -> (miRNAs, mRNAs) before refinement (one run; the consensus has none)
+    cores: dict[str, tuple[list[str], list[str]]] | None = None
 
 
 def cluster_and_join(
@@ -101,10 +103,11 @@ def cluster_and_join(
     With ``config.kmeans_runs`` > 1 the two stages run that many times (the first with the seeds
     of a single run, the others with seeds derived from ``seed``) and the modules are the
     consensus of the runs (:func:`~mirmodules.methods.consensus.consensus_modules`: modules
-    matched across runs, members in at least half of them; edges: the interactions the runs'
-    modules used). On five negbin cohorts three runs on one set of codes took seed stability
-    across reruns (autoencoder seeds included) from 0.882 to 0.981 and recovery from 0.827 to
-    0.831 (docs/method_choices.md). Seconds of all runs are added up in ``timings``.
+    matched across runs by their members or by their cores, the modules before refinement;
+    members in at least half of them; edges: the interactions the runs' modules used). On five
+    negbin cohorts three runs on one set of codes took seed stability across reruns (autoencoder
+    seeds included) from 0.882 to 0.981 and recovery from 0.827 to 0.831 (docs/method_choices.md).
+    Seconds of all runs are added up in ``timings``.
     """
     timings = timings if timings is not None else {}
     standardised, standardising = None, 0.0
@@ -125,7 +128,7 @@ def cluster_and_join(
     if len(runs) == 1:
         return first
     start = time.perf_counter()
-    modules = _consensus([run.modules for run in runs], config)
+    modules = _consensus([run.modules for run in runs], config, cores=[run.cores for run in runs])
     timings["stage3_modules"] += time.perf_counter() - start
     per_run = tuple(run.modules.n_modules for run in runs)
     logger.info("stage 3: consensus of %d K-means runs: %d modules (per run: %s)", len(runs),
@@ -138,11 +141,13 @@ def resolved_n_init(config: MicaConfig, n_features: int) -> int:
     return config.n_init if config.n_init is not None else auto_n_init(n_features, config.kmeans_runs)
 
 
-def _consensus(module_sets: list[ModuleSet], config: MicaConfig) -> ModuleSet:
+def _consensus(module_sets: list[ModuleSet], config: MicaConfig, *,
+               cores: list[Any] | None = None) -> ModuleSet:
     """The consensus of several MICA runs' modules (K-means runs or autoencoder seeds): matched
-    modules in at least ``CONSENSUS_FREQUENCY`` of the runs, with the edges the runs used."""
+    modules (by members or, with ``cores``, by the modules before refinement) in at least
+    ``CONSENSUS_FREQUENCY`` of the runs, with the edges the runs used."""
     return consensus_modules(module_sets, edges_of(module_sets), min_frequency=CONSENSUS_FREQUENCY,
-                             min_mirnas=config.min_mirnas, min_mrnas=config.min_mrnas)
+                             min_mirnas=config.min_mirnas, min_mrnas=config.min_mrnas, cores=cores)
 
 
 def _cluster_and_join_once(
@@ -183,7 +188,7 @@ def _cluster_and_join_once(
         timings[f"stage2_kmeans_{kind}"] = time.perf_counter() - start
         _memory.mark(f"stage2_kmeans_{kind}")
     start = time.perf_counter()
-    modules = modules_from_clusters(
+    joined = join_modules(
         clusterings["mirna"].labels,
         clusterings["mrna"].labels,
         prepared.interactions,
@@ -196,11 +201,12 @@ def _cluster_and_join_once(
         mrna_profiles=prepared.mrna,
         refine=config.refine,  # type: ignore[arg-type]
         refine_fraction=config.refine_fraction,
+        refine_alpha=config.refine_alpha,
         standardised=standardised,
     )
     timings["stage3_modules"] = time.perf_counter() - start
     _memory.mark("stage3_modules")
-    return JoinedClusters(clusterings, modules, seeds, (modules.n_modules,))
+    return JoinedClusters(clusterings, joined.modules, seeds, (joined.modules.n_modules,), joined.cores)
 
 
 def run_mica(
@@ -440,8 +446,8 @@ def _run_mica_stages(
             "restarts_per_run": {kind: resolved_n_init(config, len(frame)) for kind, frame in codes.items()},
             "modules_per_run": list(joined.modules_per_run),
             "min_frequency": CONSENSUS_FREQUENCY,
-            "rule": "one run: its modules; more: " + RULE_DESCRIPTIONS["matched"] + "; clusters "
-            "written are the first run's",
+            "rule": "one run: its modules; more: " + RULE_DESCRIPTIONS["matched"] + ", or whose "
+            "modules before refinement match; clusters written are the first run's",
         },
         "result": _result_summary(modules),
         "seconds": {k: round(v, 3) for k, v in timings.items()},
