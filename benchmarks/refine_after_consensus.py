@@ -1,7 +1,10 @@
 """Experiment (not the default): refine the consensus modules instead of each K-means run's.
 
 The default joins each of the three K-means runs with the partial refinement and takes the
-consensus of the refined modules. Here the runs are joined without refinement, their consensus is
+consensus of the refined modules (matched by their members or by their cores, the modules before
+refinement; session 10). This experiment (session 9) came first and is superseded by the core
+matching, which keeps the modules here without losing planted ones (docs/method_choices.md).
+Here the runs are joined without refinement, their consensus is
 taken, and each consensus module is then refined once, with the first run's clusters as every
 feature's own cluster. Prints recovery and relevance of both on planted cohorts (``sim``), or the
 module counts and sizes of both on a real GBM set (a folder name under ../shared/data with
@@ -50,7 +53,7 @@ def refined_after_consensus(prepared, codes, config, seed):
     consensus = _consensus([run.modules for run in runs], config)
     edges = prepared.interactions[["mirna", "target"]].drop_duplicates()
     edges = edges[edges["mirna"].isin(z_mirna.index) & edges["target"].isin(z_mrna.index)]
-    active = repressed_interactions(edges, z_mirna, z_mrna, config.repression_alpha)
+    active = repressed_interactions(edges, z_mirna, z_mrna, max(config.repression_alpha, config.refine_alpha))
     targets_of = active.groupby("mirna")["target"].apply(set).to_dict()
     clusters = runs[0].clusterings
     own = (_own_clusters(z_mirna, clusters["mirna"].labels), _own_clusters(z_mrna, clusters["mrna"].labels))
