@@ -269,7 +269,13 @@ def test_kmeans_runs_give_the_consensus_of_single_kmeans_runs(small_cohort, fast
     singles = [cluster_and_join(result.prepared, result.codes, one, s) for s in run_seeds]
     assert record["modules_per_run"] == [s.modules.n_modules for s in singles]
     union = pd.concat([s.modules.edges for s in singles])
-    expected = consensus_modules([s.modules for s in singles], union)
+    # each run's modules grow from their cores (the join's modules before refinement)
+    for single in singles:
+        groups = single.modules.groups()
+        assert single.cores is not None and set(single.cores) == set(groups)
+        assert all(set(core[0]) <= set(groups[m][0]) and set(core[1]) <= set(groups[m][1])
+                   for m, core in single.cores.items())
+    expected = consensus_modules([s.modules for s in singles], union, cores=[s.cores for s in singles])
     pd.testing.assert_frame_equal(result.modules.members, expected.members)
     pd.testing.assert_frame_equal(result.modules.edges, expected.edges)
     # clusters are the first run's, which a single-run MICA with the same seed also gives

@@ -74,8 +74,8 @@ class JoinedModules:
         The modules.
     cores
         Module id -> (miRNAs, mRNAs) of its core, sorted. The consensus of several K-means runs
-        matches two runs' modules when their cores match, too: refinement grows the same core
-        differently in each run, since each run cuts the other features into other clusters.
+        matches two runs' modules when their cores match, too: on real data the refined modules
+        of different runs matched less often than their cores (docs/method_choices.md).
     """
 
     modules: ModuleSet
