@@ -47,7 +47,8 @@ def main() -> None:
     rows = []
     for label, (folder, evidence) in SETS.items():
         base = DATA / folder
-        prepared = prepare_from_files(base / "GBM_mirna_expression.tsv.gz", base / "GBM_mrna_expression.tsv.gz",
+        prepared = prepare_from_files(base / "GBM_mirna_expression.tsv.gz",
+                                      base / "GBM_mrna_expression.tsv.gz",
                                       DATA / "mirtarbase_hsa" / "hsa_MTI_full.tsv.gz",
                                       mirbase_paths=[DATA / path for path in MIRBASE],
                                       config=MicaConfig(evidence=evidence))[0]
