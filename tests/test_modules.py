@@ -277,3 +277,30 @@ def test_partial_correlation_given_own_cluster_matches_residual_oracle():
     # an unclustered feature has no own cluster: NaN, and the refinement does not hold it back
     partial_some = _own_clusters(z, mrna_clusters.drop("g4")).partial(corr, centroid)
     assert np.isnan(partial_some["g4"]) and not np.isnan(partial_some["c1"])
+
+
+def test_repression_background_matches_a_pearson_oracle_and_warns_when_there_is_no_excess():
+    import numpy as np
+    from scipy import stats
+
+    from mirmodules.exceptions import DataQualityWarning
+    from mirmodules.methods.join import repression_background, repression_threshold
+
+    rng = np.random.default_rng(3)
+    mirna = pd.DataFrame(rng.normal(size=(30, 50)), index=[f"m{i}" for i in range(30)])
+    mrna = pd.DataFrame(rng.normal(size=(80, 50)), index=[f"g{i}" for i in range(80)])
+    record = repression_background((40, 20), mirna, mrna, 0.05, n_pairs=500, seed=7)
+    # oracle: the same seeded pairs, scipy's Pearson r, Fisher's z threshold
+    draw = np.random.default_rng(7)
+    mirnas, genes = draw.choice(mirna.index.to_numpy(), 500), draw.choice(mrna.index.to_numpy(), 500)
+    pairs = zip(mirnas, genes, strict=True)
+    r = np.array([stats.pearsonr(mirna.loc[m], mrna.loc[g])[0] for m, g in pairs])
+    expected = float(np.mean(r < repression_threshold(50, 0.05)))
+    assert 0 < expected < 0.15  # independent noise: about the nominal 5%
+    assert record["random_share_passing"] == pytest.approx(expected)
+    assert record["share_passing"] == 0.5
+    assert record["ratio"] == pytest.approx(0.5 / expected)
+    assert record["interactions_tested"] == 40 and record["random_pairs"] == 500
+    # interactions that pass no more often than random pairs: warned
+    with pytest.warns(DataQualityWarning, match="no more often than random"):
+        repression_background((40, 0), mirna, mrna, 0.05, n_pairs=500, seed=7)

@@ -248,6 +248,28 @@ def test_consensus_over_seeds_is_the_consensus_of_the_single_seed_runs(small_coh
         identify_modules(*args, config=replace(fast_config, consensus_seeds=0))
 
 
+def test_manifest_records_the_repression_test_against_random_pairs(small_cohort, fast_config):
+    from dataclasses import replace
+
+    from mirmodules.methods.join import repressed_interactions, standardised_profiles
+
+    args = (small_cohort.mirna, small_cohort.mrna, small_cohort.interactions)
+    result = identify_modules(*args, config=replace(fast_config, seed=1))
+    record = result.manifest["repression"]
+    prepared = result.prepared
+    edges = prepared.interactions[["mirna", "target"]].drop_duplicates()
+    edges = edges[edges["mirna"].isin(prepared.mirna.index) & edges["target"].isin(prepared.mrna.index)]
+    passing = repressed_interactions(edges, *standardised_profiles(prepared.mirna, prepared.mrna), 0.05)
+    assert (record["interactions_tested"], record["interactions_passing"]) == (len(edges), len(passing))
+    # planted interactions are repressive, random pairs mostly not
+    assert record["ratio"] > 2 and 0 <= record["random_share_passing"] < 0.2
+    assert "repression_background" in result.manifest["seeds"]
+    # the same seed, the same record; no test, no record
+    assert identify_modules(*args, config=replace(fast_config, seed=1)).manifest["repression"] == record
+    untested = identify_modules(*args, config=replace(fast_config, repression="any"))
+    assert untested.manifest["repression"] is None
+
+
 def test_kmeans_runs_give_the_consensus_of_single_kmeans_runs(small_cohort, fast_config):
     from dataclasses import replace
 

@@ -27,7 +27,7 @@ from mirmodules.inputs.identifiers import (
 )
 from mirmodules.inputs.prepared import prepare_inputs
 from mirmodules.methods.consensus import RULE_DESCRIPTIONS, consensus_modules, edges_of
-from mirmodules.methods.join import join_modules, standardised_profiles
+from mirmodules.methods.join import join_modules, repression_background, standardised_profiles
 from mirmodules.methods.mica.clustering import Clustering, auto_n_init, cluster_features, single_cluster
 
 if TYPE_CHECKING:
@@ -85,6 +85,8 @@ class JoinedClusters:
     modules_per_run: tuple[int, ...] = ()
     #: Module id -> (miRNAs, mRNAs) before refinement (one run; the consensus has none)
     cores: dict[str, tuple[list[str], list[str]]] | None = None
+    #: (interactions tested, passed) by the repression test (the same in every run); None when off
+    repression_counts: tuple[int, int] | None = None
 
 
 def cluster_and_join(
@@ -133,7 +135,8 @@ def cluster_and_join(
     per_run = tuple(run.modules.n_modules for run in runs)
     logger.info("stage 3: consensus of %d K-means runs: %d modules (per run: %s)", len(runs),
                 modules.n_modules, ", ".join(map(str, per_run)))
-    return JoinedClusters(first.clusterings, modules, first.seeds, per_run)
+    return JoinedClusters(first.clusterings, modules, first.seeds, per_run,
+                          repression_counts=first.repression_counts)
 
 
 def resolved_n_init(config: MicaConfig, n_features: int) -> int:
@@ -206,7 +209,8 @@ def _cluster_and_join_once(
     )
     timings["stage3_modules"] = time.perf_counter() - start
     _memory.mark("stage3_modules")
-    return JoinedClusters(clusterings, joined.modules, seeds, (joined.modules.n_modules,), joined.cores)
+    return JoinedClusters(clusterings, joined.modules, seeds, (joined.modules.n_modules,), joined.cores,
+                          joined.repression_counts)
 
 
 def run_mica(
@@ -394,6 +398,14 @@ def _run_mica_stages(
     joined = cluster_and_join(prepared, codes, config, config.seed, progress=progress, timings=timings)
     modules, clusterings = joined.modules, joined.clusterings
     seeds.update(joined.seeds)
+    repression_record = None
+    if joined.repression_counts is not None:
+        start = time.perf_counter()
+        seeds["repression_background"] = derive_seed(config.seed, "repression_background")
+        repression_record = repression_background(joined.repression_counts, prepared.mirna, prepared.mrna,
+                                                  config.repression_alpha,
+                                                  seed=seeds["repression_background"])
+        timings["stage3_modules"] += time.perf_counter() - start
     manifest = {
         "method": "MICA",
         "preset": config.preset,
@@ -449,6 +461,7 @@ def _run_mica_stages(
             "rule": "one run: its modules; more: " + RULE_DESCRIPTIONS["matched"] + ", or whose "
             "modules before refinement match; clusters written are the first run's",
         },
+        "repression": repression_record,
         "result": _result_summary(modules),
         "seconds": {k: round(v, 3) for k, v in timings.items()},
         "inputs": {},
