@@ -14,6 +14,10 @@ import pandas as pd
 
 logger = logging.getLogger(__name__)
 
+#: Module id -> (its miRNAs, its mRNAs), each sorted: :meth:`ModuleSet.groups`, and the modules
+#: before refinement that a join records (:attr:`~mirmodules.methods.join.JoinedModules.cores`)
+ModuleGroups = dict[str, tuple[list[str], list[str]]]
+
 
 @dataclass(frozen=True)
 class PreparedInputs:
@@ -92,9 +96,9 @@ class ModuleSet:
         out["density"] = out["n_edges"] / (out["n_mirnas"] * out["n_mrnas"])
         return out.reset_index(drop=True)[SUMMARY_COLUMNS]
 
-    def groups(self) -> dict[str, tuple[list[str], list[str]]]:
+    def groups(self) -> ModuleGroups:
         """Module id -> (its miRNAs, its mRNAs), each sorted; modules in id order."""
-        out: dict[str, tuple[list[str], list[str]]] = {}
+        out: ModuleGroups = {}
         for module_id, group in self.members.groupby("module_id", sort=True):
             kinds = group["kind"].to_numpy()
             features = group["feature"].to_numpy()

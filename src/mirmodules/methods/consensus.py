@@ -23,14 +23,14 @@ default preset's 3), ``run --consensus-seeds N`` and ``mirmodules stability`` us
 from __future__ import annotations
 
 import math
-from collections.abc import Mapping, Sequence
+from collections.abc import Sequence
 from typing import Literal
 
 import networkx as nx
 import pandas as pd
 
 from mirmodules._validation import check_in_range, check_one_of
-from mirmodules.datatypes import ModuleSet, module_set_from_groups
+from mirmodules.datatypes import ModuleGroups, ModuleSet, module_set_from_groups
 
 ConsensusRule = Literal["matched", "pairs"]
 CONSENSUS_RULES = ("matched", "pairs")
@@ -79,7 +79,7 @@ def consensus_modules(
     min_mrnas: int = 2,
     rule: ConsensusRule = "matched",
     match_jaccard: float = 0.5,
-    cores: Sequence[Mapping[str, tuple[list[str], list[str]]]] | None = None,
+    cores: Sequence[ModuleGroups] | None = None,
 ) -> ModuleSet:
     """Consensus modules of several runs (see the module docstring for the two rules).
 
@@ -147,7 +147,7 @@ def _matched_groups(
     module_sets: Sequence[ModuleSet],
     min_frequency: float,
     match_jaccard: float,
-    cores: Sequence[Mapping[str, tuple[list[str], list[str]]]] | None = None,
+    cores: Sequence[ModuleGroups] | None = None,
 ) -> list[tuple[list, list]]:
     if cores is not None and len(cores) != len(module_sets):
         msg = f"cores: one mapping per run expected ({len(module_sets)}), got {len(cores)}."

@@ -28,6 +28,7 @@ Module ids (``M001``, ``M002``, ...) are deterministic: modules are sorted by de
 from __future__ import annotations
 
 import logging
+import warnings
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any, Literal
@@ -37,7 +38,8 @@ import numpy as np
 import pandas as pd
 
 from mirmodules._validation import check_in_range, check_one_of
-from mirmodules.datatypes import ModuleSet, _module_id, _numbered_module_set, _numbered_order
+from mirmodules.datatypes import ModuleGroups, ModuleSet, _module_id, _numbered_module_set, _numbered_order
+from mirmodules.exceptions import DataQualityWarning, InputDataError
 from mirmodules.inputs.preprocessing import row_blocks, standardise_rows
 
 logger = logging.getLogger(__name__)
@@ -79,7 +81,7 @@ class JoinedModules:
     """
 
     modules: ModuleSet
-    cores: dict[str, tuple[list[str], list[str]]]
+    cores: ModuleGroups
     #: With ``repression="edges"``: (interactions tested, interactions that passed); else None
     repression_counts: tuple[int, int] | None = None
 
@@ -155,8 +157,6 @@ def join_modules(
     check_one_of(repression, "repression", REPRESSION_CHOICES)
     check_one_of(refine, "refine", REFINE_CHOICES)
     if (repression != "any" or refine != "none") and (mirna_profiles is None or mrna_profiles is None):
-        from mirmodules.exceptions import InputDataError
-
         msg = (f"repression={repression!r} / refine={refine!r} need mirna_profiles and mrna_profiles "
                "to correlate profiles.")
         raise InputDataError(msg)
@@ -168,10 +168,14 @@ def join_modules(
     needs_z = repression == "edges" or refine != "none"
     if mirna_profiles is not None and mrna_profiles is not None and needs_z:
         z_mirna, z_mrna = standardised or standardised_profiles(mirna_profiles, mrna_profiles)
-    clustered_edges = edges
+    linking = edges  # the interactions through which refinement admits features
     repression_counts = None
     if repression == "edges" and len(edges):
-        kept = repressed_interactions(edges, z_mirna, z_mrna, repression_alpha)
+        r = _edge_correlations(edges, z_mirna, z_mrna)
+        kept = edges[_repressed(r, z_mirna.shape[1], repression_alpha)]
+        # the refinement's own, looser level: a feature it admits must also be close to the
+        # module's mean profile and fit it, so the sign of the interaction is enough
+        linking = edges[_repressed(r, z_mirna.shape[1], max(refine_alpha, repression_alpha))]
         repression_counts = (len(edges), len(kept))
         logger.info("stage 3: %d of %d interactions not negatively correlated here (r >= %.3f, "
                     "one-sided alpha %.3g), set aside", len(edges) - len(kept), len(edges),
@@ -210,11 +214,6 @@ def join_modules(
     cores = [(a, b) for a, b, _ in candidates]
     if refine != "none" and candidates:
         own = (_own_clusters(z_mirna, mirna_clusters), _own_clusters(z_mrna, mrna_clusters))
-        # the refinement's own, looser, repression test: a feature it admits must also be close
-        # to the module's mean profile and fit it, so the sign of the interaction is enough
-        linking = edges
-        if repression == "edges" and refine_alpha > repression_alpha:
-            linking = repressed_interactions(clustered_edges, z_mirna, z_mrna, refine_alpha)
         targets_of = linking.groupby("mirna")["target"].apply(set).to_dict()
         before = sum(len(a) + len(b) for a, b, _ in candidates)
         candidates = [refine_module(a, b, targets_of, z_mirna, z_mrna, fraction=refine_fraction, own=own,
@@ -423,7 +422,13 @@ def repressed_interactions(
     ['f0']
     """
     r = _edge_correlations(interactions, z_mirna, z_mrna)
-    return interactions[r < repression_threshold(z_mirna.shape[1], alpha)]
+    return interactions[_repressed(r, z_mirna.shape[1], alpha)]
+
+
+def _repressed(r: np.ndarray, n_samples: int, alpha: float) -> np.ndarray:
+    """The repression test on correlations ``r`` over ``n_samples``: r below the threshold at
+    one-sided level ``alpha`` (NaN: False)."""
+    return r < repression_threshold(n_samples, alpha)
 
 
 def repression_background(
@@ -450,22 +455,18 @@ def repression_background(
         ``interactions_tested``, ``interactions_passing``, ``share_passing``, ``random_pairs``,
         ``random_share_passing``, ``ratio`` (None when no random pair passes).
     """
-    from mirmodules.exceptions import DataQualityWarning
-
     tested, passing = counts
     rng = np.random.default_rng(seed)
     pairs = pd.DataFrame({"mirna": rng.choice(mirna_profiles.index.to_numpy(), n_pairs),
                           "target": rng.choice(mrna_profiles.index.to_numpy(), n_pairs)})
     r = interaction_correlations(pairs, mirna_profiles, mrna_profiles)
-    random_share = float(np.mean(r < repression_threshold(mirna_profiles.shape[1], alpha)))
+    random_share = float(np.mean(_repressed(r, mirna_profiles.shape[1], alpha)))
     share = passing / tested if tested else 0.0
     ratio = share / random_share if random_share > 0 else None
     logger.info("stage 3: %.1f%% of the %d interactions passed the repression test, %.1f%% of %d "
                 "random miRNA-mRNA pairs (ratio %s)", 100 * share, tested, 100 * random_share,
                 n_pairs, "undefined" if ratio is None else f"{ratio:.2f}")
     if tested and share <= random_share:
-        import warnings
-
         warnings.warn(
             f"The interactions pass the repression test no more often than random miRNA-mRNA pairs "
             f"of these data ({100 * share:.1f}% of {tested} against {100 * random_share:.1f}% of "

@@ -20,7 +20,7 @@ from mirmodules import _memory
 from mirmodules._random import derive_seed
 from mirmodules._versions import package_versions
 from mirmodules.config import MicaConfig
-from mirmodules.datatypes import ModuleSet, PreparedInputs
+from mirmodules.datatypes import ModuleGroups, ModuleSet, PreparedInputs
 from mirmodules.inputs.identifiers import (
     MirnaNameMap,
     summarise_harmonisation,
@@ -84,7 +84,7 @@ class JoinedClusters:
     seeds: dict[str, int]
     modules_per_run: tuple[int, ...] = ()
     #: Module id -> (miRNAs, mRNAs) before refinement (one run; the consensus has none)
-    cores: dict[str, tuple[list[str], list[str]]] | None = None
+    cores: ModuleGroups | None = None
     #: (interactions tested, passed) by the repression test (the same in every run); None when off
     repression_counts: tuple[int, int] | None = None
 
@@ -130,7 +130,9 @@ def cluster_and_join(
     if len(runs) == 1:
         return first
     start = time.perf_counter()
-    modules = _consensus([run.modules for run in runs], config, cores=[run.cores for run in runs])
+    cores = [run.cores for run in runs if run.cores is not None]  # every single run has them
+    modules = _consensus([run.modules for run in runs], config,
+                         cores=cores if len(cores) == len(runs) else None)
     timings["stage3_modules"] += time.perf_counter() - start
     per_run = tuple(run.modules.n_modules for run in runs)
     logger.info("stage 3: consensus of %d K-means runs: %d modules (per run: %s)", len(runs),
@@ -145,7 +147,7 @@ def resolved_n_init(config: MicaConfig, n_features: int) -> int:
 
 
 def _consensus(module_sets: list[ModuleSet], config: MicaConfig, *,
-               cores: list[Any] | None = None) -> ModuleSet:
+               cores: list[ModuleGroups] | None = None) -> ModuleSet:
     """The consensus of several MICA runs' modules (K-means runs or autoencoder seeds): matched
     modules (by members or, with ``cores``, by the modules before refinement) in at least
     ``CONSENSUS_FREQUENCY`` of the runs, with the edges the runs used."""
