@@ -19,6 +19,7 @@ from pathlib import Path
 import pandas as pd
 
 from mirmodules import read_modules
+from mirmodules.evaluation.recovery import interaction_pairs, reachable
 
 
 def _members(modules) -> dict[str, tuple[set[str], set[str]]]:
@@ -28,12 +29,11 @@ def _members(modules) -> dict[str, tuple[set[str], set[str]]]:
 
 def losses(truth, found, interactions: pd.DataFrame) -> pd.DataFrame:
     """One row per planted module: sizes, reachable ceiling, best match and its misses and extras."""
-    pairs = set(zip(interactions["mirna"], interactions["target"], strict=True))
+    pairs = interaction_pairs(interactions)
     planted, runs = _members(truth), _members(found)
     rows = []
     for module_id, (mirnas, mrnas) in planted.items():
-        reachable_mrnas = {g for g in mrnas if any((m, g) in pairs for m in mirnas)}
-        reachable_mirnas = {m for m in mirnas if any((m, g) in pairs for g in mrnas)}
+        reachable_mirnas, reachable_mrnas = reachable(sorted(mirnas), sorted(mrnas), pairs)
         everything = mirnas | mrnas
         best_id, best = None, 0.0
         for found_id, (f_mirnas, f_mrnas) in runs.items():

@@ -250,6 +250,52 @@ def test_refinement_admits_through_a_negative_interaction_that_the_join_test_set
         module_mrnas(repression="edges", refine="partial", refine_alpha=0.7)
 
 
+def test_refinement_takes_back_a_member_of_the_module_s_own_cluster_that_the_join_test_set_aside():
+    from mirmodules.methods.join import (
+        _own_clusters,
+        _standardised_centroid,
+        join_modules,
+        refine_module,
+        standardised_profiles,
+    )
+
+    mirna_clusters, mrna_clusters, edges, mirna, mrna = _weak_member_fixture()
+    # the cut put g4 and h with the module's genes (cluster 0); g4's only interaction is
+    # negative but not significant, so the join's module is g1-g3
+    mrna_clusters = mrna_clusters.copy()
+    mrna_clusters[["g4", "h"]] = 0
+    z_mirna, z_mrna = standardised_profiles(mirna, mrna)
+    module = _standardised_centroid(z_mrna, ["g1", "g2", "g3"])
+    corr = pd.Series(z_mrna.to_numpy() @ module / 40, index=z_mrna.index)
+    own = (_own_clusters(z_mirna, mirna_clusters), _own_clusters(z_mrna, mrna_clusters))
+    # g4 is close at fraction 0.3 (0.444 against 0.3 x 0.987) but its own cluster's mean profile,
+    # which includes g4 itself, is closer still (0.621), and the module leaves nothing once that
+    # is partialled out: the fit test compares the module with itself and refuses g4
+    assert corr["g4"] == pytest.approx(0.444, abs=1e-3) and corr["g1"] == pytest.approx(0.987, abs=1e-3)
+    assert own[1].correlation["g4"] == pytest.approx(0.621, abs=1e-3)
+    assert own[1].partial(corr, module)["g4"] < 0
+    targets_of = {"a1": {"g1", "g4"}, "a2": {"g1", "g2", "g3"}}
+    without_home = refine_module(["a1", "a2"], ["g1", "g2", "g3"], targets_of, z_mirna, z_mrna, fraction=0.3,
+                                 own=own, partial=True)
+    with_home = refine_module(["a1", "a2"], ["g1", "g2", "g3"], targets_of, z_mirna, z_mrna, fraction=0.3,
+                              own=own, partial=True, home=(0, 0))
+    assert without_home[1] == ["g1", "g2", "g3"]
+    assert with_home[1] == ["g1", "g2", "g3", "g4"]
+
+    def joined(fraction, refine_alpha):
+        return join_modules(mirna_clusters, mrna_clusters, edges, mirna_profiles=mirna, mrna_profiles=mrna,
+                            refine_fraction=fraction, repression="edges", refine="partial",
+                            refine_alpha=refine_alpha)
+
+    found = joined(0.3, 0.5)
+    assert found.cores == {"M001": (["a1", "a2"], ["g1", "g2", "g3"])}
+    # h is in the cluster and close (0.406) too, but its interaction with a1 is positive
+    assert found.modules.groups()["M001"][1] == ["g1", "g2", "g3", "g4"]
+    # the home cluster waives the fit test only: closeness and a negative interaction still count
+    assert joined(0.5, 0.5).modules.groups()["M001"][1] == ["g1", "g2", "g3"]
+    assert joined(0.3, 0.05).modules.groups()["M001"][1] == ["g1", "g2", "g3"]
+
+
 def test_partial_correlation_given_own_cluster_matches_residual_oracle():
     import numpy as np
     from scipy import stats

@@ -20,6 +20,7 @@ _LAZY = {
     "evaluate_modules": "evaluation.evaluate",
     "module_significance": "evaluation.perturbation",
     "best_match_jaccard": "evaluation.recovery",
+    "reachable_members": "evaluation.recovery",
     "recovery_scores": "evaluation.recovery",
     "MirnaNameMap": "inputs.identifiers",
     "harmonise_mirna_ids": "inputs.identifiers",
@@ -56,7 +57,7 @@ if TYPE_CHECKING:  # pragma: no cover - for type checkers and IDEs
     from mirmodules.datatypes import ModuleSet, PreparedInputs, module_set_from_members
     from mirmodules.evaluation.evaluate import evaluate_modules
     from mirmodules.evaluation.perturbation import module_significance
-    from mirmodules.evaluation.recovery import best_match_jaccard, recovery_scores
+    from mirmodules.evaluation.recovery import best_match_jaccard, reachable_members, recovery_scores
     from mirmodules.inputs.identifiers import MirnaNameMap, harmonise_mirna_ids, load_mirbase_tables
     from mirmodules.inputs.io import InteractionTable, read_expression, read_interactions
     from mirmodules.inputs.prepared import prepare_inputs
@@ -125,6 +126,7 @@ __all__ = [
     "modules_from_clusters",
     "prepare_inputs",
     "preprocess_expression",
+    "reachable_members",
     "read_expression",
     "read_interactions",
     "read_modules",

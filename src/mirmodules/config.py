@@ -189,7 +189,8 @@ class MicaConfig:
                        "put elsewhere that have an interaction with it, are as close to its mean "
                        "profile as half its median member, and fit it: closer to it than to their own "
                        "cluster's mean profile, or as close once their own cluster's profile is "
-                       "partialled out (default preset); centroid: the first fit test only (the "
+                       "partialled out; features of the module's own mRNA cluster need no fit test "
+                       "(default preset); centroid: the first fit test only (the "
                        "previous default); none: the paper's join", "modules",
                        ("partial", "centroid", "none"))
     refine_fraction: float = _opt(0.5, "refinement admits a feature whose correlation with the "

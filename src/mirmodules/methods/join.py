@@ -29,8 +29,8 @@ from __future__ import annotations
 
 import logging
 import warnings
-from collections.abc import Mapping
-from dataclasses import dataclass
+from collections.abc import Hashable, Mapping
+from dataclasses import dataclass, field
 from typing import Any, Literal
 
 import networkx as nx
@@ -186,8 +186,9 @@ def join_modules(
         b=mrna_clusters.reindex(edges["target"]).to_numpy(),
     )
     candidates: list[tuple[list[str], list[str], list[tuple[str, str]]]] = []
+    homes: list[tuple[Hashable, Hashable]] = []  # each candidate's (miRNA cluster, mRNA cluster)
     n_not_repressed = 0
-    for _, pair in edges.groupby(["a", "b"], sort=True):
+    for home, pair in edges.groupby(["a", "b"], sort=True):
         graph = nx.Graph()
         graph.add_edges_from((("mirna", m), ("mrna", t)) for m, t in zip(pair["mirna"], pair["target"],
                                                                            strict=True))
@@ -211,14 +212,19 @@ def join_modules(
             sub = graph.subgraph(nodes)
             module_edges = sorted((u[1], v[1]) if u[0] == "mirna" else (v[1], u[1]) for u, v in sub.edges)
             candidates.append((mirnas, mrnas, module_edges))
+            homes.append(home)
     cores = [(a, b) for a, b, _ in candidates]
     if refine != "none" and candidates:
         own = (_own_clusters(z_mirna, mirna_clusters), _own_clusters(z_mrna, mrna_clusters))
         targets_of = linking.groupby("mirna")["target"].apply(set).to_dict()
         before = sum(len(a) + len(b) for a, b, _ in candidates)
+        # a side that was not cut (one cluster: miRNAs with mirna_clustering="none") has no home
+        # cluster to speak of, and its features keep the fit test
+        several = (mirna_clusters.nunique() > 1, mrna_clusters.nunique() > 1)
         candidates = [refine_module(a, b, targets_of, z_mirna, z_mrna, fraction=refine_fraction, own=own,
-                                    partial=refine == "partial")
-                      for a, b, _ in candidates]
+                                    partial=refine == "partial",
+                                    home=(home_a if several[0] else None, home_b if several[1] else None))
+                      for (a, b, _), (home_a, home_b) in zip(candidates, homes, strict=True)]
         logger.info("stage 3: refinement added %d features to %d modules (refine=%s, fraction %.2f)",
                     sum(len(a) + len(b) for a, b, _ in candidates) - before, len(candidates), refine,
                     refine_fraction)
@@ -278,6 +284,14 @@ class OwnClusters:
     correlation: pd.Series
     codes: np.ndarray
     centroids: np.ndarray
+    #: The cluster label of each row of ``centroids``
+    labels: pd.Index = field(default_factory=lambda: pd.Index([]))
+
+    def in_cluster(self, label: Hashable) -> np.ndarray:
+        """Whether each feature is in the cluster labelled ``label`` (none for an unknown label)."""
+        if label not in self.labels:
+            return np.zeros(len(self.codes), dtype=bool)
+        return self.codes == self.labels.get_loc(label)
 
     def partial(self, corr: pd.Series, module_centroid: np.ndarray) -> pd.Series:
         """Each feature's partial correlation with the module's mean profile (standardised
@@ -312,7 +326,7 @@ def _own_clusters(z: pd.DataFrame, labels: pd.Series) -> OwnClusters:
         r[block] = np.einsum("ij,ij->i", values[block], centroids[codes_known[block]])
     out = pd.Series(np.nan, index=z.index)
     out[known] = r / values.shape[1]
-    return OwnClusters(out, codes, centroids)
+    return OwnClusters(out, codes, centroids, pd.Index(groups))
 
 
 def refine_module(
@@ -325,6 +339,7 @@ def refine_module(
     fraction: float = 0.5,
     own: tuple[OwnClusters, OwnClusters] | None = None,
     partial: bool = False,
+    home: tuple[Hashable | None, Hashable | None] = (None, None),
 ) -> tuple[list[str], list[str], list[tuple[str, str]]]:
     """Complete a module with the features its clustering left in other clusters.
 
@@ -341,7 +356,11 @@ def refine_module(
     correlation asks whether the module explains what the feature's own cluster does not: a
     member that the cut put among genes sharing a background programme keeps the module's signal
     once that programme is removed, while a gene of a co-expression block that merely resembles
-    the module loses it. Then, in this order:
+    the module loses it. A feature that the clustering put in the module's own cluster (``home``:
+    the labels of the module's miRNA and mRNA clusters, None for a side that was not cut) fits it
+    without these tests: the join left it out only because its interactions failed the repression
+    test (under-powered per interaction: at 120 samples, r -0.13 is not significant), and comparing
+    it with its own cluster would compare the module with itself. Then, in this order:
 
     1. a miRNA joins when it is close and has interactions (``targets_of``: miRNA -> its
        targets; :func:`modules_from_clusters` passes those negatively correlated here when the
@@ -367,7 +386,8 @@ def refine_module(
     """
     mirna_set, mrna_set = set(mirnas), set(mrnas)
 
-    def close(z: pd.DataFrame, members: set[str], own_kind: OwnClusters | None) -> set[str]:
+    def close(z: pd.DataFrame, members: set[str], own_kind: OwnClusters | None,
+              home_label: Hashable | None) -> set[str]:
         centroid = _standardised_centroid(z, sorted(members))
         if centroid is None:
             return members
@@ -378,12 +398,14 @@ def refine_module(
             fits = ~(corr <= own_kind.correlation)
             if partial:
                 fits |= own_kind.partial(corr, centroid) >= level
+            if home_label is not None:
+                fits |= own_kind.in_cluster(home_label)
             ok &= fits
         return set(corr.index[ok]) | members
 
-    close_genes = close(z_mrna, mrna_set, own[1] if own else None)
+    close_genes = close(z_mrna, mrna_set, own[1] if own else None, home[1])
     if len(mirna_set) >= 2:
-        close_mirnas = close(z_mirna, mirna_set, own[0] if own else None)
+        close_mirnas = close(z_mirna, mirna_set, own[0] if own else None, home[0])
         mirna_set |= {m for m, targets in targets_of.items()
                       if m in close_mirnas and len(targets & close_genes) >= 2}
     linked = set().union(*(targets_of.get(m, set()) for m in mirna_set))
