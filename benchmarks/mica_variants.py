@@ -42,6 +42,7 @@ VARIANTS: dict[str, tuple[str, dict]] = {
     "mica_no_refine": ("mica", {"refine": "none"}),
     "mica_refine_centroid": ("mica", {"refine": "centroid"}),
     "mica_refine_alpha_005": ("mica", {"refine_alpha": 0.05}),
+    "mica_refine_own_cluster_test": ("mica", {"refine_own_cluster": "test"}),
     "mica_one_kmeans_run": ("mica", {"kmeans_runs": 1}),
     "kmeans_raw": ("kmeans_raw", {}),
     "kmeans_raw_no_refine": ("kmeans_raw", {"refine": "none"}),

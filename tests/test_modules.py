@@ -282,10 +282,10 @@ def test_refinement_takes_back_a_member_of_the_module_s_own_cluster_that_the_joi
     assert without_home[1] == ["g1", "g2", "g3"]
     assert with_home[1] == ["g1", "g2", "g3", "g4"]
 
-    def joined(fraction, refine_alpha):
+    def joined(fraction, refine_alpha, own_cluster="admit"):
         return join_modules(mirna_clusters, mrna_clusters, edges, mirna_profiles=mirna, mrna_profiles=mrna,
                             refine_fraction=fraction, repression="edges", refine="partial",
-                            refine_alpha=refine_alpha)
+                            refine_alpha=refine_alpha, refine_own_cluster=own_cluster)
 
     found = joined(0.3, 0.5)
     assert found.cores == {"M001": (["a1", "a2"], ["g1", "g2", "g3"])}
@@ -294,6 +294,10 @@ def test_refinement_takes_back_a_member_of_the_module_s_own_cluster_that_the_joi
     # the home cluster waives the fit test only: closeness and a negative interaction still count
     assert joined(0.5, 0.5).modules.groups()["M001"][1] == ["g1", "g2", "g3"]
     assert joined(0.3, 0.05).modules.groups()["M001"][1] == ["g1", "g2", "g3"]
+    # refine_own_cluster="test": g4 takes the fit test like a feature of another cluster
+    assert joined(0.3, 0.5, "test").modules.groups()["M001"][1] == ["g1", "g2", "g3"]
+    with pytest.raises(ValueError, match="refine_own_cluster"):
+        joined(0.3, 0.5, "always")
 
 
 def test_partial_correlation_given_own_cluster_matches_residual_oracle():

@@ -189,9 +189,8 @@ class MicaConfig:
                        "put elsewhere that have an interaction with it, are as close to its mean "
                        "profile as half its median member, and fit it: closer to it than to their own "
                        "cluster's mean profile, or as close once their own cluster's profile is "
-                       "partialled out; features of the module's own mRNA cluster need no fit test "
-                       "(default preset); centroid: the first fit test only (the "
-                       "previous default); none: the paper's join", "modules",
+                       "partialled out (default preset; see refine_own_cluster); centroid: the "
+                       "first fit test only (the previous default); none: the paper's join", "modules",
                        ("partial", "centroid", "none"))
     refine_fraction: float = _opt(0.5, "refinement admits a feature whose correlation with the "
                                   "module's mean profile is at least this fraction of the members' "
@@ -201,6 +200,11 @@ class MicaConfig:
                                "negative correlation, since the feature must also follow the module's "
                                "mean profile; a level at or below repression_alpha: the join's "
                                "interactions, as before this option)", "modules")
+    refine_own_cluster: str = _opt("admit", "admit: a feature of the module's own cluster (left out "
+                                   "by the join's per-interaction test) needs no fit test, only "
+                                   "closeness and a negative interaction; test: it takes the fit test "
+                                   "like any other feature (the earlier behaviour; tighter real modules, "
+                                   "lower planted recovery)", "modules", ("admit", "test"))
     consensus_seeds: int = _opt(1, "train MICA with this many seeds (seed, then seeds derived from it) and "
                         "return consensus modules: modules matched across runs (member Jaccard >= "
                         "0.5) in at least half of them, with the members in at least half; codes and "

@@ -59,6 +59,9 @@ REPRESSION_CHOICES = ("any", "centroid", "edges")
 Refine = Literal["none", "centroid", "partial"]
 REFINE_CHOICES = ("none", "centroid", "partial")
 
+OwnCluster = Literal["admit", "test"]
+OWN_CLUSTER_CHOICES = ("admit", "test")
+
 
 def _component_key(graph: nx.Graph, nodes: set) -> tuple:
     n_edges = graph.subgraph(nodes).number_of_edges()
@@ -114,6 +117,7 @@ def join_modules(
     refine: Refine = "none",
     refine_fraction: float = 0.5,
     refine_alpha: float = 0.5,
+    refine_own_cluster: OwnCluster = "admit",
     standardised: tuple[pd.DataFrame, pd.DataFrame] | None = None,
 ) -> JoinedModules:
     """Build modules from cluster labels and interactions (see module docstring).
@@ -144,6 +148,9 @@ def join_modules(
         interactions through which the refinement admits a feature (0.5, the default: any
         negative correlation). A level at or below ``repression_alpha`` uses the join's
         interactions.
+    refine_own_cluster
+        ``"admit"``: a feature of the module's own mRNA cluster needs no fit test
+        (:func:`refine_module`, ``home``); ``"test"``: it takes the fit test like any other.
     standardised
         The profiles' rows standardised (:func:`standardised_profiles`), when several joins run
         on the same profiles; computed here otherwise.
@@ -156,6 +163,7 @@ def join_modules(
     check_one_of(combine, "combine", COMBINE_CHOICES)
     check_one_of(repression, "repression", REPRESSION_CHOICES)
     check_one_of(refine, "refine", REFINE_CHOICES)
+    check_one_of(refine_own_cluster, "refine_own_cluster", OWN_CLUSTER_CHOICES)
     if (repression != "any" or refine != "none") and (mirna_profiles is None or mrna_profiles is None):
         msg = (f"repression={repression!r} / refine={refine!r} need mirna_profiles and mrna_profiles "
                "to correlate profiles.")
@@ -220,10 +228,11 @@ def join_modules(
         before = sum(len(a) + len(b) for a, b, _ in candidates)
         # a side that was not cut (one cluster: miRNAs with mirna_clustering="none") has no home
         # cluster to speak of, and its features keep the fit test
-        several = (mirna_clusters.nunique() > 1, mrna_clusters.nunique() > 1)
+        admit = refine_own_cluster == "admit"
+        use_home = (admit and mirna_clusters.nunique() > 1, admit and mrna_clusters.nunique() > 1)
         candidates = [refine_module(a, b, targets_of, z_mirna, z_mrna, fraction=refine_fraction, own=own,
                                     partial=refine == "partial",
-                                    home=(home_a if several[0] else None, home_b if several[1] else None))
+                                    home=(home_a if use_home[0] else None, home_b if use_home[1] else None))
                       for (a, b, _), (home_a, home_b) in zip(candidates, homes, strict=True)]
         logger.info("stage 3: refinement added %d features to %d modules (refine=%s, fraction %.2f)",
                     sum(len(a) + len(b) for a, b, _ in candidates) - before, len(candidates), refine,

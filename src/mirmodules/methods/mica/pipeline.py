@@ -207,6 +207,7 @@ def _cluster_and_join_once(
         refine=config.refine,  # type: ignore[arg-type]
         refine_fraction=config.refine_fraction,
         refine_alpha=config.refine_alpha,
+        refine_own_cluster=config.refine_own_cluster,  # type: ignore[arg-type]
         standardised=standardised,
     )
     timings["stage3_modules"] = time.perf_counter() - start
