@@ -149,8 +149,9 @@ def join_modules(
         negative correlation). A level at or below ``repression_alpha`` uses the join's
         interactions.
     refine_own_cluster
-        ``"admit"``: a feature of the module's own mRNA cluster needs no fit test
-        (:func:`refine_module`, ``home``); ``"test"``: it takes the fit test like any other.
+        ``"admit"``: a feature of the module's own cluster (mRNAs; miRNAs too when they are
+        clustered) needs no fit test (:func:`refine_module`, ``home``); ``"test"``: it takes the
+        fit test like any other.
     standardised
         The profiles' rows standardised (:func:`standardised_profiles`), when several joins run
         on the same profiles; computed here otherwise.
@@ -367,9 +368,10 @@ def refine_module(
     once that programme is removed, while a gene of a co-expression block that merely resembles
     the module loses it. A feature that the clustering put in the module's own cluster (``home``:
     the labels of the module's miRNA and mRNA clusters, None for a side that was not cut) fits it
-    without these tests: the join left it out only because its interactions failed the repression
-    test (under-powered per interaction: at 120 samples, r -0.13 is not significant), and comparing
-    it with its own cluster would compare the module with itself. Then, in this order:
+    without these tests: the join left it out because its interactions failed the repression test
+    (under-powered per interaction: at 120 samples, r -0.13 is not significant) or formed another
+    component, and comparing it with its own cluster would compare the module with itself. Then,
+    in this order:
 
     1. a miRNA joins when it is close and has interactions (``targets_of``: miRNA -> its
        targets; :func:`modules_from_clusters` passes those negatively correlated here when the
