@@ -44,6 +44,8 @@ VARIANTS: dict[str, tuple[str, dict]] = {
     "mica_refine_alpha_005": ("mica", {"refine_alpha": 0.05}),
     "mica_refine_own_cluster_test": ("mica", {"refine_own_cluster": "test"}),
     "mica_one_kmeans_run": ("mica", {"kmeans_runs": 1}),
+    "mica_coassociation": ("mica", {"kmeans_consensus": "coassociation"}),
+    "kmeans_raw_coassociation": ("kmeans_raw", {"kmeans_consensus": "coassociation"}),
     "kmeans_raw": ("kmeans_raw", {}),
     "kmeans_raw_no_refine": ("kmeans_raw", {"refine": "none"}),
     "kmeans_pca": ("kmeans_pca", {}),

@@ -199,3 +199,42 @@ def test_single_cluster_puts_every_feature_in_cluster_zero():
 
     result = single_cluster(pd.Index(["a", "b", "c"]))
     assert result.labels.tolist() == [0, 0, 0] and result.selection.k == 1
+
+
+def _grid_blobs(side=5, per=8, spacing=8.0, seed=0):
+    """side x side blobs on a grid: single K-means runs (one restart) often merge two neighbours."""
+    rng = np.random.default_rng(seed)
+    centres = np.array([(i, j) for i in range(side) for j in range(side)], float) * spacing
+    x = np.vstack([c + rng.normal(size=(per, 2)) for c in centres])
+    truth = np.repeat(np.arange(len(centres)), per)
+    return pd.DataFrame(x, index=[f"g{i:03d}" for i in range(len(x))]), truth
+
+
+def test_coassociation_recovers_blobs_that_single_kmeans_runs_get_wrong():
+    from sklearn.cluster import KMeans
+    from sklearn.metrics import adjusted_rand_score
+
+    from mirmodules.methods.mica.clustering import coassociation_labels
+
+    codes, truth = _grid_blobs()
+    singles = [adjusted_rand_score(truth, KMeans(25, n_init=1, random_state=s).fit_predict(codes.to_numpy()))
+               for s in range(40)]
+    assert sum(score < 1 for score in singles) >= 3   # 7 of 40 single runs merge or split blobs
+    for random_state in range(3):
+        labels = coassociation_labels(codes, 25, runs=20, random_state=random_state)
+        assert adjusted_rand_score(truth, labels) == 1.0
+        # numbered like every clustering: 0..K-1 by decreasing size, the same for the same seed
+        assert sorted(labels.unique()) == list(range(25))
+        again = coassociation_labels(codes, 25, runs=20, random_state=random_state)
+        pd.testing.assert_series_equal(labels, again)
+
+
+def test_coassociation_refuses_more_features_than_its_memory_limit(monkeypatch):
+    from mirmodules.methods.mica import clustering
+
+    codes, _ = _grid_blobs(side=2)
+    monkeypatch.setattr(clustering, "MAX_COASSOCIATION_FEATURES", 10)
+    with pytest.raises(InputDataError, match="--kmeans-consensus modules"):
+        clustering.coassociation_labels(codes, 4, runs=2)
+    with pytest.raises(ValueError, match="coassociation_runs"):
+        clustering.coassociation_labels(codes.iloc[:8], 2, runs=0)

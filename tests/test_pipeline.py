@@ -309,6 +309,37 @@ def test_kmeans_runs_give_the_consensus_of_single_kmeans_runs(small_cohort, fast
         identify_modules(*args, config=replace(fast_config, kmeans_runs=0))
 
 
+def test_coassociation_clusters_once_from_many_kmeans_runs(small_cohort, fast_config):
+    from dataclasses import replace
+
+    from mirmodules.methods.join import join_modules
+    from mirmodules.methods.mica.clustering import coassociation_labels
+
+    args = (small_cohort.mirna, small_cohort.mrna, small_cohort.interactions)
+    config = replace(fast_config, kmeans_consensus="coassociation", coassociation_runs=15, kmeans_runs=3,
+                     seed=4)
+    result = identify_modules(*args, config=config)
+    record = result.manifest["kmeans_consensus"]
+    assert record["runs"] == 15 and record["modules_per_run"] == [result.modules.n_modules]
+    assert "co-association" in record["rule"]
+    # oracle: the co-association labels of the run's own codes at its K, joined once
+    mrna = result.clusterings["mrna"]
+    labels = coassociation_labels(result.codes["mrna"], mrna.selection.k, runs=15,
+                                  random_state=result.manifest["seeds"]["coassociation_mrna"])
+    pd.testing.assert_series_equal(mrna.labels, labels)
+    expected = join_modules(result.clusterings["mirna"].labels, labels, result.prepared.interactions,
+                            combine=config.combine, repression=config.repression,
+                            repression_alpha=config.repression_alpha, mirna_profiles=result.prepared.mirna,
+                            mrna_profiles=result.prepared.mrna, refine=config.refine,
+                            refine_fraction=config.refine_fraction, refine_alpha=config.refine_alpha).modules
+    pd.testing.assert_frame_equal(result.modules.members, expected.members)
+    # the same seed gives the same modules
+    again = identify_modules(*args, config=config)
+    pd.testing.assert_frame_equal(result.modules.members, again.modules.members)
+    with pytest.raises(InputDataError, match="kmeans_consensus"):
+        identify_modules(*args, config=replace(config, kmeans_consensus="pairs"))
+
+
 def test_kmeans_runs_by_preset_and_restarts_spread_over_them():
     from mirmodules.methods.mica.pipeline import resolved_n_init
 

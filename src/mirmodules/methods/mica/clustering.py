@@ -378,3 +378,56 @@ def _cluster_at_sqrt_k(
                           "candidate": [False], "chosen": [True]})
     logger.info("%s: K=%d by the sqrt rule (%d features)", progress_label, k, n)
     return Clustering(labels, curve, KSelection(k, "sqrt", (), 0))
+
+
+#: Largest number of features co-association clustering accepts: it holds an n x n matrix
+#: (float32) and its condensed distances (float64), about 12 * n**2 bytes (3.5 GB at 17,000).
+MAX_COASSOCIATION_FEATURES = 25_000
+
+
+def coassociation_labels(codes: pd.DataFrame, k: int, *, runs: int = 100, random_state: int = 0) -> pd.Series:
+    """Cluster labels from many K-means runs by evidence accumulation (Fred and Jain, 2005).
+
+    ``runs`` K-means fits at ``k`` clusters (one restart each, seeds drawn from ``random_state``)
+    count how often each pair of features shares a cluster; average-linkage clustering of
+    1 - that share, cut into at most ``k`` clusters, gives the labels (numbered as
+    :class:`Clustering` numbers them). A single K-means cut of weakly separated profiles moves
+    with its seed; pairs that stay together across many runs do not (docs/method_choices.md,
+    "Seed stability on real data").
+
+    Examples
+    --------
+    >>> import numpy as np, pandas as pd
+    >>> rng = np.random.default_rng(0)
+    >>> centres = np.repeat(np.eye(3) * 10, 20, axis=0)
+    >>> codes = pd.DataFrame(centres + rng.normal(size=(60, 3)), index=[f"f{i:02d}" for i in range(60)])
+    >>> labels = coassociation_labels(codes, 3, runs=20)
+    >>> [int(labels.iloc[i * 20:(i + 1) * 20].nunique()) for i in range(3)], int(labels.nunique())
+    ([1, 1, 1], 3)
+    """
+    from scipy.cluster.hierarchy import fcluster, linkage
+    from scipy.spatial.distance import squareform
+    from sklearn.cluster import KMeans
+
+    check_in_range(runs, "coassociation_runs", low=1, integer=True)
+    x = codes.to_numpy(dtype=np.float64)
+    n = len(x)
+    if n > MAX_COASSOCIATION_FEATURES:
+        msg = (f"Co-association clustering of {n} features needs about {12 * n * n / 2**30:.0f} GB; it "
+               f"accepts at most {MAX_COASSOCIATION_FEATURES}. Use --kmeans-consensus modules, or "
+               "filter features (--min-variance).")
+        raise InputDataError(msg)
+    k = int(min(max(k, 1), n))
+    together = np.zeros((n, n), dtype=np.float32)
+    for seed in np.random.SeedSequence(random_state).generate_state(runs):
+        run = KMeans(n_clusters=k, n_init=1, random_state=int(seed), algorithm="lloyd").fit_predict(x)
+        for cluster in range(k):
+            members = np.flatnonzero(run == cluster)
+            together[np.ix_(members, members)] += 1.0
+    distance = 1.0 - together / runs
+    del together
+    np.fill_diagonal(distance, 0.0)
+    tree = linkage(squareform(distance, checks=False), method="average")
+    labels = fcluster(tree, t=k, criterion="maxclust")
+    ids = codes.index.to_numpy().astype(str)
+    return pd.Series(_relabel(labels, ids), index=codes.index, name="cluster")

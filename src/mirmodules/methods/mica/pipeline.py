@@ -28,7 +28,13 @@ from mirmodules.inputs.identifiers import (
 from mirmodules.inputs.prepared import prepare_inputs
 from mirmodules.methods.consensus import RULE_DESCRIPTIONS, consensus_modules, edges_of
 from mirmodules.methods.join import join_modules, repression_background, standardised_profiles
-from mirmodules.methods.mica.clustering import Clustering, auto_n_init, cluster_features, single_cluster
+from mirmodules.methods.mica.clustering import (
+    Clustering,
+    auto_n_init,
+    cluster_features,
+    coassociation_labels,
+    single_cluster,
+)
 
 if TYPE_CHECKING:
     from mirmodules.methods.mica.autoencoder import ConvAutoencoderEmbedder
@@ -112,13 +118,15 @@ def cluster_and_join(
     Seconds of all runs are added up in ``timings``.
     """
     timings = timings if timings is not None else {}
+    # co-association builds one clustering from its own K-means runs and joins it once
+    n_runs = config.kmeans_runs if config.kmeans_consensus == "modules" else 1
     standardised, standardising = None, 0.0
-    if config.kmeans_runs > 1 and (config.repression == "edges" or config.refine != "none"):
+    if n_runs > 1 and (config.repression == "edges" or config.refine != "none"):
         start = time.perf_counter()  # the same for every run: standardised once
         standardised = standardised_profiles(prepared.mirna, prepared.mrna)
         standardising = time.perf_counter() - start
     runs = []
-    for i in range(config.kmeans_runs):
+    for i in range(n_runs):
         run_seed = seed if i == 0 else derive_seed(seed, f"kmeans_run_{i}")
         run_timings: dict[str, float] = {}
         runs.append(_cluster_and_join_once(prepared, features, config, run_seed, standardised,
@@ -190,6 +198,14 @@ def _cluster_and_join_once(
             progress=progress,
             progress_label=f"stage 2 k-means ({kind})",
         )
+        if config.kmeans_consensus == "coassociation":
+            seeds[f"coassociation_{kind}"] = derive_seed(seed, f"coassociation_{kind}")
+            labels = coassociation_labels(features[kind], clusterings[kind].selection.k,
+                                          runs=config.coassociation_runs,
+                                          random_state=seeds[f"coassociation_{kind}"])
+            clusterings[kind] = replace(clusterings[kind], labels=labels)
+            logger.info("stage 2 k-means (%s): co-association of %d K-means runs at K=%d: %d clusters",
+                        kind, config.coassociation_runs, clusterings[kind].selection.k, labels.nunique())
         timings[f"stage2_kmeans_{kind}"] = time.perf_counter() - start
         _memory.mark(f"stage2_kmeans_{kind}")
     start = time.perf_counter()
@@ -463,6 +479,12 @@ def _run_mica_stages(
             "min_frequency": CONSENSUS_FREQUENCY,
             "rule": "one run: its modules; more: " + RULE_DESCRIPTIONS["matched"] + ", or whose "
             "modules before refinement match; clusters written are the first run's",
+        } if config.kmeans_consensus == "modules" else {
+            "runs": config.coassociation_runs,
+            "restarts_per_run": 1,
+            "modules_per_run": list(joined.modules_per_run),
+            "rule": "co-association: the share of K-means runs (at the chosen K) in which two features "
+            "share a cluster, cut into at most K clusters by average linkage; joined once",
         },
         "repression": repression_record,
         "result": _result_summary(modules),
