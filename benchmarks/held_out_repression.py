@@ -31,6 +31,7 @@ import pandas as pd
 from real_data_summary import DATA, MIRBASE, SETS
 
 from mirmodules import MicaConfig, simulate_cohort
+from mirmodules.evaluation.recovery import interaction_pairs
 from mirmodules.inputs.prepared import prepare_from_files, prepare_inputs
 from mirmodules.methods.join import interaction_correlations, repression_threshold
 from mirmodules.methods.mica.pipeline import run_mica
@@ -42,8 +43,8 @@ WITHOUT = {"own_cluster": {"refine_own_cluster": "test"}, "refine_alpha": {"refi
 def module_pairs(prepared, config: MicaConfig) -> tuple[set, set]:
     """The modules' interactions, and their miRNA-mRNA pairs that are not validated interactions."""
     result = run_mica(prepared, config=config)
-    edges = set(zip(result.modules.edges["mirna"], result.modules.edges["target"], strict=True))
-    validated = set(zip(prepared.interactions["mirna"], prepared.interactions["target"], strict=True))
+    edges = interaction_pairs(result.modules.edges)
+    validated = interaction_pairs(prepared.interactions)
     inside = {(m, g) for mirnas, mrnas in result.modules.groups().values() for m in mirnas for g in mrnas}
     return edges, inside - validated
 
@@ -66,12 +67,7 @@ def prepared_for(name: str, seed: int):
     config = MicaConfig(seed=seed, threads=1)
     if name == "negbin":
         cohort = simulate_cohort(seed=seed, noise_model="negbin", false_positive_rate=0.2, missing_rate=0.3)
-        members = cohort.truth.members
-        planted = set()
-        for _, group in members.groupby("module_id"):
-            mirnas = group.loc[group["kind"] == "mirna", "feature"]
-            mrnas = group.loc[group["kind"] == "mrna", "feature"]
-            planted |= {(m, g) for m in mirnas for g in mrnas}
+        planted = {(m, g) for mirnas, mrnas in cohort.truth.groups().values() for m in mirnas for g in mrnas}
         return prepare_inputs(cohort.mirna, cohort.mrna, cohort.interactions, config=config), planted
     folder, prefix, mirbase, *_ = SETS[name]
     base = DATA / folder
@@ -112,8 +108,7 @@ def main() -> None:
             mirna_b, mrna_b = prepared.mirna[held_out], prepared.mrna[held_out]
             random_pairs = list(zip(rng.choice(mirna_b.index.to_numpy(), args.n_random),
                                     rng.choice(mrna_b.index.to_numpy(), args.n_random), strict=True))
-            validated = list(zip(prepared.interactions["mirna"], prepared.interactions["target"],
-                                 strict=True))
+            validated = sorted(interaction_pairs(prepared.interactions))
             classes = (("shared", sorted(with_rule & without)), ("added", sorted(with_rule - without)),
                        ("dropped", sorted(without - with_rule)),
                        ("module pairs, not validated", sorted(not_validated)), ("all validated", validated),

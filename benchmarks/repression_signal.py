@@ -15,20 +15,16 @@ broad programmes that also correlate random pairs (the test's degrees of freedom
 from __future__ import annotations
 
 import argparse
-import os
 import warnings
-from pathlib import Path
 
 import numpy as np
 import pandas as pd
+from real_data_summary import DATA, MIRBASE
 
 from mirmodules import MicaConfig
 from mirmodules.inputs.prepared import prepare_from_files
 from mirmodules.methods.join import interaction_correlations, repression_threshold
 
-DATA = Path(os.environ.get("MIRMODULES_SHARED_DATA",
-                           Path(__file__).resolve().parents[2] / "shared" / "data"))
-MIRBASE = ["mirbase/mature_v22_hsa.tsv.gz", "mirbase/precursor_to_mature_v18_hsa_with_family.tsv.gz"]
 #: label -> (folder, evidence)
 SETS = {
     "CancerSubtypes GBM, strong evidence": ("cancersubtypes_gbm", "strong"),

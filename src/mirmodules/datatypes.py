@@ -122,9 +122,11 @@ def _module_id(number: int, n_modules: int) -> str:
     return f"M{number:0{max(3, len(str(n_modules)))}d}"
 
 
-def _numbered_module_set(candidates: list[tuple[list[str], list[str], list[tuple[str, str]]]]) -> ModuleSet:
-    """Number modules M001... by decreasing size, then edges, then members (deterministic)."""
-    candidates = [candidates[i] for i in _numbered_order(candidates)]
+def _numbered_module_set(candidates: list[tuple[list[str], list[str], list[tuple[str, str]]]],
+                         order: list[int] | None = None) -> ModuleSet:
+    """Number modules M001... by decreasing size, then edges, then members (deterministic);
+    ``order``: :func:`_numbered_order` of ``candidates`` when the caller has it already."""
+    candidates = [candidates[i] for i in (_numbered_order(candidates) if order is None else order)]
     member_rows, edge_rows = [], []
     for i, (mirnas, mrnas, module_edges) in enumerate(candidates, start=1):
         module_id = _module_id(i, len(candidates))

@@ -30,7 +30,7 @@ from __future__ import annotations
 import logging
 import warnings
 from collections.abc import Hashable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any, Literal
 
 import networkx as nx
@@ -243,7 +243,7 @@ def join_modules(
                 f", {n_not_repressed} dropped as not repressed (centroid correlation >= 0)"
                 if repression != "any" else "")
     order = _numbered_order(candidates)
-    return JoinedModules(_numbered_module_set(candidates),
+    return JoinedModules(_numbered_module_set(candidates, order),
                          {_module_id(rank, len(order)): cores[i] for rank, i in enumerate(order, start=1)},
                          repression_counts)
 
@@ -295,7 +295,7 @@ class OwnClusters:
     codes: np.ndarray
     centroids: np.ndarray
     #: The cluster label of each row of ``centroids``
-    labels: pd.Index = field(default_factory=lambda: pd.Index([]))
+    labels: pd.Index
 
     def in_cluster(self, label: Hashable) -> np.ndarray:
         """Whether each feature is in the cluster labelled ``label`` (none for an unknown label)."""
@@ -324,7 +324,7 @@ def _own_clusters(z: pd.DataFrame, labels: pd.Series) -> OwnClusters:
     known = labels.notna().to_numpy()
     codes = np.full(len(z), -1)
     if not known.any():
-        return OwnClusters(pd.Series(np.nan, index=z.index), codes, np.zeros((0, z.shape[1])))
+        return OwnClusters(pd.Series(np.nan, index=z.index), codes, np.zeros((0, z.shape[1])), pd.Index([]))
     values = z.to_numpy() if known.all() else z.to_numpy()[known]
     codes_known, groups = pd.factorize(labels[known])
     codes[known] = codes_known

@@ -115,7 +115,10 @@ def cluster_and_join(
     members in at least half of them; edges: the interactions the runs' modules used). On five
     negbin cohorts three runs on one set of codes took seed stability across reruns (autoencoder
     seeds included) from 0.882 to 0.981 and recovery from 0.827 to 0.831 (docs/method_choices.md).
-    Seconds of all runs are added up in ``timings``.
+    With ``config.kmeans_consensus="coassociation"`` the stages run once: the K rule's K, then
+    :func:`~mirmodules.methods.mica.clustering.coassociation_labels` of ``coassociation_runs``
+    K-means runs at that K (the K rule's own fit only gives K), joined once. Seconds of all runs
+    are added up in ``timings``.
     """
     timings = timings if timings is not None else {}
     # co-association builds one clustering from its own K-means runs and joins it once
