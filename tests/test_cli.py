@@ -154,7 +154,7 @@ def test_compare_reuses_finished_runs_and_checks_their_inputs(small_cohort, tmp_
     capsys.readouterr()
     code = main(["-q", "compare", *files, "--methods", "none", "--runs", str(tmp_path / "run1"),
                  "--out", str(tmp_path / "cmp2")])
-    assert code == 2 and "differs from the one the run" in capsys.readouterr().err
+    assert code == 2 and "cannot be matched with the one the run" in capsys.readouterr().err
     assert not (tmp_path / "cmp2").exists()
     assert main(["-q", "compare", *files, "--methods", "none", "--runs", str(tmp_path / "run1"),
                  "--allow-changed-inputs", "--out", str(tmp_path / "cmp2")]) == 0

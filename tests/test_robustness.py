@@ -16,6 +16,7 @@ import pytest
 
 from mirmodules import simulate_cohort
 from mirmodules.cli import main
+from mirmodules.store.atomic import MARKER
 
 pytestmark = pytest.mark.filterwarnings("ignore::mirmodules.exceptions.NoElbowWarning")
 
@@ -160,8 +161,10 @@ def test_leftovers_of_a_killed_replacement_are_restored_or_removed(tmp_path, cap
     # a kill between "old renamed aside" and "new renamed in": out missing, old and new beside it
     old = tmp_path / ".sim.mirmodules-old-deadbeef"
     out.rename(old)
-    stale_new = tmp_path / ".sim.mirmodules-new-abc123"
-    stale_new.mkdir()
+    stale_new = tmp_path / ".sim.mirmodules-new-abc12345"
+    stale_new.mkdir()  # as a kill mid-write leaves it: the in-progress marker, a half-written file
+    (stale_new / MARKER).write_text(json.dumps({"written_by": "mirmodules", "token": "ab" * 16,
+                                                "complete": False, "files": []}))
     (stale_new / "half.tsv").write_text("partial")
     assert main([*args, "--overwrite"]) == 0
     assert sorted(p.name for p in tmp_path.iterdir()) == ["sim"]
@@ -334,7 +337,7 @@ def test_evaluate_refuses_a_changed_input_unless_allowed(cohort_dir, tmp_path, c
         handle.write("hsa-miR-1-5p\tEXTRA_GENE\n")
     code = main(["-q", "evaluate", str(tmp_path / "run"), "--out", str(tmp_path / "ev")])
     err = capsys.readouterr().err
-    assert code == 2 and "differs from the one the run" in err and "recorded" in err
+    assert code == 2 and "cannot be matched with the one the run" in err and "recorded" in err
     assert not (tmp_path / "ev").exists()
     code = main(["-q", "evaluate", str(tmp_path / "run"), "--out", str(tmp_path / "ev"),
                  "--allow-changed-inputs"])

@@ -17,6 +17,9 @@ from mirmodules._validation import check_in_range
 
 logger = logging.getLogger(__name__)
 
+#: More threads than any machine this runs on has cores (threadpoolctl fails on absurd numbers).
+MAX_THREADS = 1024
+
 
 def available_cores() -> int:
     """Cores this process may run on (CPU affinity where the platform has it)."""
@@ -34,7 +37,7 @@ def resolve_threads(threads: int | None) -> int:
     """
     if threads is None:
         return max(1, min(8, available_cores() // 2))
-    check_in_range(threads, "threads", low=1, integer=True)
+    check_in_range(threads, "threads", low=1, high=MAX_THREADS, integer=True)
     return int(threads)
 
 

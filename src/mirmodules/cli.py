@@ -9,6 +9,7 @@ from __future__ import annotations
 import argparse
 import dataclasses
 import logging
+import re
 import sys
 import time
 from collections.abc import Sequence
@@ -304,22 +305,99 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
-def _setup_logging(verbose: int, *, quiet: bool, log_file: str | None = None) -> None:
+_LOG_LINE = re.compile(r"\d{4}-\d\d-\d\d \d\d:\d\d:\d\d,\d{3} (?:DEBUG|INFO|WARNING|ERROR|CRITICAL) ")
+
+
+def _named_paths(args: argparse.Namespace) -> list[Path]:
+    """Every existing file or folder the command line names (inputs, run folders, plans)."""
+    found = []
+    for key, value in vars(args).items():
+        if key == "log_file":
+            continue
+        for item in value if isinstance(value, list) else [value]:
+            if isinstance(item, str) and item:
+                candidate = Path(item.split("::", 1)[0]).expanduser()
+                if candidate.exists():
+                    found.append(candidate.resolve())
+    return found
+
+
+def _refuse_special_files(args: argparse.Namespace) -> None:
+    """Pipes, sockets and devices among the paths of the command line are refused up front: a
+    pipe with no writer would hang, and a process substitution ``<(...)`` can be read only once."""
+    for key, value in vars(args).items():
+        for item in value if isinstance(value, list) else [value]:
+            if not isinstance(item, str) or not item:
+                continue
+            candidate = Path(item.split("::", 1)[0]).expanduser()
+            if candidate.exists() and not (candidate.is_file() or candidate.is_dir()):
+                flag = "--" + key.replace("_", "-")
+                msg = (f"{flag} {item} is not a regular file (a pipe, socket or device, e.g. a process "
+                       "substitution <(...)); mirmodules reads inputs more than once. Save it to a "
+                       "file first.")
+                raise InputDataError(msg)
+
+
+def check_log_file(log_file: str, args: argparse.Namespace) -> Path:
+    """Refuse a ``--log-file`` that would damage something: an input or any file the command line
+    names, a file that is not a mirmodules log, a folder, a pipe or device, a path inside ``--out``
+    (replaced as a whole), or a path in a folder that does not exist."""
+    given = Path(log_file).expanduser()
+    path = given.resolve()
+    if path.is_dir():
+        msg = f"--log-file {log_file} is a folder; give a file name, e.g. --log-file run.log."
+        raise InputDataError(msg)
+    if not path.parent.is_dir():
+        msg = (f"--log-file {log_file}: the folder {path.parent} does not exist; create it first or "
+               "give a file in an existing folder.")
+        raise InputDataError(msg)
+    if path.exists() and not path.is_file():
+        msg = f"--log-file {log_file} is not a regular file (a pipe or device); give a file name."
+        raise InputDataError(msg)
+    for named in _named_paths(args):
+        if path == named or named in path.parents:
+            msg = (f"--log-file {log_file} is (or lies inside) {named}, which the command reads or "
+                   "replaces; give a log file elsewhere.")
+            raise InputDataError(msg)
+    out = getattr(args, "out", None)
+    if out:
+        target = Path(out).expanduser().resolve()
+        if path == target or target in path.parents:
+            msg = (f"--log-file {log_file} lies inside --out {out}, which mirmodules replaces as a whole; "
+                   "give a log file outside it.")
+            raise InputDataError(msg)
+    if path.is_file() and path.stat().st_size:
+        with path.open("rb") as handle:
+            first = handle.readline(4096).decode("utf-8", "replace")
+        if not _LOG_LINE.match(first):
+            msg = (f"--log-file {log_file} exists and is not a mirmodules log (its first line is "
+                   f"{first.strip()[:60]!r}); mirmodules appends only to its own logs. Give a new file name.")
+            raise InputDataError(msg)
+    return path
+
+
+def _setup_logging(verbose: int, *, quiet: bool, log_file: str | Path | None = None) -> None:
     level = logging.WARNING if quiet else (logging.DEBUG if verbose > 1 else logging.INFO)
     handler = logging.StreamHandler(sys.stderr)
     handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(message)s", "%H:%M:%S"))
     handler.setLevel(level)
     root = logging.getLogger("mirmodules")
-    root.handlers = [h for h in root.handlers if isinstance(h, logging.NullHandler)]
-    root.addHandler(handler)
-    root.setLevel(level)
+    # Python warnings (DataQualityWarning & co) go to the 'py.warnings' logger once captured: it
+    # gets the same handlers, so they reach stderr and the log file like every other message
+    captured = logging.getLogger("py.warnings")
+    for target in (root, captured):
+        target.handlers = [h for h in target.handlers if isinstance(h, logging.NullHandler)]
+        target.addHandler(handler)
+        target.setLevel(level)
+        target.propagate = False
     if log_file:
         # the file gets INFO progress lines (epochs, K values, ETA) even when the terminal is quiet
         file_handler = logging.FileHandler(log_file, encoding="utf-8")
         file_handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s %(message)s"))
         file_handler.setLevel(min(level, logging.INFO))
-        root.addHandler(file_handler)
-        root.setLevel(min(level, logging.INFO))
+        for target in (root, captured):
+            target.addHandler(file_handler)
+            target.setLevel(min(level, logging.INFO))
     logging.captureWarnings(capture=True)
 
 
@@ -571,6 +649,10 @@ def _cmd_stability(args: argparse.Namespace) -> int:
 def _cmd_batch(args: argparse.Namespace) -> int:
     from mirmodules.workflows.batch import load_plan, run_batch
 
+    if args.workers is not None and not 1 <= args.workers <= 1024:
+        msg = f"--workers must be a number of worker processes from 1 to 1024; got {args.workers}."
+        raise InputDataError(msg)
+
     plan = load_plan(args.plan)
     start = time.perf_counter()
     summary = run_batch(plan, args.out, workers=args.workers, scheduler=args.scheduler, progress=True)
@@ -690,10 +772,16 @@ def _resolve_references(args: argparse.Namespace) -> None:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    """Entry point of the ``mirmodules`` command; returns the exit code."""
+    """Entry point of the ``mirmodules`` command; returns the exit code.
+
+    Expected failures (bad input, refused paths) are one line on stderr and exit code 2; system
+    errors (disk full, permissions) one line and exit code 1; ``--debug`` shows tracebacks."""
+    from contextlib import nullcontext
+
+    from mirmodules.store.atomic import output_lock
+
     parser = build_parser()
     args = parser.parse_args(argv)
-    _setup_logging(args.verbose, quiet=args.quiet, log_file=args.log_file)
     handlers = {
         "run": _cmd_run,
         "simulate": _cmd_simulate,
@@ -706,9 +794,14 @@ def main(argv: Sequence[str] | None = None) -> int:
         "data": _cmd_data,
     }
     try:
+        _refuse_special_files(args)
+        log_file = check_log_file(args.log_file, args) if args.log_file else None
+        _setup_logging(args.verbose, quiet=args.quiet, log_file=log_file)
         if args.command != "data":
             _resolve_references(args)
-        return handlers[args.command](args)
+        out = getattr(args, "out", None)
+        with output_lock(out) if out else nullcontext():
+            return handlers[args.command](args)
     except InputDataError as err:
         if args.debug:
             raise
@@ -719,15 +812,20 @@ def main(argv: Sequence[str] | None = None) -> int:
         if args.debug:
             raise
         where = f" ({err.filename})" if getattr(err, "filename", None) else ""
-        reason = err.strerror or str(err)
-        print(f"mirmodules {args.command}: system error: {reason}{where}. Nothing was written to --out; "
-              "free space or fix permissions and run again (--debug shows the traceback).", file=sys.stderr)
+        reason = err.strerror or str(err) or type(err).__name__
+        print(f"mirmodules {args.command}: system error: {reason}{where}. An existing --out folder keeps "
+              "its previous content; fix the cause and run again (--debug shows the traceback).",
+              file=sys.stderr)
         return 1
-    except MirmodulesError as err:  # pragma: no cover - other deliberate errors
+    except MirmodulesError as err:
         if args.debug:
             raise
         print(f"mirmodules {args.command}: error: {err}", file=sys.stderr)
         return 1
+    except KeyboardInterrupt:
+        print(f"mirmodules {args.command}: interrupted; an existing --out folder keeps its previous "
+              "content.", file=sys.stderr)
+        return 130
 
 
 if __name__ == "__main__":  # pragma: no cover

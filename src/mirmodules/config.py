@@ -17,6 +17,7 @@ import math
 from dataclasses import asdict, dataclass, field, fields
 from typing import Any
 
+from mirmodules._threads import MAX_THREADS
 from mirmodules._validation import check_in_range, check_one_of
 from mirmodules.exceptions import InputDataError
 
@@ -294,7 +295,7 @@ class MicaConfig:
         check_in_range(self.kmeans_runs, "kmeans_runs", low=1, integer=True)
         check_in_range(self.coassociation_runs, "coassociation_runs", low=1, integer=True)
         if self.threads is not None:
-            check_in_range(self.threads, "threads", low=1, integer=True)
+            check_in_range(self.threads, "threads", low=1, high=MAX_THREADS, integer=True)
 
     def resolved_code_length(self, n_samples: int) -> int:
         """The code length a run on ``n_samples`` samples uses: ``code_length`` when given, else
@@ -308,6 +309,11 @@ class MicaConfig:
         2250
         """
         if self.code_length is not None:
+            if self.code_length > n_samples:
+                msg = (f"code_length {self.code_length} is longer than the {n_samples} samples each profile "
+                       "has; a code compresses a profile, so give at most the number of samples "
+                       "(default: a quarter of them).")
+                raise InputDataError(msg)
             return self.code_length
         length = max(1, n_samples // 4)
         return min(length, self.max_code_length) if self.max_code_length is not None else length

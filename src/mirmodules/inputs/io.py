@@ -12,6 +12,7 @@ from __future__ import annotations
 import gzip
 import hashlib
 import logging
+import re
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Literal
@@ -59,6 +60,10 @@ def _check_file(path: str | Path, what: str) -> Path:
         raise InputDataError(msg)
     if path.is_dir():
         msg = f"{what} path {path} is a folder; give the table file inside it."
+        raise InputDataError(msg)
+    if not path.is_file():
+        msg = (f"{what} path {path} is not a regular file (a pipe, socket or device, e.g. a process "
+               "substitution <(...)), which cannot be read twice; save it to a file first.")
         raise InputDataError(msg)
     return path
 
@@ -126,13 +131,19 @@ def _sniff(path: Path, what: str) -> None:
         raise InputDataError(msg)
 
 
-def read_table(path: str | Path, *, what: str = "Table", dtype: object = None) -> pd.DataFrame:
-    """Read a TSV/CSV (optionally gzipped) into a DataFrame, with a clear error on failure."""
+def read_table(
+    path: str | Path, *, what: str = "Table", dtype: object = None, literal: bool = False
+) -> pd.DataFrame:
+    """Read a TSV/CSV (optionally gzipped) into a DataFrame, with a clear error on failure.
+
+    ``literal=True`` keeps every cell's text as written (a gene named ``NA`` stays ``"NA"``; only
+    empty cells are missing), for tables of ids."""
     path = _check_file(path, what)
     _sniff(path, what)
     sep = _separator(path)
+    na = {"keep_default_na": False, "na_values": [""]} if literal else {}
     try:
-        frame = pd.read_csv(path, sep=sep, dtype=dtype, encoding="utf-8-sig", low_memory=False)
+        frame = pd.read_csv(path, sep=sep, dtype=dtype, encoding="utf-8-sig", low_memory=False, **na)
     except pd.errors.EmptyDataError as err:
         msg = f"{what} file {path} is empty."
         raise InputDataError(msg) from err
@@ -176,6 +187,81 @@ def _read_numeric_fast(path: str | Path, what: str) -> pd.DataFrame | None:
     if frame.shape[1] != n_cols or frame.empty:
         return None
     return frame
+
+
+#: Largest absolute expression value accepted (counts and intensities stay far below it).
+MAX_ABS_EXPRESSION = 1e15
+_BOOLEAN = re.compile(r"(?:^|[\t,])\"?(?:TRUE|FALSE|True|False|true|false)\"?(?=[\t,\r\n]|$)")
+
+
+def _check_lines(path: Path, what: str) -> None:
+    """One pass over the text: every line has the header's number of fields (a file cut mid-row,
+    a row with another separator) and no cell is a boolean (pandas would read TRUE as 1.0)."""
+    sep = _separator(path)
+    opener = gzip.open if path.suffix == ".gz" else open
+    expected = None
+    try:
+        with opener(path, "rt", encoding="utf-8-sig", errors="replace", newline="") as handle:
+            for number, line in enumerate(handle, start=1):
+                fields = line.count(sep) + 1
+                if expected is None:
+                    expected = fields
+                    continue
+                if not line.strip():
+                    continue  # blank line: pandas skips it
+                cut = not line.endswith("\n") and line.rstrip("\r").endswith(sep)
+                if (fields != expected and '"' not in line) or cut:
+                    raise InputDataError(_ragged_message(path, what, line, number, fields, expected, sep))
+                boolean = _BOOLEAN.search(line)
+                if boolean:
+                    cell = boolean.group(0).strip("\t,\"")
+                    msg = (f"{what} file {path}: line {number} holds the boolean {cell!r}; expression "
+                           "files need numbers only (write NA for a missing value).")
+                    raise InputDataError(msg)
+    except (OSError, EOFError) as err:
+        msg = (f"{what} file {path} cannot be read to its end ({err}); is it truncated? Download or copy "
+               "it again.")
+        raise InputDataError(msg) from err
+
+
+def _ragged_message(path: Path, what: str, line: str, number: int, fields: int, expected: int,
+                    sep: str) -> str:
+    other = "," if sep == "\t" else "\t"
+    if not line.endswith("\n"):
+        hint = "; the last line has no line end: the file was cut mid-row (an interrupted download or copy?)"
+    elif line.count(other) >= expected - 1:
+        hint = f"; it is separated by {'commas' if other == ',' else 'tabs'} unlike the rest"
+    else:
+        hint = ""
+    return (f"{what} file {path}: line {number} has {fields} field(s), the header {expected}{hint}. "
+            "Every row needs an id and one value per column.")
+
+
+def _drop_empty_columns(numeric: pd.DataFrame, path: str | Path, what: str) -> pd.DataFrame:
+    """Columns without a single value (a trailing tab on every line, an all-missing sample) are
+    dropped with a :class:`~mirmodules.exceptions.DataQualityWarning`; a column with values but no
+    name is an error."""
+    import warnings
+
+    from mirmodules.exceptions import DataQualityWarning
+
+    names = pd.Index([str(c) for c in numeric.columns])
+    empty = numeric.isna().all(axis=0).to_numpy()
+    unnamed = (names == "") | names.str.match(r"^Unnamed: \d+$")
+    if (unnamed & ~empty).any():
+        position = int(np.flatnonzero(unnamed & ~empty)[0]) + 2
+        msg = (f"{what} file {path}: column {position} has values but no name in the header; give "
+               "every sample column a name.")
+        raise InputDataError(msg)
+    if not empty.any():
+        return numeric
+    dropped = [n if n else "(no name)" for n in names[empty]]
+    trailing = " (a trailing separator on every line?)" if unnamed[empty].all() else ""
+    warnings.warn(
+        f"{what} file {path}: {len(dropped)} column(s) hold no value at all and are left out{trailing}: "
+        f"{', '.join(map(repr, dropped[:5]))}.", DataQualityWarning, stacklevel=3,
+    )
+    return numeric.loc[:, ~empty]
 
 
 def _to_float(values: pd.DataFrame) -> tuple[pd.DataFrame, bool]:
@@ -228,9 +314,10 @@ def read_expression(
 
     if is_anndata_spec(path):
         return read_anndata_expression(path, what=what)
+    _check_lines(_check_file(path, what), what)
     frame = _read_numeric_fast(path, what)
     if frame is None:  # something to report: read everything as text to name the bad cell
-        frame = read_table(path, what=what, dtype=str)
+        frame = read_table(path, what=what, dtype=str, literal=True)
     path = Path(path)
     header = [h.strip().strip("\"") for h in _first_line(path).rstrip("\r\n").split(_separator(path))]
     if len(header) == frame.shape[1]:
@@ -276,6 +363,16 @@ def read_expression(
             "give the unlogged values, or add a pseudocount before taking the log)."
         )
         raise InputDataError(msg)
+    huge = np.abs(np.nan_to_num(numeric.to_numpy(), nan=0.0)) > MAX_ABS_EXPRESSION
+    if huge.any():
+        r, c = np.argwhere(huge)[0]
+        msg = (
+            f"{what} file {path}: value {values.iat[r, c]!r} in row {values.index[r]!r}, column "
+            f"{values.columns[c]!r} is beyond +-{MAX_ABS_EXPRESSION:g} ({int(huge.sum())} such cell(s)); "
+            "no count or intensity is that large. Check the file for a corrupted or mis-scaled value."
+        )
+        raise InputDataError(msg)
+    numeric = _drop_empty_columns(numeric, path, what)
     if orientation == "samples_x_features":
         numeric = numeric.T
     label_rows, label_cols = (
@@ -375,7 +472,7 @@ def read_interactions(path: str | Path, *, evidence: Evidence = "all") -> Intera
     InteractionTable
     """
     check_one_of(evidence, "evidence", ["all", "functional", "strong"])
-    frame = read_table(path, what="Interaction", dtype=str)
+    frame = read_table(path, what="Interaction", dtype=str, literal=True)
     rename = {c: _INTERACTION_ALIASES[c] for c in frame.columns if c in _INTERACTION_ALIASES}
     frame = frame.rename(columns=rename)
     frame = frame.loc[:, ~frame.columns.duplicated()]

@@ -163,6 +163,50 @@ def _harmonise_interactions(
     return mapped, report
 
 
+def repair_case(
+    table: pd.DataFrame, column: str, known: pd.Index, *, what: str
+) -> tuple[pd.DataFrame, int]:
+    """Map ids of ``table[column]`` that differ from one id of ``known`` only in letter case onto
+    it (``hsa-mir-21-5p`` -> ``hsa-miR-21-5p``), with a
+    :class:`~mirmodules.exceptions.DataQualityWarning` that counts them and shows examples; an id
+    whose lower case fits several known ids is left as it is. Returns the table and the number of
+    distinct ids repaired.
+
+    >>> t = pd.DataFrame({"mirna": ["hsa-miR-1", "HSA-MIR-2"], "target": ["A", "B"]})
+    >>> import warnings
+    >>> with warnings.catch_warnings():
+    ...     warnings.simplefilter("ignore")
+    ...     fixed, n = repair_case(t, "mirna", pd.Index(["hsa-miR-1", "hsa-miR-2"]), what="t")
+    >>> list(fixed["mirna"]), n
+    (['hsa-miR-1', 'hsa-miR-2'], 1)
+    """
+    import warnings
+
+    from mirmodules.exceptions import DataQualityWarning
+
+    if table.empty:
+        return table, 0
+    ids = pd.Series(table[column].unique())
+    absent = ids[~ids.isin(known)]
+    if absent.empty:
+        return table, 0
+    lower = pd.Series(known, index=known.str.lower())
+    unique = lower[~lower.index.duplicated(keep=False)]
+    candidates = absent[absent.str.lower().isin(unique.index)]
+    if candidates.empty:
+        return table, 0
+    mapping = dict(zip(candidates, unique.loc[candidates.str.lower()].to_numpy(), strict=True))
+    shown = ", ".join(f"{k} -> {v}" for k, v in list(mapping.items())[:3])
+    warnings.warn(
+        f"{what}: {len(mapping)} id(s) match the expression ids only when letter case is ignored "
+        f"(e.g. {shown}); they were mapped onto the expression's spelling. Check the files' naming "
+        "(miRBase names are case-sensitive: 'mir' is a precursor, 'miR' a mature miRNA).",
+        DataQualityWarning, stacklevel=3,
+    )
+    out = table.assign(**{column: table[column].replace(mapping)})
+    return out.drop_duplicates(["mirna", "target"]).reset_index(drop=True), len(mapping)
+
+
 def prepare_inputs(
     mirna: pd.DataFrame,
     mrna: pd.DataFrame,
@@ -216,6 +260,9 @@ def prepare_inputs(
     mrna_scaled, steps_mrna = preprocess_expression(mrna, modality="mrna", options=options)
 
     inter, report_inter = _harmonise_interactions(interactions, name_map, config.species)
+    inter, n_case_mirna = repair_case(inter, "mirna", mirna_scaled.index, what=f"{names[2]} (miRNA ids)")
+    inter, n_case_target = repair_case(inter, "target", mrna_scaled.index, what=f"{names[2]} (targets)")
+    counts["interaction_ids_case_repaired"] = {"mirna": n_case_mirna, "target": n_case_target}
     n_pairs = len(inter)
     has_mir = inter["mirna"].isin(mirna_scaled.index)
     has_tgt = inter["target"].isin(mrna_scaled.index)

@@ -258,14 +258,57 @@ def registry() -> dict[str, ReferenceFile]:
         except (OSError, json.JSONDecodeError) as exc:
             msg = f"MIRMODULES_DATA_REGISTRY={extra}: cannot read it as JSON ({exc})."
             raise InputDataError(msg) from exc
-        names = {f.name for f in fields(ReferenceFile)}
-        for record in records:
-            unknown = set(record) - names
-            if unknown:
-                msg = f"MIRMODULES_DATA_REGISTRY={extra}: unknown field(s) {sorted(unknown)} in {record}."
-                raise InputDataError(msg)
-            entries[record["name"]] = ReferenceFile(**record)
+        if not isinstance(records, list):
+            msg = (f"MIRMODULES_DATA_REGISTRY={extra}: expected a JSON list of entries, got "
+                   f"{type(records).__name__}.")
+            raise InputDataError(msg)
+        for number, record in enumerate(records, start=1):
+            ref = _registry_entry(record, f"MIRMODULES_DATA_REGISTRY={extra}, entry {number}")
+            entries[ref.name] = ref
     return entries
+
+
+_SAFE_NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]{0,127}")
+
+
+def _registry_entry(record: Any, where: str) -> ReferenceFile:
+    """A registry record checked field by field: names and file names that stay inside the cache."""
+    if not isinstance(record, dict):
+        msg = f"{where}: expected a JSON object with the fields of a reference, got {record!r:.80}."
+        raise InputDataError(msg)
+    known = {f.name: f for f in fields(ReferenceFile)}
+    unknown = sorted(set(record) - set(known))
+    if unknown:
+        msg = f"{where}: unknown field(s) {unknown}; the fields are {sorted(known)}."
+        raise InputDataError(msg)
+    required = sorted(n for n in ("name", "title", "version", "role", "url", "convert", "table_name")
+                      if n not in record)
+    if required:
+        msg = f"{where}: missing field(s) {required}."
+        raise InputDataError(msg)
+    for key, value in record.items():
+        if not (isinstance(value, str) or (key == "sha256" and value is None)):
+            msg = f"{where}: field {key!r} must be a string, got {value!r:.80}."
+            raise InputDataError(msg)
+    for key in ("name", "version", "table_name"):
+        if not _SAFE_NAME.fullmatch(record[key]) or ".." in record[key]:
+            msg = (f"{where}: {key} {record[key]!r} is not a plain file name (letters, digits, '.', '_', "
+                   "'-'; no folders, no '..'), so it could leave the cache.")
+            raise InputDataError(msg)
+    if record["role"] not in ROLES:
+        msg = f"{where}: role {record['role']!r} is not one of {sorted(ROLES)}."
+        raise InputDataError(msg)
+    if record["convert"] not in CONVERTERS:
+        msg = f"{where}: convert {record['convert']!r} is not one of {sorted(CONVERTERS)}."
+        raise InputDataError(msg)
+    if not re.match(r"(https?|file)://", record["url"]):
+        msg = f"{where}: url {record['url']!r} must start with https://, http:// or file://."
+        raise InputDataError(msg)
+    sha = record.get("sha256")
+    if sha is not None and not re.fullmatch(r"[0-9a-f]{64}", sha):
+        msg = f"{where}: sha256 {sha!r} is not 64 lower-case hex digits."
+        raise InputDataError(msg)
+    return ReferenceFile(**record)
 
 
 def cache_dir(cache: str | Path | None = None) -> Path:

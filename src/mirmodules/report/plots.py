@@ -7,8 +7,9 @@ evaluation write, so the figures can be redrawn from files alone.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
-from typing import Any
+import functools
+from collections.abc import Callable, Mapping
+from typing import Any, TypeVar
 
 import matplotlib
 import matplotlib.ticker
@@ -37,6 +38,20 @@ _MRNA_COLOUR = "#2471a3"
 _GROUP_COLOURS = {"high": "#c0392b", "low": "#2471a3"}
 
 
+_F = TypeVar("_F", bound=Callable[..., Any])
+
+
+def _plain_text(func: _F) -> _F:
+    """Draw with matplotlib's mathtext off: ids such as ``$\\foo{$`` are text, not TeX to parse."""
+
+    @functools.wraps(func)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        with matplotlib.rc_context({"text.parse_math": False}):
+            return func(*args, **kwargs)
+
+    return wrapper  # type: ignore[return-value]
+
+
 def _axes(ax: plt.Axes | None, size: tuple[float, float] = (4.5, 3.2)) -> plt.Axes:
     if ax is not None:
         return ax
@@ -44,6 +59,7 @@ def _axes(ax: plt.Axes | None, size: tuple[float, float] = (4.5, 3.2)) -> plt.Ax
     return ax
 
 
+@_plain_text
 def plot_sse_curve(sse_curve: pd.DataFrame, *, title: str = "", ax: plt.Axes | None = None) -> plt.Axes:
     """K-means SSE against K, candidates marked, the chosen K highlighted; the silhouette score on
     a second axis when the curve has one (the default K rule).
@@ -72,6 +88,7 @@ def plot_sse_curve(sse_curve: pd.DataFrame, *, title: str = "", ax: plt.Axes | N
     return ax
 
 
+@_plain_text
 def plot_training_loss(history: pd.DataFrame, *, title: str = "", ax: plt.Axes | None = None) -> plt.Axes:
     """Training and validation loss per validation check (``step`` or ``epoch``, ``train_loss``,
     ``val_loss``)."""
@@ -90,6 +107,7 @@ def _cdf(values: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     return x, np.arange(1, len(x) + 1) / len(x)
 
 
+@_plain_text
 def plot_density_cdf(topologies: Mapping[str, pd.DataFrame], *, ax: plt.Axes | None = None) -> plt.Axes:
     """Cumulative distribution of module density per method (paper Fig. 5)."""
     ax = _axes(ax)
@@ -107,6 +125,7 @@ def plot_density_cdf(topologies: Mapping[str, pd.DataFrame], *, ax: plt.Axes | N
     return ax
 
 
+@_plain_text
 def plot_enrichment_by_method(summary: pd.DataFrame, *, ax: plt.Axes | None = None) -> plt.Axes:
     """Share of modules with an enriched miRNA family and with an enriched term, per method (Fig. 6).
 
@@ -126,6 +145,7 @@ def plot_enrichment_by_method(summary: pd.DataFrame, *, ax: plt.Axes | None = No
     return ax
 
 
+@_plain_text
 def plot_enriched_terms_cdf(
     terms_per_module: Mapping[str, pd.DataFrame], *, ax: plt.Axes | None = None
 ) -> plt.Axes:
@@ -141,6 +161,7 @@ def plot_enriched_terms_cdf(
     return ax
 
 
+@_plain_text
 def plot_module_network(
     modules: ModuleSet, module_id: str, *, ax: plt.Axes | None = None, max_labels: int = 60
 ) -> plt.Axes:
@@ -177,6 +198,7 @@ def plot_module_network(
     return ax
 
 
+@_plain_text
 def plot_risk_group_expression(
     risk_scores: pd.DataFrame,
     mirna_expression: pd.DataFrame,
@@ -207,6 +229,7 @@ def plot_risk_group_expression(
     return ax
 
 
+@_plain_text
 def plot_kaplan_meier(
     risk_scores: pd.DataFrame,
     survival_row: Mapping[str, Any] | None = None,

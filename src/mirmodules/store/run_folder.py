@@ -232,7 +232,7 @@ def read_modules(path: str | Path) -> ModuleSet:
     folder = path if path.is_dir() else None
     if folder is not None:
         path = folder / "modules.tsv"
-    members = read_table(path, what="Module table", dtype=str)
+    members = read_table(path, what="Module table", dtype=str, literal=True)
     missing = [c for c in MEMBER_COLUMNS if c not in members]
     if missing:
         msg = f"Module table {path} lacks column(s) {missing}; expected {MEMBER_COLUMNS}."
@@ -243,8 +243,13 @@ def read_modules(path: str | Path) -> ModuleSet:
         raise InputDataError(msg)
     edge_path = path.parent / "module_edges.tsv"
     edges = (
-        read_table(edge_path, what="Module edges", dtype=str)
+        read_table(edge_path, what="Module edges", dtype=str, literal=True)
         if edge_path.exists()
         else pd.DataFrame(columns=["module_id", "mirna", "target"])
     )
+    missing = [c for c in ("module_id", "mirna", "target") if c not in edges]
+    if missing:
+        msg = (f"Module edges {edge_path} lack column(s) {missing}; expected module_id, mirna, target "
+               "(the file `mirmodules run` writes).")
+        raise InputDataError(msg)
     return ModuleSet(members=members[MEMBER_COLUMNS], edges=edges[["module_id", "mirna", "target"]])

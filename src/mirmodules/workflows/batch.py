@@ -121,7 +121,14 @@ def load_plan(path: str | Path) -> BatchPlan:
     if not path.exists():
         msg = f"Plan file not found: {path}."
         raise InputDataError(msg)
-    text = path.read_text(encoding="utf-8")
+    if not path.is_file():
+        msg = f"Plan {path} is not a regular file (a folder, pipe or device); give the plan's .toml file."
+        raise InputDataError(msg)
+    try:
+        text = path.read_text(encoding="utf-8")
+    except UnicodeDecodeError as err:
+        msg = f"Plan {path} is not UTF-8 text ({err}); save it as UTF-8."
+        raise InputDataError(msg) from err
     try:
         if path.suffix in (".yaml", ".yml"):
             try:
@@ -139,9 +146,20 @@ def load_plan(path: str | Path) -> BatchPlan:
     except Exception as err:  # tomllib.TOMLDecodeError, yaml.YAMLError
         msg = f"Plan {path} could not be parsed: {err}"
         raise InputDataError(msg) from err
+    if not isinstance(raw, dict):
+        msg = (f"Plan {path} holds a {type(raw).__name__}, not a table of settings (methods, seeds, "
+               "cohorts ...).")
+        raise InputDataError(msg)
+    _check_keys(path, "the plan", raw, PLAN_KEYS)
     base = path.parent
     cohorts = []
-    for i, item in enumerate(raw.get("cohorts", [])):
+    raw_cohorts = raw.get("cohorts", [])
+    if not isinstance(raw_cohorts, list) or not all(isinstance(c, dict) for c in raw_cohorts):
+        msg = (f"Plan {path}: 'cohorts' must be a list of tables ([[cohorts]] in TOML); got "
+               f"{raw_cohorts!r:.80}.")
+        raise InputDataError(msg)
+    for i, item in enumerate(raw_cohorts):
+        _check_keys(path, f"cohort #{i + 1}", item, COHORT_KEYS)
         missing = [k for k in ("name", "mirna", "mrna", "interactions") if k not in item]
         if missing:
             msg = (
@@ -153,6 +171,20 @@ def load_plan(path: str | Path) -> BatchPlan:
         if not _SAFE_NAME.fullmatch(name) or name in {".", ".."}:
             msg = (f"Plan {path}: cohort name {name!r} is not a safe folder name; use letters, digits, "
                    "'.', '_' and '-' only (it names the cohort's folder inside --out).")
+            raise InputDataError(msg)
+        for key in ("mirna", "mrna", "interactions"):
+            if not isinstance(item[key], str) or not item[key]:
+                msg = (f"Plan {path}: cohort {name!r}: {key} must be a file path (a string); got "
+                       f"{item[key]!r:.80}.")
+                raise InputDataError(msg)
+        mirbase = item.get("mirbase", [])
+        if not isinstance(mirbase, list) or not all(isinstance(p, str) and p for p in mirbase):
+            msg = (f"Plan {path}: cohort {name!r}: mirbase must be a list of file paths, e.g. "
+                   f'mirbase = ["mature.tsv"]; got {mirbase!r:.80}.')
+            raise InputDataError(msg)
+        if not isinstance(item.get("settings", {}), dict):
+            msg = (f"Plan {path}: cohort {name!r}: settings must be a table, e.g. "
+                   'settings = { evidence = "strong" }.')
             raise InputDataError(msg)
         settings = dict(item.get("settings", {}))
         unknown = sorted(set(settings) - set(MicaConfig.__dataclass_fields__))
@@ -174,7 +206,7 @@ def load_plan(path: str | Path) -> BatchPlan:
                 resolve(item["mirna"]),
                 resolve(item["mrna"]),
                 resolve(item["interactions"]),
-                tuple(resolve(p) for p in item.get("mirbase", [])),
+                tuple(resolve(p) for p in mirbase),
                 settings,
             )
         )
@@ -185,7 +217,14 @@ def load_plan(path: str | Path) -> BatchPlan:
     if len(set(names)) != len(names):
         msg = f"Plan {path}: cohort names must be unique; got {names}."
         raise InputDataError(msg)
-    methods = tuple(raw.get("methods", ["mica"]))
+    raw_methods = raw.get("methods", ["mica"])
+    if (not isinstance(raw_methods, list) or not raw_methods
+            or not all(isinstance(m, str) for m in raw_methods)):
+        msg = (f"Plan {path}: 'methods' must be a non-empty list of method names, e.g. "
+               f'methods = ["mica"]; got {raw_methods!r:.80}.')
+        raise InputDataError(msg)
+    _check_unique(path, "methods", raw_methods)
+    methods = tuple(raw_methods)
     unknown = [m for m in methods if m not in METHODS]
     if unknown:
         msg = f"Plan {path}: unknown method(s) {unknown}; choose from {sorted(METHODS)}."
@@ -198,13 +237,48 @@ def load_plan(path: str | Path) -> BatchPlan:
         msg = (f"Plan {path}: 'seeds' must be a non-empty list of integers >= 0 (got {raw_seeds!r}) and "
                f"'bootstraps' an integer >= 0 (got {raw_boot!r}).")
         raise InputDataError(msg)
+    _check_unique(path, "seeds", raw_seeds)
     seeds, bootstraps = tuple(raw_seeds), int(raw_boot)
+    n_tasks = len(cohorts) * len(methods) * len(seeds) * (bootstraps + 1)
+    if bootstraps > MAX_BOOTSTRAPS or n_tasks > MAX_TASKS:
+        msg = (f"Plan {path}: {n_tasks:,} tasks ({len(cohorts)} cohorts x {len(methods)} methods x "
+               f"{len(seeds)} seeds x {bootstraps + 1} data sets); at most {MAX_BOOTSTRAPS} bootstraps and "
+               f"{MAX_TASKS:,} tasks per plan. Split the plan.")
+        raise InputDataError(msg)
+    if not isinstance(raw.get("method_parameters", {}), dict):
+        msg = f"Plan {path}: method_parameters must be a table ([method_parameters.mica] ...)."
+        raise InputDataError(msg)
     method_parameters = dict(raw.get("method_parameters", {}))
     _validate_method_parameters(path, methods, method_parameters)
     return BatchPlan(tuple(cohorts), methods, seeds, bootstraps, method_parameters)
 
 
 _SAFE_NAME = re.compile(r"[A-Za-z0-9._-]{1,100}")
+#: Keys a plan and a cohort table may have.
+PLAN_KEYS = ("cohorts", "methods", "seeds", "bootstraps", "method_parameters")
+COHORT_KEYS = ("name", "mirna", "mrna", "interactions", "mirbase", "settings")
+#: Limits that keep a mistyped plan from running for ever.
+MAX_BOOTSTRAPS, MAX_TASKS = 1000, 100_000
+
+
+def _check_keys(path: Path, where: str, table: Mapping[str, Any], allowed: tuple[str, ...]) -> None:
+    import difflib
+
+    unknown = [k for k in table if k not in allowed]
+    if unknown:
+        hints: list[str] = []
+        for key in unknown:
+            close = difflib.get_close_matches(str(key), allowed, 1)
+            hints.append(f"{key!r} (did you mean {close[0]!r}?)" if close else repr(key))
+        msg = f"Plan {path}: {where} has unknown key(s) {', '.join(hints)}; the keys are {list(allowed)}."
+        raise InputDataError(msg)
+
+
+def _check_unique(path: Path, key: str, values: list[Any]) -> None:
+    repeated = sorted({str(v) for v in values if values.count(v) > 1})
+    if repeated:
+        msg = f"Plan {path}: {key} lists {repeated} more than once; each would run the same tasks again."
+        raise InputDataError(msg)
 
 
 def _validate_method_parameters(path: Path, methods: tuple[str, ...], parameters: dict[str, Any]) -> None:
@@ -417,6 +491,7 @@ def run_batch(
     order = {t.key: i for i, t in enumerate(tasks)}
     summary = pd.DataFrame(rows, columns=SUMMARY_COLUMNS).sort_values("task", key=lambda s: s.map(order))
     summary = summary.reset_index(drop=True)
+    mark_output_folder(out, command="batch", files=["batch_summary.tsv", "stability.tsv"])
     write_text_atomic(out / "batch_summary.tsv", summary.to_csv(sep="\t", index=False, float_format="%.6g"))
     stab = summarise_stability(out, plan)
     if not stab.empty:

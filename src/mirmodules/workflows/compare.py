@@ -191,7 +191,7 @@ def load_finished_run(
     """
     import re
 
-    from mirmodules.workflows.evaluate import verify_recorded_inputs
+    from mirmodules.workflows.evaluate import read_run_manifest, verify_recorded_inputs
 
     folder = Path(run_dir)
     manifest_path = folder / "manifest.json"
@@ -199,7 +199,7 @@ def load_finished_run(
         msg = (f"{folder} is not a finished run (it needs modules.tsv and manifest.json); give folders "
                "that `mirmodules run` wrote.")
         raise InputDataError(msg)
-    manifest = json.loads(manifest_path.read_text())
+    manifest = read_run_manifest(folder)
     paths = {role: str(p) for role, p in inputs.items() if p is not None}
     changed = verify_recorded_inputs(
         manifest.get("inputs", {}), paths, [str(p) for p in mirbase_paths], run_dir=folder,

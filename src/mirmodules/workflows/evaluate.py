@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 import logging
 import time
+import warnings
 from collections.abc import Sequence
 from dataclasses import asdict, fields
 from pathlib import Path
@@ -16,7 +17,7 @@ import pandas as pd
 from mirmodules.config import EvaluationOptions, MicaConfig
 from mirmodules.datatypes import ModuleSet, PreparedInputs
 from mirmodules.evaluation.evaluate import Evaluation, evaluate_modules
-from mirmodules.exceptions import InputDataError
+from mirmodules.exceptions import DataQualityWarning, InputDataError
 from mirmodules.inputs.identifiers import MirnaNameMap
 from mirmodules.inputs.prepared import prepare_from_files
 from mirmodules.store.run_folder import read_modules
@@ -27,23 +28,33 @@ logger = logging.getLogger(__name__)
 def _changed_inputs(
     recorded: dict[str, Any], paths: dict[str, str], mirbase_paths: Sequence[str]
 ) -> list[dict[str, str]]:
-    """Inputs whose SHA-256 differs from the run's record (role, path, both hashes)."""
+    """Inputs that cannot be shown to be the run's own (role, path, both hashes): a SHA-256 that
+    differs, a role or hash the run did not record, another number of miRBase tables. Only when
+    this is empty was every input hashed and matched."""
     from mirmodules.inputs.io import sha256_of
 
+    if not isinstance(recorded, dict):
+        recorded = {}
     pairs: list[tuple[str, Any, str]] = [
         (role, recorded.get(role), paths[role])
         for role in ("mirna", "mrna", "interactions", "gene_map") if role in paths]
     recorded_mirbase = recorded.get("mirbase", [])
+    recorded_mirbase = recorded_mirbase if isinstance(recorded_mirbase, list) else []
+    out = []
     if len(recorded_mirbase) == len(mirbase_paths):
         pairs += [("mirbase", r, p) for r, p in zip(recorded_mirbase, mirbase_paths, strict=True)]
-    out = []
+    else:
+        out.append({"role": "mirbase", "path": ", ".join(map(str, mirbase_paths)) or "(none)",
+                    "sha256_now": f"{len(mirbase_paths)} file(s)",
+                    "sha256_recorded": f"{len(recorded_mirbase)} file(s)"})
     for role, record, path in pairs:
-        if not record or not record.get("sha256"):
-            continue
+        expected = record.get("sha256") if isinstance(record, dict) else None
         now = sha256_of(path)
-        if now != record["sha256"]:
+        if not isinstance(expected, str) or not expected:
             out.append({"role": role, "path": str(path), "sha256_now": now,
-                        "sha256_recorded": record["sha256"]})
+                        "sha256_recorded": "(none recorded)"})
+        elif now != expected:
+            out.append({"role": role, "path": str(path), "sha256_now": now, "sha256_recorded": expected})
     return out
 
 
@@ -63,8 +74,8 @@ def verify_recorded_inputs(
     if changed and not allow_changed_inputs:
         first = changed[0]
         msg = (
-            f"The {first['role']} file {first['path']} differs from the one the run in {run_dir} used "
-            f"(SHA-256 now {first['sha256_now']}, recorded {first['sha256_recorded']}); "
+            f"The {first['role']} input {first['path']} cannot be matched with the one the run in "
+            f"{run_dir} used (now {first['sha256_now']}, recorded {first['sha256_recorded']}); "
             f"{len(changed)} changed input(s) in total. {consequence}: rerun `mirmodules run`, or "
             "pass --allow-changed-inputs (recorded in the output's manifest)."
         )
@@ -75,10 +86,14 @@ def verify_recorded_inputs(
     return changed
 
 
-def _existing(record: dict[str, str], what: str, flag: str) -> str:
+def _existing(record: Any, what: str, flag: str) -> str:
+    if not isinstance(record, dict):
+        msg = (f"The run's manifest records its {what} file as {record!r:.60}, not as a file record; "
+               f"give {flag}.")
+        raise InputDataError(msg)
     for key in ("resolved", "path"):
         candidate = record.get(key)
-        if candidate and Path(candidate.split("::", 1)[0]).exists():
+        if isinstance(candidate, str) and candidate and Path(candidate.split("::", 1)[0]).exists():
             return candidate
     msg = (
         f"The run's {what} file {record.get('path')!r} is no longer at its recorded place; "
@@ -105,15 +120,15 @@ def load_run_for_evaluation(
     under ``changed_inputs``).
     """
     run_dir = Path(run_dir)
-    manifest_path = run_dir / "manifest.json"
-    if not manifest_path.exists():
-        msg = f"{run_dir} is not a run directory (no manifest.json); give the folder `mirmodules run` wrote."
-        raise InputDataError(msg)
-    manifest = json.loads(manifest_path.read_text())
+    manifest = read_run_manifest(run_dir)
     modules = read_modules(run_dir)
     recorded = manifest.get("inputs", {})
-    if not recorded and not (mirna and mrna and interactions):
-        msg = f"The manifest of {run_dir} records no input files; give --mirna, --mrna and --interactions."
+    lacking = [role for role, given in (("mirna", mirna), ("mrna", mrna), ("interactions", interactions))
+               if not given and not isinstance(recorded.get(role), dict)]
+    if lacking:
+        flags = ", ".join(f"--{r}" for r in lacking)
+        msg = (f"The manifest of {run_dir} records no {', '.join(lacking)} input; give {flags} (the files "
+               "the run read).")
         raise InputDataError(msg)
     paths = {
         "mirna": str(mirna) if mirna else _existing(recorded["mirna"], "miRNA expression", "--mirna"),
@@ -127,7 +142,7 @@ def load_run_for_evaluation(
     mirbase_paths = (
         [str(p) for p in mirbase]
         if mirbase is not None
-        else [_existing(r, "miRBase", "--mirbase") for r in recorded.get("mirbase", [])]
+        else [_existing(r, "miRBase", "--mirbase") for r in _as_list(recorded.get("mirbase", []))]
     )
     gene_map_path = (
         _existing(recorded["gene_map"], "gene map", "a copy at that place (or rerun `mirmodules run`)")
@@ -147,7 +162,83 @@ def load_run_for_evaluation(
         paths["mirna"], paths["mrna"], paths["interactions"], mirbase_paths=mirbase_paths,
         gene_map_path=gene_map_path, config=config,
     )
+    _warn_unknown_members(modules, prepared, run_dir)
     return modules, prepared, name_map, manifest
+
+
+def _as_list(value: Any) -> list[Any]:
+    return value if isinstance(value, list) else [value]
+
+
+#: Tables of a run folder the report draws (name -> columns it needs); optional.
+_RUN_TABLES = {
+    "sse_curve": ["kind", "k", "sse"],
+    "training_history": ["kind", "step", "train_loss"],
+}
+
+
+def _optional_run_tables(run_dir: Path) -> dict[str, pd.DataFrame]:
+    """The run's SSE curve and training history for the report's figures; a damaged one is left
+    out with a warning (the modules do not depend on it)."""
+    from mirmodules.inputs.io import read_table
+
+    tables = {}
+    for name, needed in _RUN_TABLES.items():
+        path = run_dir / f"{name}.tsv"
+        if not path.exists():
+            continue
+        try:
+            table = read_table(path, what=f"Run table {name}")
+        except InputDataError as err:
+            warnings.warn(f"{err} The report leaves its figure out.", DataQualityWarning, stacklevel=2)
+            continue
+        missing = [c for c in needed if c not in table]
+        if missing:
+            warnings.warn(f"{path} lacks column(s) {missing}; the report leaves its figure out.",
+                          DataQualityWarning, stacklevel=2)
+            continue
+        tables[name] = table
+    return tables
+
+
+def read_run_manifest(run_dir: str | Path) -> dict[str, Any]:
+    """A run folder's ``manifest.json`` as a dict, checked: present, JSON, an object whose
+    ``inputs`` (when present) is an object. Errors name the file and the fix."""
+    path = Path(run_dir) / "manifest.json"
+    if not Path(run_dir).is_dir():
+        msg = f"{run_dir} is not a folder; give the run folder that `mirmodules run` wrote."
+        raise InputDataError(msg)
+    if not path.is_file():
+        msg = f"{run_dir} is not a run directory (no manifest.json); give the folder `mirmodules run` wrote."
+        raise InputDataError(msg)
+    try:
+        manifest = json.loads(path.read_text(encoding="utf-8"))
+    except (ValueError, UnicodeDecodeError) as err:
+        msg = (f"{path} is not valid JSON ({err}); the run folder is damaged. Run `mirmodules run` "
+               "again, or restore the file.")
+        raise InputDataError(msg) from err
+    if not isinstance(manifest, dict):
+        msg = (f"{path} holds a JSON {type(manifest).__name__}, not the object a run writes; the run "
+               "folder is damaged.")
+        raise InputDataError(msg)
+    if not isinstance(manifest.get("inputs", {}), dict):
+        msg = f"{path}: 'inputs' is not an object of input records; the run folder is damaged."
+        raise InputDataError(msg)
+    return manifest
+
+
+def _warn_unknown_members(modules: ModuleSet, prepared: PreparedInputs, run_dir: Path) -> None:
+    """Warn when module members are not features of the run's data (an edited modules.tsv)."""
+    members = modules.members
+    known = ((members["kind"] == "mirna") & members["feature"].isin(prepared.mirna.index)) | (
+        (members["kind"] == "mrna") & members["feature"].isin(prepared.mrna.index))
+    unknown = members.loc[~known.to_numpy(), "feature"].unique()
+    if len(unknown):
+        warnings.warn(
+            f"{run_dir}/modules.tsv: {len(unknown)} member(s) are not analysed features of the run's "
+            f"data (e.g. {', '.join(map(str, unknown[:5]))}); they count in module sizes but have no "
+            "expression. Was modules.tsv edited by hand?", DataQualityWarning, stacklevel=3,
+        )
 
 
 def _tsv(frame: pd.DataFrame, path: Path) -> None:
@@ -223,11 +314,12 @@ def evaluate_run(
     from mirmodules.evaluation.survival import read_clinical
     from mirmodules.inputs.annotations import read_families, read_gene_sets
     from mirmodules.report.html import build_report
-    from mirmodules.store.atomic import atomic_output, check_output_path
+    from mirmodules.store.atomic import atomic_output, check_output_path, recorded_input_paths
 
+    recorded = [Path(p) for p in recorded_input_paths(run_dir)]
     check_output_path(out_dir, overwrite=overwrite,
                       inputs=[p for p in (Path(run_dir) / "modules.tsv", families, clinical, mirna, mrna,
-                                          interactions, *gene_sets, *(mirbase or ())) if p])
+                                          interactions, *gene_sets, *(mirbase or ()), *recorded) if p])
 
     options = options or EvaluationOptions()
     options.validate()
@@ -267,11 +359,7 @@ def evaluate_run(
         if manifest["changed_inputs"] else {"status": "all match the run's manifest"}
     )
     bar.update()
-    run_tables = {}
-    for name in ("sse_curve", "training_history"):
-        path = Path(run_dir) / f"{name}.tsv"
-        if path.exists():
-            run_tables[name] = pd.read_csv(path, sep="\t")
+    run_tables = _optional_run_tables(Path(run_dir))
     with atomic_output(out_dir, command="evaluate", overwrite=overwrite) as tmp:
         save_evaluation(evaluation, tmp)
         build_report(

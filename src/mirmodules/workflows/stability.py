@@ -21,6 +21,7 @@ from mirmodules.config import MicaConfig
 from mirmodules.datatypes import ModuleSet, PreparedInputs
 from mirmodules.evaluation.perturbation import bootstrap_prepared, reorder_prepared
 from mirmodules.evaluation.recovery import best_match_jaccard
+from mirmodules.exceptions import InputDataError
 from mirmodules.methods.consensus import RULE_DESCRIPTIONS, co_membership, consensus_modules
 
 logger = logging.getLogger(__name__)
@@ -81,6 +82,10 @@ def stability(
     check_in_range(n_bootstraps, "n_bootstraps", low=0, integer=True)
     check_in_range(n_orders, "n_orders", low=0, integer=True)
     check_in_range(match_threshold, "match_threshold", low=0.0, high=1.0)
+    if n_seeds + n_bootstraps + n_orders == 0:
+        msg = ("Stability needs at least one rerun to compare with the reference run; give n_seeds, "
+               "n_bootstraps or n_orders >= 1 (--n-seeds 5).")
+        raise InputDataError(msg)
     params = dict(method_parameters or {})
     reference = run_method(method, prepared, seed=seed, config=config, **params).modules
     jobs: list[tuple[str, str, PreparedInputs, int]] = []
