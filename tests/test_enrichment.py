@@ -9,7 +9,6 @@ import pandas as pd
 import pytest
 from _shared import shared_file
 from scipy import stats
-from statsmodels.stats.multitest import multipletests
 
 from mirmodules import InputDataError, load_mirbase_tables, module_set_from_members
 from mirmodules._stats import benjamini_hochberg
@@ -53,6 +52,7 @@ def test_hypergeometric_hand_computed():
 
 
 def test_benjamini_hochberg_matches_statsmodels():
+    multipletests = pytest.importorskip("statsmodels.stats.multitest").multipletests
     rng = np.random.default_rng(4)
     p = np.concatenate([rng.uniform(size=40), rng.uniform(0, 0.01, size=10)])
     expected = multipletests(p, method="fdr_bh")[1]
@@ -99,6 +99,7 @@ def test_family_enrichment_background_and_bh_over_all_tests():
     assert (m1["n_in_module"], m1["n_module_annotated"], m1["family_size"]) == (3, 3, 3)
     assert m1["p_value"] == pytest.approx(1 / 35)  # C(3,3) / C(7,3)
     assert m1["members"] == "a;b;c"
+    multipletests = pytest.importorskip("statsmodels.stats.multitest").multipletests
     np.testing.assert_allclose(table["q_value"], multipletests(table["p_value"], method="fdr_bh")[1])
 
 

@@ -178,3 +178,23 @@ def test_gene_ids_map_through_the_best_matching_column():
     assert map_gene_ids(["BRCC1"], table)["gene"].tolist() == ["BRCA1"]     # a previous symbol
     with pytest.raises(InputDataError, match="no symbol column"):
         map_gene_ids(ids, table.drop(columns="symbol"))
+
+
+def test_an_ambiguous_name_is_dropped_not_mapped_to_its_first_accession():
+    from mirmodules.inputs.identifiers import MirnaNameMap, harmonise_mirna_ids
+
+    # an old name shared by two current mature miRNAs: nothing decides between them
+    name_map = MirnaNameMap(
+        canonical={"MIMAT0000001": "hsa-miR-9-5p", "MIMAT0000002": "hsa-miR-9-3p"},
+        name_to_accessions={"hsa-miR-9-5p": frozenset({"MIMAT0000001"}),
+                            "hsa-miR-9-3p": frozenset({"MIMAT0000002"}),
+                            "hsa-miR-9x": frozenset({"MIMAT0000001", "MIMAT0000002"})},
+        precursor_to_accessions={},
+    )
+    report = harmonise_mirna_ids(["hsa-miR-9x", "hsa-miR-9-5p"], name_map)
+    rows = report[report["input_id"] == "hsa-miR-9x"]
+    assert len(rows) == 1
+    assert rows.iloc[0]["status"] == "ambiguous" and rows.iloc[0]["mirna"] == ""
+    assert rows.iloc[0]["n_candidates"] == 2
+    exact = report[report["input_id"] == "hsa-miR-9-5p"].iloc[0]
+    assert (exact["status"], exact["mirna"]) == ("exact", "hsa-miR-9-5p")

@@ -353,3 +353,56 @@ def test_repression_background_matches_a_pearson_oracle_and_warns_when_there_is_
     # interactions that pass no more often than random pairs: warned
     with pytest.warns(DataQualityWarning, match="no more often than random"):
         repression_background((40, 0), mirna, mrna, 0.05, n_pairs=500, seed=7)
+
+
+# --- oracles that catch one-line bugs (each fails when the named line is broken) ---------------------
+
+
+def test_repression_threshold_is_fisher_z_with_n_minus_3_by_hand():
+    from mirmodules.methods.join import repression_threshold
+
+    # z_0.05 = -1.644854; n = 12: tanh(-1.644854 / 3) = tanh(-0.548285) = -0.49923 (n - 2: -0.47781)
+    assert repression_threshold(12, 0.05) == pytest.approx(-0.49923, abs=1e-4)
+    # n = 28, alpha = 0.01: tanh(-2.326348 / 5) = tanh(-0.465270) = -0.43437 (n - 2: -0.42701)
+    assert repression_threshold(28, 0.01) == pytest.approx(-0.43437, abs=1e-4)
+
+
+def test_repression_threshold_holds_its_false_positive_rate_under_the_null():
+    import numpy as np
+
+    from mirmodules.methods.join import repression_threshold
+
+    rng = np.random.default_rng(7)
+    n, draws = 10, 40_000
+    x = rng.standard_normal((draws, n))
+    y = rng.standard_normal((draws, n))
+    x -= x.mean(axis=1, keepdims=True)
+    y -= y.mean(axis=1, keepdims=True)
+    r = (x * y).sum(axis=1) / np.sqrt((x**2).sum(axis=1) * (y**2).sum(axis=1))
+    rate = float((r < repression_threshold(n, 0.05)).mean())
+    assert rate == pytest.approx(0.05, abs=0.004)   # n - 2 gives 0.060 here
+
+
+def test_centroid_repression_drops_a_module_whose_mirnas_rise_with_their_targets():
+    import numpy as np
+
+    t = np.linspace(0, 2 * np.pi, 30)
+    up, other = np.sin(t), np.cos(3 * t)
+    mirna = pd.DataFrame([up + 0.01 * k for k in range(2)] + [up * -1, up * -1 + 0.02],
+                         index=["a1", "a2", "b1", "b2"])
+    mrna = pd.DataFrame([up, up + 0.03, other, other + 0.02], index=["g1", "g2", "h1", "h2"])
+    inter = pd.DataFrame([("a1", "g1"), ("a2", "g2"), ("a1", "g2"), ("b1", "g1"), ("b2", "g2"),
+                          ("b1", "g2")], columns=["mirna", "target"])
+    mir_clusters = _series({"a1": 0, "a2": 0, "b1": 1, "b2": 1})
+    mrna_clusters = _series({"g1": 0, "g2": 0, "h1": 1, "h2": 1})
+    from mirmodules.methods.join import join_modules
+
+    def kept(repression):
+        joined = join_modules(mir_clusters, mrna_clusters, inter, repression=repression,
+                              mirna_profiles=mirna, mrna_profiles=mrna)
+        return {frozenset(s) for s in joined.modules.as_sets().values()}
+
+    both = {frozenset({"a1", "a2", "g1", "g2"}), frozenset({"b1", "b2", "g1", "g2"})}
+    assert kept("any") == both
+    # a1/a2 rise with g1/g2 (r = +1): not a regulatory module; b1/b2 fall as they rise (r = -1)
+    assert kept("centroid") == {frozenset({"b1", "b2", "g1", "g2"})}

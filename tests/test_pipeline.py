@@ -117,7 +117,9 @@ def test_run_directory_contents_and_manifest(small_cohort, fast_config, tmp_path
     manifest = json.loads((out / "manifest.json").read_text())
     assert "mirna" not in manifest["training"] and manifest["clustering"]["mirna"]["k"] == 1
     assert manifest["inputs"]["mirna"]["sha256"] and len(manifest["samples"]["order"]) == 40
-    assert manifest["versions"]["torch"].startswith("2.13")
+    import torch
+
+    assert manifest["versions"]["torch"] == torch.__version__  # the version that ran, whichever it is
     assert {"stage1_autoencoder_mrna", "stage2_kmeans_mirna", "stage3_modules",
             "write_outputs"} <= set(manifest["seconds"])
     assert manifest["parameters"]["dropout"] == 0.3

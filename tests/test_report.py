@@ -153,7 +153,8 @@ def test_evaluate_command_and_its_errors(evaluated_run, tmp_path, capsys):
     moved = tmp_path / "moved_run"
     shutil.copytree(folder / "run", moved)
     manifest = json.loads((moved / "manifest.json").read_text())
-    manifest["inputs"]["mirna"] = {"path": "gone/mirna.tsv", "resolved": "/nonexistent/mirna.tsv"}
+    manifest["inputs"]["mirna"] = {**manifest["inputs"]["mirna"], "path": "gone/mirna.tsv",
+                                   "resolved": "/nonexistent/mirna.tsv"}
     (moved / "manifest.json").write_text(json.dumps(manifest))
     assert main(["-q", "evaluate", str(moved), "--out", str(tmp_path / "ev3")]) == 2
     assert "--mirna" in capsys.readouterr().err
@@ -187,3 +188,22 @@ def test_report_warns_about_what_to_check_before_trusting_it(evaluated_run):
     assert ('class="warnings"' in html) == bool(expected)
     for w in expected:
         assert w.split(";")[0][:40] in html.replace("&#39;", "'")
+
+
+def test_summary_counts_equal_counts_recomputed_from_the_written_tables(evaluated_run):
+    """summary.tsv against its own tables, by the documented criteria (strict: q < term_q and at
+    least min_term_overlap genes; lenient: raw p < term_p; family: q < family_q)."""
+    folder, _, evaluation, _ = evaluated_run
+    opts = evaluation.options
+    summary = pd.read_csv(folder / "eval" / "summary.tsv", sep="\t").iloc[0]
+    terms = pd.read_csv(folder / "eval" / "term_enrichment.tsv", sep="\t")
+    strict = terms[(terms["q_value"] < opts.term_q) & (terms["n_in_module"] >= opts.min_term_overlap)]
+    lenient = terms[terms["p_value"] < opts.term_p]
+    assert summary["n_term_enriched"] == strict["module_id"].nunique()
+    assert summary["n_term_enriched_lenient"] == lenient["module_id"].nunique()
+    family = pd.read_csv(folder / "eval" / "family_enrichment.tsv", sep="\t")
+    enriched_families = family.loc[family["q_value"] < opts.family_q, "module_id"]
+    assert summary["n_family_enriched"] == enriched_families.nunique()
+    topology = pd.read_csv(folder / "eval" / "topology.tsv", sep="\t")
+    assert summary["n_modules"] == len(topology)
+    assert summary["mean_mrnas"] == pytest.approx(topology["n_mrnas"].mean())

@@ -236,3 +236,17 @@ def test_significance_option_of_evaluate(planted):
     assert evaluation.summary()["n_significant"].iloc[0] == cohort.truth.n_modules
     off = evaluate_modules(cohort.truth, replace(prepared), options=EvaluationOptions())
     assert off.significance is None and np.isnan(off.summary()["n_significant"].iloc[0])
+
+
+def test_permutation_p_values_count_the_observed_statistic_once(small_cohort):
+    """p = (1 + #null at least as extreme) / (1 + n_null): a planted module stronger than every
+    null draw gets exactly 1 / (n_null + 1), never 0."""
+    from mirmodules import prepare_inputs
+    from mirmodules.evaluation.perturbation import module_significance
+
+    prepared = prepare_inputs(small_cohort.mirna, small_cohort.mrna, small_cohort.interactions)
+    table = module_significance(small_cohort.truth, prepared, n_null=9, seed=0)
+    assert (table["p_shuffled"] >= 0.1 - 1e-12).all() and (table["p_rewired"] >= 0.1 - 1e-12).all()
+    assert table["p_shuffled"].min() == pytest.approx(0.1)
+    grid = set(np.round(table["p_shuffled"] * 10, 9)) | set(np.round(table["p_rewired"] * 10, 9))
+    assert grid <= {float(k) for k in range(1, 11)}

@@ -12,7 +12,9 @@ import logging
 import re
 import sys
 import time
-from collections.abc import Sequence
+import warnings
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager, nullcontext
 from pathlib import Path
 from typing import Any
 
@@ -347,18 +349,9 @@ def check_log_file(log_file: str, args: argparse.Namespace) -> Path:
     if path.is_dir():
         msg = f"--log-file {log_file} is a folder; give a file name, e.g. --log-file run.log."
         raise InputDataError(msg)
-    if not path.parent.is_dir():
-        msg = (f"--log-file {log_file}: the folder {path.parent} does not exist; create it first or "
-               "give a file in an existing folder.")
-        raise InputDataError(msg)
     if path.exists() and not path.is_file():
         msg = f"--log-file {log_file} is not a regular file (a pipe or device); give a file name."
         raise InputDataError(msg)
-    for named in _named_paths(args):
-        if path == named or named in path.parents:
-            msg = (f"--log-file {log_file} is (or lies inside) {named}, which the command reads or "
-                   "replaces; give a log file elsewhere.")
-            raise InputDataError(msg)
     out = getattr(args, "out", None)
     if out:
         target = Path(out).expanduser().resolve()
@@ -366,6 +359,15 @@ def check_log_file(log_file: str, args: argparse.Namespace) -> Path:
             msg = (f"--log-file {log_file} lies inside --out {out}, which mirmodules replaces as a whole; "
                    "give a log file outside it.")
             raise InputDataError(msg)
+    for named in _named_paths(args):
+        if path == named or named in path.parents:
+            msg = (f"--log-file {log_file} is (or lies inside) {named}, which the command reads or "
+                   "replaces; give a log file elsewhere.")
+            raise InputDataError(msg)
+    if not path.parent.is_dir():
+        msg = (f"--log-file {log_file}: the folder {path.parent} does not exist; create it first or "
+               "give a file in an existing folder.")
+        raise InputDataError(msg)
     if path.is_file() and path.stat().st_size:
         with path.open("rb") as handle:
             first = handle.readline(4096).decode("utf-8", "replace")
@@ -376,29 +378,44 @@ def check_log_file(log_file: str, args: argparse.Namespace) -> Path:
     return path
 
 
-def _setup_logging(verbose: int, *, quiet: bool, log_file: str | Path | None = None) -> None:
+def _setup_logging(
+    verbose: int, *, quiet: bool, log_file: str | Path | None = None
+) -> logging.Handler | None:
+    """Handlers for stderr (and ``log_file``) on the package's logger and on ``py.warnings``;
+    returns the file handler (closed by :func:`main` at the end), if any."""
     level = logging.WARNING if quiet else (logging.DEBUG if verbose > 1 else logging.INFO)
     handler = logging.StreamHandler(sys.stderr)
     handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(message)s", "%H:%M:%S"))
     handler.setLevel(level)
     root = logging.getLogger("mirmodules")
-    # Python warnings (DataQualityWarning & co) go to the 'py.warnings' logger once captured: it
-    # gets the same handlers, so they reach stderr and the log file like every other message
-    captured = logging.getLogger("py.warnings")
-    for target in (root, captured):
-        target.handlers = [h for h in target.handlers if isinstance(h, logging.NullHandler)]
-        target.addHandler(handler)
-        target.setLevel(level)
-        target.propagate = False
+    root.handlers = [h for h in root.handlers if isinstance(h, logging.NullHandler)]
+    root.addHandler(handler)
+    root.setLevel(level)
     if log_file:
         # the file gets INFO progress lines (epochs, K values, ETA) even when the terminal is quiet
         file_handler = logging.FileHandler(log_file, encoding="utf-8")
         file_handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s %(message)s"))
         file_handler.setLevel(min(level, logging.INFO))
-        for target in (root, captured):
-            target.addHandler(file_handler)
-            target.setLevel(min(level, logging.INFO))
-    logging.captureWarnings(capture=True)
+        root.addHandler(file_handler)
+        root.setLevel(min(level, logging.INFO))
+        return file_handler
+    return None
+
+
+@contextmanager
+def warnings_to_log() -> Iterator[None]:
+    """Show Python warnings (DataQualityWarning & co) through the ``mirmodules.warnings`` logger,
+    so that they reach stderr and ``--log-file`` like every other message. The warning filters
+    are left as they are (``-W error`` still raises)."""
+    target = logging.getLogger("mirmodules.warnings")
+
+    def show(message: Warning | str, category: type[Warning], filename: str, lineno: int,
+             file: Any = None, line: str | None = None) -> None:
+        target.warning("%s: %s", category.__name__, message)
+
+    with warnings.catch_warnings():
+        warnings.showwarning = show
+        yield
 
 
 def _input_paths(args: argparse.Namespace) -> list[str]:
@@ -776,8 +793,6 @@ def main(argv: Sequence[str] | None = None) -> int:
 
     Expected failures (bad input, refused paths) are one line on stderr and exit code 2; system
     errors (disk full, permissions) one line and exit code 1; ``--debug`` shows tracebacks."""
-    from contextlib import nullcontext
-
     from mirmodules.store.atomic import output_lock
 
     parser = build_parser()
@@ -793,14 +808,15 @@ def main(argv: Sequence[str] | None = None) -> int:
         "annotate": _cmd_annotate,
         "data": _cmd_data,
     }
+    file_handler = None
     try:
         _refuse_special_files(args)
         log_file = check_log_file(args.log_file, args) if args.log_file else None
-        _setup_logging(args.verbose, quiet=args.quiet, log_file=log_file)
+        file_handler = _setup_logging(args.verbose, quiet=args.quiet, log_file=log_file)
         if args.command != "data":
             _resolve_references(args)
         out = getattr(args, "out", None)
-        with output_lock(out) if out else nullcontext():
+        with warnings_to_log(), output_lock(out) if out else nullcontext():
             return handlers[args.command](args)
     except InputDataError as err:
         if args.debug:
@@ -826,6 +842,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         print(f"mirmodules {args.command}: interrupted; an existing --out folder keeps its previous "
               "content.", file=sys.stderr)
         return 130
+    finally:
+        if file_handler is not None:
+            logging.getLogger("mirmodules").removeHandler(file_handler)
+            file_handler.close()
 
 
 if __name__ == "__main__":  # pragma: no cover

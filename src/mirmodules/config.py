@@ -435,7 +435,7 @@ class EvaluationOptions:
 
 
 #: Noise models of :func:`mirmodules.inputs.simulate.simulate_cohort`.
-NOISE_MODELS = ("gaussian", "negbin")
+NOISE_MODELS = ("gaussian", "negbin", "programmes")
 
 
 @dataclass(frozen=True)

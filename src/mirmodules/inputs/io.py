@@ -227,6 +227,11 @@ def _check_lines(path: Path, what: str) -> None:
 def _ragged_message(path: Path, what: str, line: str, number: int, fields: int, expected: int,
                     sep: str) -> str:
     other = "," if sep == "\t" else "\t"
+    if number == 2 and fields == expected + 1:
+        return (f"{what} file {path}: the header has one name fewer than the rows ({expected} against "
+                f"{fields}): R's write.table writes no name for the row names. Add a name for the id "
+                "column (e.g. 'gene') at the start of the header, or write it with "
+                "write.table(..., col.names = NA).")
     if not line.endswith("\n"):
         hint = "; the last line has no line end: the file was cut mid-row (an interrupted download or copy?)"
     elif line.count(other) >= expected - 1:

@@ -163,6 +163,19 @@ def _harmonise_interactions(
     return mapped, report
 
 
+def _preprocess_named(
+    frame: pd.DataFrame, modality: str, options: PreprocessingOptions, name: str
+) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """:func:`preprocess_expression` whose errors start with the input's name (its file)."""
+    try:
+        return preprocess_expression(frame, modality=modality, options=options)
+    except InputDataError as err:
+        if str(err).startswith(name):
+            raise
+        msg = f"{name}: {err}"
+        raise InputDataError(msg) from err
+
+
 def repair_case(
     table: pd.DataFrame, column: str, known: pd.Index, *, what: str
 ) -> tuple[pd.DataFrame, int]:
@@ -256,13 +269,14 @@ def prepare_inputs(
         min_variance=config.min_variance,
         scaling=config.scaling,  # type: ignore[arg-type]
     )
-    mirna_scaled, steps_mir = preprocess_expression(mirna, modality="mirna", options=options)
-    mrna_scaled, steps_mrna = preprocess_expression(mrna, modality="mrna", options=options)
+    mirna_scaled, steps_mir = _preprocess_named(mirna, "mirna", options, names[0])
+    mrna_scaled, steps_mrna = _preprocess_named(mrna, "mrna", options, names[1])
 
     inter, report_inter = _harmonise_interactions(interactions, name_map, config.species)
+    # miRNA names differ by case only through a mistake; gene symbols are left as they are (in
+    # miRTarBase's human file 'Fas' or 'Vegfa' are mouse genes, not FAS or VEGFA)
     inter, n_case_mirna = repair_case(inter, "mirna", mirna_scaled.index, what=f"{names[2]} (miRNA ids)")
-    inter, n_case_target = repair_case(inter, "target", mrna_scaled.index, what=f"{names[2]} (targets)")
-    counts["interaction_ids_case_repaired"] = {"mirna": n_case_mirna, "target": n_case_target}
+    counts["interaction_mirna_ids_case_repaired"] = n_case_mirna
     n_pairs = len(inter)
     has_mir = inter["mirna"].isin(mirna_scaled.index)
     has_tgt = inter["target"].isin(mrna_scaled.index)

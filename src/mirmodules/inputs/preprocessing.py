@@ -281,7 +281,12 @@ def preprocess_expression(
           + (f"; min_variance={options.min_variance}" if options.min_variance is not None else
              "; no variance threshold (min_variance off)"))
     if len(index) < 2:
-        msg = f"Fewer than 2 {modality} features are left after preprocessing ({len(index)})."
+        removed = "; ".join(
+            f"{r['step']}: {r['n_features_before']} -> {r['n_features_after']} ({r['detail']})"
+            for r in report if r["n_features_before"] != r["n_features_after"])
+        msg = (f"Fewer than 2 {modality} features are left after preprocessing ({len(index)} of "
+               f"{len(frame)} read). {removed or 'No step removed any'}. Check that the {modality} "
+               "file holds expression values that vary across samples (and --max-missing).")
         raise InputDataError(msg)
 
     # 5. scaling

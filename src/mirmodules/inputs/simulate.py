@@ -36,6 +36,22 @@ expression:
   per feature, log-normal library sizes); the least expressed features average 2-4 reads, so
   many of their counts are zero;
 * false interactions prefer hub miRNAs and hub genes (Zipf-like weights), as miRTarBase does.
+
+``noise_model="programmes"`` is a third generator, written for tissue-like background structure
+and large modules (use it with ``mrnas_per_module=(30, 90)``):
+
+* samples are mixtures: a tumour-purity gradient (Beta-distributed) and four subtypes with
+  Dirichlet weights shift expression continuously, not in hard groups;
+* background genes form co-expression programmes (immune, stromal, proliferation-like blocks of
+  20-250 genes, a third of the genes) that no miRNA regulates, and every gene, module members
+  included, follows purity with its own sign and strength; miRNAs load on purity and subtypes too;
+* one background programme per two modules is correlated with a module's programme (r about
+  0.4), the confounding a real tumour has when a pathway and a miRNA programme co-vary;
+* a target's repression strength is log-normal (some targets barely respond);
+* miRNA counts come from a composition (a few miRNAs take most of each library, multinomial
+  sampling), mRNA counts are negative-binomial with gene-specific dispersion;
+* false interactions are drawn half from hub-weighted pairs and half between module miRNAs and
+  genes of the confounded background programmes (they correlate, but are not targets).
 """
 
 from __future__ import annotations
@@ -247,6 +263,72 @@ def _negbin_expression(
     return mir, gene
 
 
+def _programme_expression(
+    rng: np.random.Generator,
+    params: SimulationParameters,
+    module_mirnas: list[list[int]],
+    module_mrnas: list[list[int]],
+    programmes: np.ndarray,
+) -> tuple[np.ndarray, np.ndarray, list[int]]:
+    """The third generator (see the module docstring); also returns the genes of the background
+    programmes that co-vary with a module programme (false interactions prefer them)."""
+    n, n_mir, n_gene = params.n_samples, params.n_mirnas, params.n_mrnas
+    purity = rng.beta(4.0, 2.0, size=n)
+    purity = (purity - purity.mean()) / purity.std()
+    subtype = rng.dirichlet(np.full(4, 0.5), size=n).T                  # 4 x n, rows sum to 1 per sample
+    subtype = subtype - subtype.mean(axis=1, keepdims=True)
+    in_module = np.zeros(n_gene, dtype=bool)
+    for idx in module_mrnas:
+        in_module[idx] = True
+    free = rng.permutation(np.flatnonzero(~in_module))
+    n_blocks = max(2, params.n_background_factors)
+    sizes = np.clip(np.exp(rng.uniform(np.log(20), np.log(250), size=n_blocks)).astype(int), 20, None)
+    block_of = np.full(n_gene, -1)
+    start = 0
+    block_programmes = rng.standard_normal((n_blocks, n))
+    confounded: list[int] = []
+    for b, size in enumerate(sizes):
+        genes = free[start:start + size]
+        start += size
+        if len(genes) == 0:
+            break
+        block_of[genes] = b
+        if b < len(module_mrnas) // 2:                                   # co-varies with a module
+            m = 2 * b
+            block_programmes[b] = 0.4 * programmes[m] + np.sqrt(1 - 0.16) * block_programmes[b]
+            confounded.extend(int(g) for g in genes)
+
+    def log_profile(n_feat: int, blocks: np.ndarray | None) -> np.ndarray:
+        x = 0.6 * rng.standard_normal((n_feat, n))
+        x += rng.normal(0.0, 0.4, size=(n_feat, 1)) * purity
+        x += rng.normal(0.0, 0.35, size=(n_feat, 4)) @ subtype * 2.0
+        if blocks is not None:
+            member = blocks >= 0
+            load = rng.uniform(0.5, 1.1, size=int(member.sum())) * rng.choice([-1, 1], size=int(member.sum()))
+            x[member] += load[:, None] * block_programmes[blocks[member]]
+        return x
+
+    mir_log = log_profile(n_mir, None)
+    for m, idx in enumerate(module_mirnas):
+        mir_log[idx] += params.signal * rng.uniform(0.7, 1.3, size=(len(idx), 1)) * programmes[m]
+    gene_log = log_profile(n_gene, block_of)
+    for m, idx in enumerate(module_mrnas):
+        strength = params.signal * np.clip(rng.lognormal(-0.15, 0.45, size=(len(idx), 1)), 0.15, 2.5)
+        gene_log[idx] -= strength * programmes[m]
+    # miRNAs: composition (Zipf-like abundances), multinomial reads per sample
+    abundance = np.log(1.0 / np.arange(1, n_mir + 1) ** 1.4)[rng.permutation(n_mir)][:, None]
+    weights = np.exp(abundance + 0.9 * mir_log)
+    weights /= weights.sum(axis=0, keepdims=True)
+    depth = rng.lognormal(np.log(2e6), 0.4, size=n).astype(np.int64)
+    mir = np.stack([rng.multinomial(depth[j], weights[:, j]) for j in range(n)], axis=1).astype(np.int64)
+    base = rng.uniform(1.5, 11.0, size=(n_gene, 1))
+    library = rng.lognormal(0.0, 0.3, size=(1, n))
+    mu = np.exp2(base + 0.9 * gene_log) * library
+    dispersion = np.exp(rng.normal(np.log(0.15), 0.6, size=(n_gene, 1)))
+    gene = rng.poisson(rng.gamma(shape=1.0 / dispersion, scale=mu * dispersion)).astype(np.int64)
+    return mir, gene, confounded
+
+
 def simulate_cohort(parameters: SimulationParameters | None = None, **overrides: object) -> SimulatedCohort:
     """Simulate a matched miRNA/mRNA cohort with planted modules.
 
@@ -287,7 +369,7 @@ def simulate_cohort(parameters: SimulationParameters | None = None, **overrides:
     free_gene = list(rng.permutation(n_gene))
     module_mirnas: list[list[int]] = []
     module_mrnas: list[list[int]] = []
-    negbin = params.noise_model == "negbin"
+    negbin = params.noise_model in ("negbin", "programmes")  # uneven sizes, hub-weighted false pairs
     for m in range(params.n_modules):
         size = _module_size(rng, params.mirnas_per_module, uneven=negbin, law="geometric")
         chosen: list[int] = []
@@ -309,7 +391,11 @@ def simulate_cohort(parameters: SimulationParameters | None = None, **overrides:
 
     # expression
     programmes = rng.standard_normal((params.n_modules, n))
-    if negbin:
+    confounded: list[int] = []
+    if params.noise_model == "programmes":
+        mirna_values, mrna_values, confounded = _programme_expression(
+            rng, params, module_mirnas, module_mrnas, programmes)
+    elif negbin:
         mirna_values, mrna_values = _negbin_expression(rng, params, module_mirnas, module_mrnas, programmes)
     else:
         mirna_values, mrna_values = _gaussian_expression(rng, params, module_mirnas, module_mrnas,
@@ -339,8 +425,12 @@ def simulate_cohort(parameters: SimulationParameters | None = None, **overrides:
         gene_weight = 1.0 / np.arange(1, n_gene + 1) ** 0.5
         mir_weight, gene_weight = rng.permutation(mir_weight), rng.permutation(gene_weight)
         mir_p, gene_p = mir_weight / mir_weight.sum(), gene_weight / gene_weight.sum()
+    module_mirna_names = [mirna_names[i] for mirs in module_mirnas for i in mirs]
     while len(false_pairs) < n_false:
-        if negbin:
+        if confounded and rng.random() < 0.5:   # a module miRNA and a co-varying background gene
+            pair = (module_mirna_names[rng.integers(len(module_mirna_names))],
+                    gene_names[confounded[rng.integers(len(confounded))]])
+        elif negbin:
             pair = (mirna_names[rng.choice(n_mir, p=mir_p)], gene_names[rng.choice(n_gene, p=gene_p)])
         else:
             pair = (mirna_names[rng.integers(n_mir)], gene_names[rng.integers(n_gene)])
