@@ -406,3 +406,64 @@ def test_centroid_repression_drops_a_module_whose_mirnas_rise_with_their_targets
     assert kept("any") == both
     # a1/a2 rise with g1/g2 (r = +1): not a regulatory module; b1/b2 fall as they rise (r = -1)
     assert kept("centroid") == {frozenset({"b1", "b2", "g1", "g2"})}
+
+
+def _split_module_fixture():
+    """One programme's module whose 20 mRNAs K-means cut into two clusters, a second module
+    with its own programme, and background genes."""
+    import numpy as np
+
+    rng = np.random.default_rng(5)
+    n = 60
+    p, q = rng.standard_normal(n), rng.standard_normal(n)
+    mirna = pd.DataFrame([p + 0.3 * rng.standard_normal(n) for _ in range(3)]
+                         + [q + 0.3 * rng.standard_normal(n) for _ in range(3)],
+                         index=["a1", "a2", "a3", "b1", "b2", "b3"])
+    genes = {f"g{i}": -p + 0.5 * rng.standard_normal(n) for i in range(20)}
+    genes |= {f"h{i}": -q + 0.5 * rng.standard_normal(n) for i in range(8)}
+    genes |= {f"x{i}": rng.standard_normal(n) for i in range(12)}
+    mrna = pd.DataFrame(genes).T
+    inter = pd.DataFrame([(a, g) for a in ("a1", "a2", "a3") for g in genes if g.startswith("g")]
+                         + [(b, h) for b in ("b1", "b2", "b3") for h in genes if h.startswith("h")]
+                         + [("a1", "x0"), ("b1", "x1")], columns=["mirna", "target"])
+    mir_clusters = pd.Series(0, index=mirna.index)
+    mrna_clusters = pd.Series({g: (0 if g.startswith("g") and int(g[1:]) < 10 else
+                                   1 if g.startswith("g") else 2 if g.startswith("h") else 3) for g in genes})
+    return mirna, mrna, inter, mir_clusters, mrna_clusters
+
+
+@pytest.mark.parametrize("merge", ["none", "pieces"])
+def test_a_planted_module_cut_into_two_clusters_comes_back_whole_with_merge(merge):
+    from mirmodules.methods.join import join_modules
+
+    mirna, mrna, inter, mir_clusters, mrna_clusters = _split_module_fixture()
+    joined = join_modules(mir_clusters, mrna_clusters, inter, repression="edges", mirna_profiles=mirna,
+                          mrna_profiles=mrna, merge=merge)
+    sets = sorted(sorted(s) for s in joined.modules.as_sets().values())
+    whole = sorted(["a1", "a2", "a3", *(f"g{i}" for i in range(20))])
+    halves = [sorted(["a1", "a2", "a3", *(f"g{i}" for i in range(k, k + 10))]) for k in (0, 10)]
+    other = sorted(["b1", "b2", "b3", *(f"h{i}" for i in range(8))])
+    if merge == "pieces":
+        assert sets == sorted([whole, other])       # the two pieces are one module again; h stays apart
+        cores = sorted(sorted(a + b) for a, b in joined.cores.values())
+        assert whole in cores
+    else:
+        assert sets == sorted([*halves, other])
+
+
+def test_merge_needs_both_a_shared_mirna_set_and_co_varying_mrnas():
+    import numpy as np
+
+    from mirmodules.methods.join import merge_groups
+
+    t = np.linspace(0, 6, 50)
+    z = pd.DataFrame([np.sin(t), np.sin(t) + 0.02, np.sin(t) + 0.04, np.cos(t)],
+                     index=["g1", "g2", "g3", "h1"])
+    z = z.sub(z.mean(axis=1), axis=0).div(z.std(axis=1, ddof=0), axis=0)
+    modules = [(["a", "b"], ["g1"]), (["c", "d"], ["g2"]), (["a", "b", "c"], ["g3"]), (["a", "b"], ["h1"])]
+    # 0 and 2 share a, b (2 of the smaller 2) and co-vary; 1 co-varies but shares 1 of 2 with 2
+    # (overlap 0.5: joins at min_overlap 0.5, not at 0.75); 3 shares miRNAs but not the profile
+    assert merge_groups(modules, z, min_overlap=0.75) == [[0, 2], [1], [3]]
+    assert merge_groups(modules, z, min_overlap=0.5) == [[0, 1, 2], [3]]
+    # the profile is what keeps 3 apart: with any correlation accepted it joins 0
+    assert merge_groups([modules[0], modules[3]], z, min_correlation=-1.0) == [[0, 1]]

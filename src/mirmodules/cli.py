@@ -468,6 +468,14 @@ def _print_run_summary(result: Any, out: Path) -> None:
             f"  mean miRNAs {summary['n_mirnas'].mean():.2f}, mean mRNAs "
             f"{summary['n_mrnas'].mean():.2f}, mean density {summary['density'].mean():.3f}"
         )
+        if summary["confidence"].notna().any():
+            full = int((summary["confidence"] >= 1.0 - 1e-9).sum())
+            print(f"  confidence: {full} of {len(summary)} modules came back in every internal rerun; "
+                  f"lowest {summary['confidence'].min():.2f} (module_summary.tsv, --min-confidence)")
+    dropped = result.manifest.get("min_confidence", {}).get("modules_dropped", 0)
+    if dropped:
+        print(f"  --min-confidence {result.manifest['min_confidence']['threshold']}: {dropped} module(s) "
+              "below it left out (manifest.json: min_confidence)")
     print(
         f"  K: miRNAs {clus['mirna']['k']} ({clus['mirna']['rule']}), "
         f"mRNAs {clus['mrna']['k']} ({clus['mrna']['rule']})"

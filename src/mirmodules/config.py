@@ -214,6 +214,22 @@ class MicaConfig:
                                    "closeness and a negative interaction; test: it takes the fit test "
                                    "like any other feature (the earlier behaviour; tighter real modules, "
                                    "lower planted recovery)", "modules", ("admit", "test"))
+    refine_home_fraction: float | None = _opt(None, "closeness level (fraction of the members' median "
+                                              "correlation) for a feature of the module's own "
+                                              "cluster (refine_own_cluster=admit); None: "
+                                              "refine_fraction", "modules")
+    merge: str = _opt("none", "pieces: merge modules that are pieces of one programme (mean mRNA "
+                      "profiles correlated at merge_correlation or more, miRNA sets overlapping at "
+                      "merge_overlap of the smaller), so that a module larger than a K-means cluster "
+                      "comes back whole; none: keep every cluster pair's module", "modules",
+                      ("pieces", "none"))
+    merge_correlation: float = _opt(0.8, "merge=pieces: least Pearson r between two modules' mean "
+                                    "mRNA profiles", "modules")
+    merge_overlap: float = _opt(0.5, "merge=pieces: least share of the smaller miRNA set that two "
+                                "modules share", "modules")
+    min_confidence: float = _opt(0.0, "drop the modules whose confidence (the share of the run's "
+                                 "internal reruns in which the module reappears) is below this; "
+                                 "the manifest counts them", "modules")
     consensus_seeds: int = _opt(1, "train MICA with this many seeds (seed, then seeds derived from it) and "
                         "return consensus modules: modules matched across runs (member Jaccard >= "
                         "0.5) in at least half of them, with the members in at least half; codes and "
@@ -288,6 +304,11 @@ class MicaConfig:
         check_in_range(self.elbow_d, "elbow_d", low=1, integer=True)
         check_in_range(self.refine_fraction, "refine_fraction", low=0.0, high=1.0)
         check_in_range(self.refine_alpha, "refine_alpha", low=0.0, high=0.5, low_inclusive=False)
+        if self.refine_home_fraction is not None:
+            check_in_range(self.refine_home_fraction, "refine_home_fraction", low=0.0, high=1.0)
+        check_in_range(self.merge_correlation, "merge_correlation", low=-1.0, high=1.0)
+        check_in_range(self.merge_overlap, "merge_overlap", low=0.0, high=1.0)
+        check_in_range(self.min_confidence, "min_confidence", low=0.0, high=1.0)
         check_in_range(self.min_mirnas, "min_mirnas", low=1, integer=True)
         check_in_range(self.min_mrnas, "min_mrnas", low=1, integer=True)
         check_in_range(self.seed, "seed", low=0, integer=True)

@@ -57,7 +57,7 @@ MEMBER_COLUMNS = ["module_id", "feature", "kind"]
 EDGE_COLUMNS = ["module_id", "mirna", "target"]
 
 
-SUMMARY_COLUMNS = ["module_id", "n_mirnas", "n_mrnas", "n_edges", "density"]
+SUMMARY_COLUMNS = ["module_id", "n_mirnas", "n_mrnas", "n_edges", "density", "confidence"]
 
 
 @dataclass(frozen=True)
@@ -74,6 +74,9 @@ class ModuleSet:
 
     members: pd.DataFrame
     edges: pd.DataFrame
+    #: Module id -> how often the module reappeared across the run's internal reruns (share in
+    #: [0, 1]); ``None`` when the method made no reruns to count
+    confidence: pd.Series | None = None
 
     @property
     def n_modules(self) -> int:
@@ -81,7 +84,8 @@ class ModuleSet:
         return int(self.members["module_id"].nunique())
 
     def summary(self) -> pd.DataFrame:
-        """Per module: ``n_mirnas``, ``n_mrnas``, ``n_edges``, ``density`` (= edges / (miRNAs x mRNAs))."""
+        """Per module: ``n_mirnas``, ``n_mrnas``, ``n_edges``, ``density`` (= edges / (miRNAs x
+        mRNAs)) and ``confidence`` (:attr:`confidence`; NaN when not measured)."""
         if self.members.empty:
             return pd.DataFrame(columns=SUMMARY_COLUMNS)
         counts = self.members.groupby(["module_id", "kind"]).size().unstack(fill_value=0)
@@ -94,7 +98,28 @@ class ModuleSet:
             "n_edges": n_edges.to_numpy(),
         })
         out["density"] = out["n_edges"] / (out["n_mirnas"] * out["n_mrnas"])
+        out["confidence"] = self.confidence_of().reindex(out["module_id"]).to_numpy()
         return out.reset_index(drop=True)[SUMMARY_COLUMNS]
+
+    def confidence_of(self) -> pd.Series:
+        """Each module's confidence (NaN for every module when none was measured), by module id."""
+        ids = pd.Index(sorted(self.members["module_id"].unique()), name="module_id")
+        if self.confidence is None:
+            return pd.Series(float("nan"), index=ids, name="confidence", dtype=float)
+        return self.confidence.reindex(ids).rename("confidence").astype(float)
+
+    def with_min_confidence(self, min_confidence: float) -> ModuleSet:
+        """The modules whose confidence is at least ``min_confidence`` (ids kept as they are; a
+        module without a measured confidence is kept)."""
+        scores = self.confidence_of()
+        drop = set(scores.index[scores < min_confidence])
+        if not drop:
+            return self
+        keep_members = ~self.members["module_id"].isin(drop)
+        keep_edges = ~self.edges["module_id"].isin(drop)
+        return ModuleSet(self.members[keep_members].reset_index(drop=True),
+                         self.edges[keep_edges].reset_index(drop=True),
+                         None if self.confidence is None else self.confidence.drop(list(drop)))
 
     def groups(self) -> ModuleGroups:
         """Module id -> (its miRNAs, its mRNAs), each sorted; modules in id order."""
@@ -123,10 +148,17 @@ def _module_id(number: int, n_modules: int) -> str:
 
 
 def _numbered_module_set(candidates: list[tuple[list[str], list[str], list[tuple[str, str]]]],
-                         order: list[int] | None = None) -> ModuleSet:
+                         order: list[int] | None = None,
+                         confidence: list[float] | None = None) -> ModuleSet:
     """Number modules M001... by decreasing size, then edges, then members (deterministic);
-    ``order``: :func:`_numbered_order` of ``candidates`` when the caller has it already."""
-    candidates = [candidates[i] for i in (_numbered_order(candidates) if order is None else order)]
+    ``order``: :func:`_numbered_order` of ``candidates`` when the caller has it already;
+    ``confidence``: one value per candidate, carried to :attr:`ModuleSet.confidence`."""
+    order = _numbered_order(candidates) if order is None else order
+    candidates = [candidates[i] for i in order]
+    ids = [_module_id(i, len(candidates)) for i in range(1, len(candidates) + 1)]
+    scores = (pd.Series([float(confidence[i]) for i in order], index=pd.Index(ids, name="module_id"),
+                        name="confidence", dtype=float)
+              if confidence is not None else None)
     member_rows, edge_rows = [], []
     for i, (mirnas, mrnas, module_edges) in enumerate(candidates, start=1):
         module_id = _module_id(i, len(candidates))
@@ -136,6 +168,7 @@ def _numbered_module_set(candidates: list[tuple[list[str], list[str], list[tuple
     return ModuleSet(
         members=pd.DataFrame(member_rows, columns=MEMBER_COLUMNS),
         edges=pd.DataFrame(edge_rows, columns=EDGE_COLUMNS),
+        confidence=scores,
     )
 
 
@@ -145,6 +178,7 @@ def module_set_from_groups(
     *,
     min_mirnas: int = 2,
     min_mrnas: int = 2,
+    confidence: Iterable[float] | None = None,
 ) -> ModuleSet:
     """Modules from (miRNAs, mRNAs) groups, the way every method's output is made comparable.
 
@@ -161,8 +195,10 @@ def module_set_from_groups(
     """
     pairs = interactions[["mirna", "target"]].drop_duplicates()
     seen: set[tuple[tuple[str, ...], tuple[str, ...]]] = set()
-    candidates = []
-    for mirnas, mrnas in groups:
+    candidates, kept_scores = [], []
+    groups = list(groups)
+    scores = [float("nan")] * len(groups) if confidence is None else [float(c) for c in confidence]
+    for (mirnas, mrnas), score in zip(groups, scores, strict=True):
         key = (tuple(sorted(set(mirnas))), tuple(sorted(set(mrnas))))
         if key in seen or len(key[0]) < min_mirnas or len(key[1]) < min_mrnas:
             continue
@@ -170,7 +206,8 @@ def module_set_from_groups(
         inside = pairs[pairs["mirna"].isin(key[0]) & pairs["target"].isin(key[1])]
         module_edges = sorted(zip(inside["mirna"], inside["target"], strict=True))
         candidates.append((list(key[0]), list(key[1]), module_edges))
-    return _numbered_module_set(candidates)
+        kept_scores.append(score)
+    return _numbered_module_set(candidates, confidence=kept_scores if confidence is not None else None)
 
 
 def module_set_from_members(members: pd.DataFrame, interactions: pd.DataFrame | None = None) -> ModuleSet:

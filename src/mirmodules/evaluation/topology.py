@@ -21,6 +21,7 @@ TOPOLOGY_COLUMNS = [
     "density",
     "mean_correlation",
     "mean_edge_correlation",
+    "confidence",
 ]
 
 

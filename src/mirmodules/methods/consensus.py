@@ -122,21 +122,28 @@ def consensus_modules(
     check_in_range(match_jaccard, "match_jaccard", low=0.0, high=1.0, low_inclusive=False)
     check_one_of(rule, "rule", CONSENSUS_RULES)
     if rule == "pairs":
-        groups = _pair_components(module_sets, min_frequency)
+        groups, support = _pair_components(module_sets, min_frequency)
     else:
-        groups = _matched_groups(module_sets, min_frequency, match_jaccard, cores)
-    return module_set_from_groups(groups, interactions, min_mirnas=min_mirnas, min_mrnas=min_mrnas)
+        groups, support = _matched_groups(module_sets, min_frequency, match_jaccard, cores)
+    return module_set_from_groups(groups, interactions, min_mirnas=min_mirnas, min_mrnas=min_mrnas,
+                                  confidence=support)
 
 
-def _pair_components(module_sets: Sequence[ModuleSet], min_frequency: float) -> list[tuple[list, list]]:
+def _pair_components(
+    module_sets: Sequence[ModuleSet], min_frequency: float
+) -> tuple[list[tuple[list, list]], list[float]]:
+    """Components of the frequent pairs, and each one's support: the median frequency of its pairs."""
     pairs = co_membership(module_sets)
     pairs = pairs[pairs["frequency"] >= min_frequency]
     graph = nx.Graph()
-    graph.add_edges_from(
-        (("mirna", m), ("mrna", g)) for m, g in zip(pairs["mirna"], pairs["mrna"], strict=True)
-    )
-    return [([n for k, n in c if k == "mirna"], [n for k, n in c if k == "mrna"])
-            for c in nx.connected_components(graph)]
+    for m, g, f in zip(pairs["mirna"], pairs["mrna"], pairs["frequency"], strict=True):
+        graph.add_edge(("mirna", m), ("mrna", g), frequency=f)
+    groups, support = [], []
+    for component in nx.connected_components(graph):
+        groups.append(([n for k, n in component if k == "mirna"], [n for k, n in component if k == "mrna"]))
+        frequencies = [d["frequency"] for _, _, d in graph.subgraph(component).edges(data=True)]
+        support.append(float(sorted(frequencies)[len(frequencies) // 2]))
+    return groups, support
 
 
 def _member_set(mirnas: list[str], mrnas: list[str]) -> frozenset[tuple[str, str]]:
@@ -148,7 +155,9 @@ def _matched_groups(
     min_frequency: float,
     match_jaccard: float,
     cores: Sequence[ModuleGroups] | None = None,
-) -> list[tuple[list, list]]:
+) -> tuple[list[tuple[list, list]], list[float]]:
+    """Matched groups found in enough runs, and each one's support: the share of the runs that
+    hold a module of the group."""
     if cores is not None and len(cores) != len(module_sets):
         msg = f"cores: one mapping per run expected ({len(module_sets)}), got {len(cores)}."
         raise ValueError(msg)
@@ -171,14 +180,16 @@ def _matched_groups(
             run_j, members_j, core_j = modules[j]
             if run_i != run_j and (match(members_i, members_j) or match(core_i, core_j)):
                 graph.add_edge(i, j)
-    groups = []
+    groups, support = [], []
     for component in sorted(nx.connected_components(graph), key=min):
         runs_of: dict[tuple[str, str], set[int]] = {}
         for i in component:
             for member in modules[i][1]:
                 runs_of.setdefault(member, set()).add(modules[i][0])
-        if len({modules[i][0] for i in component}) < needed:
+        n_runs = len({modules[i][0] for i in component})
+        if n_runs < needed:
             continue
         kept = sorted(member for member, runs in runs_of.items() if len(runs) >= needed)
         groups.append(([n for k, n in kept if k == "mirna"], [n for k, n in kept if k == "mrna"]))
-    return groups
+        support.append(n_runs / len(module_sets))
+    return groups, support

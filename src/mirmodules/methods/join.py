@@ -46,6 +46,8 @@ logger = logging.getLogger(__name__)
 
 
 Combine = Literal["maxedge", "all_edges", "components"]
+Merge = Literal["none", "pieces"]
+MERGE_CHOICES = ("none", "pieces")
 
 
 COMBINE_CHOICES = ("maxedge", "all_edges", "components")
@@ -119,6 +121,10 @@ def join_modules(
     refine_alpha: float = 0.5,
     refine_own_cluster: OwnCluster = "admit",
     standardised: tuple[pd.DataFrame, pd.DataFrame] | None = None,
+    refine_home_fraction: float | None = None,
+    merge: Merge = "none",
+    merge_correlation: float = 0.8,
+    merge_overlap: float = 0.5,
 ) -> JoinedModules:
     """Build modules from cluster labels and interactions (see module docstring).
 
@@ -232,7 +238,7 @@ def join_modules(
         admit = refine_own_cluster == "admit"
         use_home = (admit and mirna_clusters.nunique() > 1, admit and mrna_clusters.nunique() > 1)
         candidates = [refine_module(a, b, targets_of, z_mirna, z_mrna, fraction=refine_fraction, own=own,
-                                    partial=refine == "partial",
+                                    partial=refine == "partial", home_fraction=refine_home_fraction,
                                     home=(home_a if use_home[0] else None, home_b if use_home[1] else None))
                       for (a, b, _), (home_a, home_b) in zip(candidates, homes, strict=True)]
         logger.info("stage 3: refinement added %d features to %d modules (refine=%s, fraction %.2f)",
@@ -242,10 +248,80 @@ def join_modules(
                 edges.groupby(["a", "b"]).ngroups if len(edges) else 0, len(candidates),
                 f", {n_not_repressed} dropped as not repressed (centroid correlation >= 0)"
                 if repression != "any" else "")
+    if merge != "none" and len(candidates) > 1:
+        if mrna_profiles is None or mirna_profiles is None:
+            msg = "merge needs mirna_profiles and mrna_profiles to correlate the modules' mean profiles."
+            raise InputDataError(msg)
+        z_mrna_merge = z_mrna if needs_z else _standardised(mrna_profiles)
+        pieces = merge_groups([(a, b) for a, b, _ in candidates], z_mrna_merge,
+                              min_correlation=merge_correlation, min_overlap=merge_overlap)
+        if len(pieces) < len(candidates):
+            logger.info("stage 3: %d modules merged into %d (pieces of one programme: mRNA mean "
+                        "profiles r >= %.2f, miRNA overlap >= %.2f)", len(candidates), len(pieces),
+                        merge_correlation, merge_overlap)
+        candidates, cores = _merged(candidates, cores, pieces)
     order = _numbered_order(candidates)
     return JoinedModules(_numbered_module_set(candidates, order),
                          {_module_id(rank, len(order)): cores[i] for rank, i in enumerate(order, start=1)},
                          repression_counts)
+
+
+def merge_groups(
+    modules: list[tuple[list[str], list[str]]],
+    z_mrna: pd.DataFrame,
+    *,
+    min_correlation: float = 0.8,
+    min_overlap: float = 0.5,
+) -> list[list[int]]:
+    """Indices of ``modules`` (miRNAs, mRNAs) that are pieces of one programme, grouped.
+
+    Two modules are pieces of one when the mean profiles of their mRNAs (rows of the standardised
+    ``z_mrna``) correlate at ``min_correlation`` or more and their miRNA sets overlap: the shared
+    miRNAs are at least ``min_overlap`` of the smaller set. Groups are the connected components of
+    that relation, in order of their first module.
+
+    >>> import numpy as np
+    >>> t = np.linspace(0, 6, 40)
+    >>> z = pd.DataFrame([np.sin(t), np.sin(t) + 0.05, np.cos(t), np.cos(t) + 0.05],
+    ...                  index=["g1", "g2", "h1", "h2"])
+    >>> merge_groups([(["a", "b"], ["g1"]), (["a"], ["g2"]), (["a", "b"], ["h1", "h2"])], z)
+    [[0, 1], [2]]
+    """
+    check_in_range(min_correlation, "merge_correlation", low=-1.0, high=1.0)
+    check_in_range(min_overlap, "merge_overlap", low=0.0, high=1.0)
+    n_samples = z_mrna.shape[1]
+    centroids = []
+    for _, mrnas in modules:
+        centroid = _standardised_centroid(z_mrna, list(mrnas))
+        centroids.append(np.zeros(n_samples) if centroid is None else centroid)
+    profile_r = np.array(centroids) @ np.array(centroids).T / n_samples
+    graph = nx.Graph()
+    graph.add_nodes_from(range(len(modules)))
+    mirna_sets = [set(a) for a, _ in modules]
+    for i in range(len(modules)):
+        for j in range(i + 1, len(modules)):
+            if profile_r[i, j] < min_correlation:
+                continue
+            shared = len(mirna_sets[i] & mirna_sets[j])
+            if shared and shared >= min_overlap * min(len(mirna_sets[i]), len(mirna_sets[j])):
+                graph.add_edge(i, j)
+    return sorted((sorted(c) for c in nx.connected_components(graph)), key=lambda g: g[0])
+
+
+def _merged(
+    candidates: list[tuple[list[str], list[str], list[tuple[str, str]]]],
+    cores: list[tuple[list[str], list[str]]],
+    groups: list[list[int]],
+) -> tuple[list[tuple[list[str], list[str], list[tuple[str, str]]]], list[tuple[list[str], list[str]]]]:
+    """One module (and core) per group: the union of the members and of the edges."""
+    merged, merged_cores = [], []
+    for group in groups:
+        merged.append((sorted({m for i in group for m in candidates[i][0]}),
+                       sorted({g for i in group for g in candidates[i][1]}),
+                       sorted({e for i in group for e in candidates[i][2]})))
+        merged_cores.append((sorted({m for i in group for m in cores[i][0]}),
+                             sorted({g for i in group for g in cores[i][1]})))
+    return merged, merged_cores
 
 
 def standardised_profiles(
@@ -350,6 +426,7 @@ def refine_module(
     own: tuple[OwnClusters, OwnClusters] | None = None,
     partial: bool = False,
     home: tuple[Hashable | None, Hashable | None] = (None, None),
+    home_fraction: float | None = None,
 ) -> tuple[list[str], list[str], list[tuple[str, str]]]:
     """Complete a module with the features its clustering left in other clusters.
 
@@ -370,8 +447,9 @@ def refine_module(
     the labels of the module's miRNA and mRNA clusters, None for a side that was not cut) fits it
     without these tests: the join left it out because its interactions failed the repression test
     (under-powered per interaction: at 120 samples, r -0.13 is not significant) or formed another
-    component, and comparing it with its own cluster would compare the module with itself. Then,
-    in this order:
+    component, and comparing it with its own cluster would compare the module with itself; with
+    ``home_fraction`` it is close at that fraction of the median instead of ``fraction`` (the
+    cluster it shares with the module is evidence of closeness already). Then, in this order:
 
     1. a miRNA joins when it is close and has interactions (``targets_of``: miRNA -> its
        targets; :func:`modules_from_clusters` passes those negatively correlated here when the
@@ -403,14 +481,18 @@ def refine_module(
         if centroid is None:
             return members
         corr = pd.Series(z.to_numpy() @ centroid / z.shape[1], index=z.index)
-        level = fraction * corr[sorted(members)].median()
+        median = corr[sorted(members)].median()
+        level = fraction * median
         ok = corr >= level
         if own_kind is not None:  # an unclustered feature (NaN) is not held back
             fits = ~(corr <= own_kind.correlation)
             if partial:
                 fits |= own_kind.partial(corr, centroid) >= level
             if home_label is not None:
-                fits |= own_kind.in_cluster(home_label)
+                at_home = own_kind.in_cluster(home_label)
+                fits |= at_home
+                if home_fraction is not None:  # the module's own cluster: its own closeness level
+                    ok = np.where(at_home, corr >= home_fraction * median, ok)
             ok &= fits
         return set(corr.index[ok]) | members
 

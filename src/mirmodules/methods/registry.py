@@ -241,8 +241,10 @@ def run_method(
     with thread_limits(threads):
         output = spec.runner(prepared, seed=seed, settings=settings, **extra)
     groups = list(output.groups().values()) if isinstance(output, ModuleSet) else output
+    confidence = (output.confidence_of().reindex(list(output.groups())).tolist()
+                  if isinstance(output, ModuleSet) and output.confidence is not None else None)
     modules = module_set_from_groups(
-        groups, prepared.interactions, min_mirnas=min_mirnas, min_mrnas=min_mrnas
+        groups, prepared.interactions, min_mirnas=min_mirnas, min_mrnas=min_mrnas, confidence=confidence
     )
     seconds = time.perf_counter() - start
     logger.info("%s: %d modules in %.1f s", spec.label, modules.n_modules, seconds)

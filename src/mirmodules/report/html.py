@@ -65,6 +65,15 @@ def _html_table(frame: pd.DataFrame, *, text_columns: Sequence[str] = ()) -> str
     return f"<table><thead><tr>{head}</tr></thead><tbody>{''.join(body)}</tbody></table>"
 
 
+#: What the confidence column means, in plain words (the report's module table).
+CONFIDENCE_LEGEND = (
+    "Sorted by confidence: the share of the run's internal reruns (K-means runs, or seeds) in which "
+    "the module came back. 1.00 means every rerun found it; a module found in only half of them may "
+    "be an accident of where the clustering cut and deserves less trust. A rerun of the whole "
+    "analysis with another seed (mirmodules stability) measures the same thing more thoroughly."
+)
+
+
 def module_overview(evaluation: Evaluation) -> pd.DataFrame:
     """One row per module: topology, best family, enriched terms, significance, survival."""
     table = evaluation.topology.copy()
@@ -262,10 +271,16 @@ def build_report(
     module_tables: list[dict[str, str]] = []
     for e in evaluations:
         overview = module_overview(e)
+        measured = "confidence" in overview and overview["confidence"].notna().any()
+        if measured:
+            overview = overview.sort_values(["confidence", "module_id"], ascending=[False, True])
         module_tables.append(
             {
                 "method": e.method,
-                "table": _html_table(overview, text_columns=("module_id", "best_family", "best_term")),
+                "legend": CONFIDENCE_LEGEND if measured else "",
+                "table": _html_table(overview if measured else overview.drop(columns="confidence",
+                                                                              errors="ignore"),
+                                     text_columns=("module_id", "best_family", "best_term")),
             }
         )
 

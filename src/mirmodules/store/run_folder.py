@@ -6,7 +6,7 @@ A run directory holds:
 ``modules.tsv``                 ``module_id``, ``feature``, ``kind`` (``mirna`` / ``mrna``)
 ``module_edges.tsv``            ``module_id``, ``mirna``, ``target``
 ``module_summary.tsv``          ``module_id``, ``n_mirnas``, ``n_mrnas``, ``n_edges``, ``density``,
-                                ``mean_correlation``, ``mean_edge_correlation``
+                                ``mean_correlation``, ``mean_edge_correlation``, ``confidence``
 ``clusters.tsv``                ``feature``, ``kind``, ``cluster``
 ``sse_curve.tsv``               ``kind``, ``k``, ``sse``, ``silhouette``, ``candidate``, ``chosen``
 ``codes_mrna.tsv.gz``           feature x ``code_1..code_L`` (autoencoder codes)
@@ -252,4 +252,11 @@ def read_modules(path: str | Path) -> ModuleSet:
         msg = (f"Module edges {edge_path} lack column(s) {missing}; expected module_id, mirna, target "
                "(the file `mirmodules run` writes).")
         raise InputDataError(msg)
-    return ModuleSet(members=members[MEMBER_COLUMNS], edges=edges[["module_id", "mirna", "target"]])
+    confidence = None
+    summary_path = path.parent / "module_summary.tsv"
+    if summary_path.exists():
+        summary = read_table(summary_path, what="Module summary", dtype={"module_id": str})
+        if {"module_id", "confidence"} <= set(summary.columns) and summary["confidence"].notna().any():
+            confidence = pd.to_numeric(summary.set_index("module_id")["confidence"], errors="coerce")
+    return ModuleSet(members=members[MEMBER_COLUMNS], edges=edges[["module_id", "mirna", "target"]],
+                     confidence=confidence)

@@ -138,6 +138,8 @@ def stability(
             }
         )
         score = float("nan")
+    # the reference run's own confidence (its internal reruns) beside the reappearance over these
+    per_module["confidence"] = reference.confidence_of().reindex(per_module["module_id"]).to_numpy()
     logger.info(
         "stability of %s: score %.3f over %d reruns of %d reference modules",
         method,

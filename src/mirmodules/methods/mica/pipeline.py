@@ -93,6 +93,8 @@ class JoinedClusters:
     cores: ModuleGroups | None = None
     #: (interactions tested, passed) by the repression test (the same in every run); None when off
     repression_counts: tuple[int, int] | None = None
+    #: Each K-means run's own modules (with ``kmeans_runs`` > 1; what ``modules.confidence`` counts)
+    runs: tuple[ModuleSet, ...] = ()
 
 
 def cluster_and_join(
@@ -149,7 +151,8 @@ def cluster_and_join(
     logger.info("stage 3: consensus of %d K-means runs: %d modules (per run: %s)", len(runs),
                 modules.n_modules, ", ".join(map(str, per_run)))
     return JoinedClusters(first.clusterings, modules, first.seeds, per_run,
-                          repression_counts=first.repression_counts)
+                          repression_counts=first.repression_counts,
+                          runs=tuple(run.modules for run in runs))
 
 
 def resolved_n_init(config: MicaConfig, n_features: int) -> int:
@@ -228,6 +231,10 @@ def _cluster_and_join_once(
         refine_alpha=config.refine_alpha,
         refine_own_cluster=config.refine_own_cluster,  # type: ignore[arg-type]
         standardised=standardised,
+        refine_home_fraction=config.refine_home_fraction,
+        merge=config.merge,  # type: ignore[arg-type]
+        merge_correlation=config.merge_correlation,
+        merge_overlap=config.merge_overlap,
     )
     timings["stage3_modules"] = time.perf_counter() - start
     _memory.mark("stage3_modules")
@@ -261,8 +268,30 @@ def run_mica(
     config.validate()
     with thread_limits(config.threads):
         if config.consensus_seeds == 1:
-            return _run_mica_stages(prepared, config=config, progress=progress, timings=timings)
-        return _run_mica_consensus(prepared, config=config, progress=progress, timings=timings)
+            result = _run_mica_stages(prepared, config=config, progress=progress, timings=timings)
+        else:
+            result = _run_mica_consensus(prepared, config=config, progress=progress, timings=timings)
+    return apply_min_confidence(result, config.min_confidence)
+
+
+def apply_min_confidence(result: MicaResult, min_confidence: float) -> MicaResult:
+    """``result`` without the modules whose confidence is below ``min_confidence`` (ids kept); the
+    manifest's ``min_confidence`` record counts what was dropped."""
+    before = result.modules
+    kept = before.with_min_confidence(min_confidence) if min_confidence > 0 else before
+    dropped = sorted(set(before.members["module_id"]) - set(kept.members["module_id"]))
+    record = {"threshold": min_confidence, "modules_before": before.n_modules,
+              "modules_dropped": len(dropped), "dropped": dropped,
+              "measured": before.confidence is not None}
+    if min_confidence > 0 and before.confidence is None:
+        logger.warning("min_confidence %.2f: these modules have no confidence (one K-means run, no "
+                       "reruns to count), so none was dropped", min_confidence)
+    elif dropped:
+        logger.info("min_confidence %.2f: %d of %d modules dropped (%s)", min_confidence, len(dropped),
+                    before.n_modules, ", ".join(dropped))
+    manifest = {**result.manifest, "min_confidence": record,
+                "result": _result_summary(kept) if dropped else result.manifest.get("result")}
+    return replace(result, modules=kept, manifest=manifest)
 
 
 def _result_summary(modules: ModuleSet) -> dict[str, float]:
