@@ -93,7 +93,8 @@ def main() -> None:
     for shape in args.shapes:
         for generator in args.generators:
             for seed in args.seeds:
-                cohort = simulate_cohort(seed=seed, noise_model=generator, false_positive_rate=args.false_rate,
+                cohort = simulate_cohort(seed=seed, noise_model=generator,
+                                         false_positive_rate=args.false_rate,
                                          missing_rate=args.missing_rate, **SHAPES[shape])
                 with warnings.catch_warnings():
                     warnings.simplefilter("ignore")

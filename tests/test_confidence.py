@@ -14,7 +14,7 @@ from mirmodules.methods.consensus import consensus_modules
 
 pytestmark = pytest.mark.filterwarnings("ignore::mirmodules.exceptions.NoElbowWarning")
 
-FAST = dict(max_epochs=4, max_steps=40, patience=2, n_init=1, batch_size=32)
+FAST = {"max_epochs": 4, "max_steps": 40, "patience": 2, "n_init": 1, "batch_size": 32}
 
 
 def test_consensus_confidence_by_hand():
@@ -69,7 +69,8 @@ def test_run_confidence_equals_an_oracle_from_the_kmeans_runs(noisy):
     assert len(joined.runs) == 5
     oracle = {}
     for mid, members in joined.modules.as_sets().items():
-        oracle[mid] = sum(any(_matches(members, m) for m in run.as_sets().values()) for run in joined.runs) / 5
+        found_in = [any(_matches(members, m) for m in run.as_sets().values()) for run in joined.runs]
+        oracle[mid] = sum(found_in) / 5
     assert joined.modules.confidence_of().to_dict() == pytest.approx(oracle)
     assert min(oracle.values()) < 1.0 < 1.0 + max(oracle.values())     # not every module in every run
     assert run_method("mica", prepared, seed=4, config=config).modules.summary()["confidence"].notna().all()
