@@ -715,6 +715,11 @@ def test_log_file_appends_to_its_own_log_and_carries_warnings(cohort_dir, tmp_pa
     assert code == 0
     assert "hold no value at all" in capsys.readouterr().err
     assert "hold no value at all" in log.read_text()
+    # ... and the run's manifest, and the warnings panel of the report built from the run
+    manifest = json.loads((tmp_path / "r" / "manifest.json").read_text())
+    assert any("hold no value at all" in w for w in manifest["warnings"])
+    assert main(["-q", "evaluate", str(tmp_path / "r"), "--out", str(tmp_path / "ev")]) == 0
+    assert "hold no value at all" in (tmp_path / "ev" / "report.html").read_text()
 
 
 # --- 9. the data registry stays inside the cache --------------------------------------------------------

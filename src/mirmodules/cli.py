@@ -12,9 +12,8 @@ import logging
 import re
 import sys
 import time
-import warnings
-from collections.abc import Iterator, Sequence
-from contextlib import contextmanager, nullcontext
+from collections.abc import Sequence
+from contextlib import nullcontext
 from pathlib import Path
 from typing import Any
 
@@ -402,22 +401,6 @@ def _setup_logging(
     return None
 
 
-@contextmanager
-def warnings_to_log() -> Iterator[None]:
-    """Show Python warnings (DataQualityWarning & co) through the ``mirmodules.warnings`` logger,
-    so that they reach stderr and ``--log-file`` like every other message. The warning filters
-    are left as they are (``-W error`` still raises)."""
-    target = logging.getLogger("mirmodules.warnings")
-
-    def show(message: Warning | str, category: type[Warning], filename: str, lineno: int,
-             file: Any = None, line: str | None = None) -> None:
-        target.warning("%s: %s", category.__name__, message)
-
-    with warnings.catch_warnings():
-        warnings.showwarning = show
-        yield
-
-
 def _input_paths(args: argparse.Namespace) -> list[str]:
     return [p for p in (args.mirna, args.mrna, args.interactions, *args.mirbase,
                         getattr(args, "gene_map", None)) if p]
@@ -801,6 +784,7 @@ def main(argv: Sequence[str] | None = None) -> int:
 
     Expected failures (bad input, refused paths) are one line on stderr and exit code 2; system
     errors (disk full, permissions) one line and exit code 1; ``--debug`` shows tracebacks."""
+    from mirmodules._warnings_log import collecting
     from mirmodules.store.atomic import output_lock
 
     parser = build_parser()
@@ -824,7 +808,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         if args.command != "data":
             _resolve_references(args)
         out = getattr(args, "out", None)
-        with warnings_to_log(), output_lock(out) if out else nullcontext():
+        with collecting(), output_lock(out) if out else nullcontext():
             return handlers[args.command](args)
     except InputDataError as err:
         if args.debug:

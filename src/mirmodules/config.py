@@ -49,6 +49,7 @@ PRESETS: dict[str, dict[str, Any]] = {
         "max_code_length": 256,
         "max_encoder_samples": 2000,
         "kmeans_runs": 3,
+        "merge": "pieces",
     },
     "paper": {
         "pools": (4, 2),
@@ -65,6 +66,7 @@ PRESETS: dict[str, dict[str, Any]] = {
         "max_code_length": None,
         "max_encoder_samples": None,
         "kmeans_runs": 1,
+        "merge": "none",
     },
 }
 
@@ -214,15 +216,15 @@ class MicaConfig:
                                    "closeness and a negative interaction; test: it takes the fit test "
                                    "like any other feature (the earlier behaviour; tighter real modules, "
                                    "lower planted recovery)", "modules", ("admit", "test"))
-    refine_home_fraction: float | None = _opt(None, "closeness level (fraction of the members' median "
-                                              "correlation) for a feature of the module's own "
-                                              "cluster (refine_own_cluster=admit); None: "
+    refine_mrna_fraction: float | None = _opt(None, "refine_fraction for mRNAs (targets respond "
+                                              "unevenly to a miRNA programme, so a weak target is "
+                                              "less close than a miRNA of the programme); None: "
                                               "refine_fraction", "modules")
-    merge: str = _opt("none", "pieces: merge modules that are pieces of one programme (mean mRNA "
-                      "profiles correlated at merge_correlation or more, miRNA sets overlapping at "
-                      "merge_overlap of the smaller), so that a module larger than a K-means cluster "
-                      "comes back whole; none: keep every cluster pair's module", "modules",
-                      ("pieces", "none"))
+    merge: str = _opt(FROM_PRESET, "pieces: merge modules that are pieces of one programme (mean "
+                      "mRNA profiles correlated at merge_correlation or more, miRNA sets overlapping "
+                      "at merge_overlap of the smaller), so that a module larger than a K-means "
+                      "cluster comes back whole (default preset); none: keep every cluster pair's "
+                      "module (paper)", "modules", ("pieces", "none"))
     merge_correlation: float = _opt(0.8, "merge=pieces: least Pearson r between two modules' mean "
                                     "mRNA profiles", "modules")
     merge_overlap: float = _opt(0.5, "merge=pieces: least share of the smaller miRNA set that two "
@@ -304,8 +306,8 @@ class MicaConfig:
         check_in_range(self.elbow_d, "elbow_d", low=1, integer=True)
         check_in_range(self.refine_fraction, "refine_fraction", low=0.0, high=1.0)
         check_in_range(self.refine_alpha, "refine_alpha", low=0.0, high=0.5, low_inclusive=False)
-        if self.refine_home_fraction is not None:
-            check_in_range(self.refine_home_fraction, "refine_home_fraction", low=0.0, high=1.0)
+        if self.refine_mrna_fraction is not None:
+            check_in_range(self.refine_mrna_fraction, "refine_mrna_fraction", low=0.0, high=1.0)
         check_in_range(self.merge_correlation, "merge_correlation", low=-1.0, high=1.0)
         check_in_range(self.merge_overlap, "merge_overlap", low=0.0, high=1.0)
         check_in_range(self.min_confidence, "min_confidence", low=0.0, high=1.0)

@@ -121,7 +121,7 @@ def join_modules(
     refine_alpha: float = 0.5,
     refine_own_cluster: OwnCluster = "admit",
     standardised: tuple[pd.DataFrame, pd.DataFrame] | None = None,
-    refine_home_fraction: float | None = None,
+    refine_mrna_fraction: float | None = None,
     merge: Merge = "none",
     merge_correlation: float = 0.8,
     merge_overlap: float = 0.5,
@@ -238,7 +238,7 @@ def join_modules(
         admit = refine_own_cluster == "admit"
         use_home = (admit and mirna_clusters.nunique() > 1, admit and mrna_clusters.nunique() > 1)
         candidates = [refine_module(a, b, targets_of, z_mirna, z_mrna, fraction=refine_fraction, own=own,
-                                    partial=refine == "partial", home_fraction=refine_home_fraction,
+                                    partial=refine == "partial", mrna_fraction=refine_mrna_fraction,
                                     home=(home_a if use_home[0] else None, home_b if use_home[1] else None))
                       for (a, b, _), (home_a, home_b) in zip(candidates, homes, strict=True)]
         logger.info("stage 3: refinement added %d features to %d modules (refine=%s, fraction %.2f)",
@@ -426,7 +426,7 @@ def refine_module(
     own: tuple[OwnClusters, OwnClusters] | None = None,
     partial: bool = False,
     home: tuple[Hashable | None, Hashable | None] = (None, None),
-    home_fraction: float | None = None,
+    mrna_fraction: float | None = None,
 ) -> tuple[list[str], list[str], list[tuple[str, str]]]:
     """Complete a module with the features its clustering left in other clusters.
 
@@ -435,7 +435,8 @@ def refine_module(
     noisiest members this way, and a module whose miRNAs form two components keeps one). A
     feature is *close* to the module when its correlation with the module's mean profile (mRNAs:
     the mRNA members' mean; miRNAs: the miRNA members') is at least ``fraction`` times the
-    median of the members' own correlations (the *level*) and, when ``own`` gives each feature's
+    median of the members' own correlations (the *level*; ``mrna_fraction`` instead for mRNAs when
+    given) and, when ``own`` gives each feature's
     own cluster (miRNAs, mRNAs; :class:`OwnClusters`), it fits the module: its correlation with
     the module's mean profile is higher than with its own cluster's (``refine="centroid"``) or,
     with ``partial=True`` (``refine="partial"``), either that or its partial correlation with the
@@ -447,9 +448,8 @@ def refine_module(
     the labels of the module's miRNA and mRNA clusters, None for a side that was not cut) fits it
     without these tests: the join left it out because its interactions failed the repression test
     (under-powered per interaction: at 120 samples, r -0.13 is not significant) or formed another
-    component, and comparing it with its own cluster would compare the module with itself; with
-    ``home_fraction`` it is close at that fraction of the median instead of ``fraction`` (the
-    cluster it shares with the module is evidence of closeness already). Then, in this order:
+    component, and comparing it with its own cluster would compare the module with itself. Then,
+    in this order:
 
     1. a miRNA joins when it is close and has interactions (``targets_of``: miRNA -> its
        targets; :func:`modules_from_clusters` passes those negatively correlated here when the
@@ -476,29 +476,26 @@ def refine_module(
     mirna_set, mrna_set = set(mirnas), set(mrnas)
 
     def close(z: pd.DataFrame, members: set[str], own_kind: OwnClusters | None,
-              home_label: Hashable | None) -> set[str]:
+              home_label: Hashable | None, fraction: float) -> set[str]:
         centroid = _standardised_centroid(z, sorted(members))
         if centroid is None:
             return members
         corr = pd.Series(z.to_numpy() @ centroid / z.shape[1], index=z.index)
-        median = corr[sorted(members)].median()
-        level = fraction * median
+        level = fraction * corr[sorted(members)].median()
         ok = corr >= level
         if own_kind is not None:  # an unclustered feature (NaN) is not held back
             fits = ~(corr <= own_kind.correlation)
             if partial:
                 fits |= own_kind.partial(corr, centroid) >= level
             if home_label is not None:
-                at_home = own_kind.in_cluster(home_label)
-                fits |= at_home
-                if home_fraction is not None:  # the module's own cluster: its own closeness level
-                    ok = np.where(at_home, corr >= home_fraction * median, ok)
+                fits |= own_kind.in_cluster(home_label)
             ok &= fits
         return set(corr.index[ok]) | members
 
-    close_genes = close(z_mrna, mrna_set, own[1] if own else None, home[1])
+    close_genes = close(z_mrna, mrna_set, own[1] if own else None, home[1],
+                        fraction if mrna_fraction is None else mrna_fraction)
     if len(mirna_set) >= 2:
-        close_mirnas = close(z_mirna, mirna_set, own[0] if own else None, home[0])
+        close_mirnas = close(z_mirna, mirna_set, own[0] if own else None, home[0], fraction)
         mirna_set |= {m for m, targets in targets_of.items()
                       if m in close_mirnas and len(targets & close_genes) >= 2}
     linked = set().union(*(targets_of.get(m, set()) for m in mirna_set))

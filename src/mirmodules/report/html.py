@@ -130,7 +130,9 @@ def _signal_rank(overview: pd.DataFrame, evaluation: Evaluation) -> pd.Series:
 def report_warnings(evaluations: Sequence[Evaluation], manifest: Mapping[str, Any] | None) -> list[str]:
     """What a reader of the report should know before trusting it (the report's warnings panel).
 
-    From the run's manifest: more than 5% of the miRNA or mRNA ids dropped, an autoencoder stopped
+    Every warning recorded in the run's manifest (``warnings``) and raised by the current command
+    (:mod:`mirmodules._warnings_log`); from the run's manifest: more than 5% of the miRNA or mRNA
+    ids dropped, an autoencoder stopped
     by its budget, K chosen by a fallback rule, changed inputs; from the evaluations: modules that
     share all their miRNAs, fewer than 3 modules.
 
@@ -142,8 +144,14 @@ def report_warnings(evaluations: Sequence[Evaluation], manifest: Mapping[str, An
     >>> report_warnings([], {"clustering": {"mrna": {"rule": "kneedle", "k": 12}}})[0][:50]
     'K for the mrnas (12) came from the kneedle fallbac'
     """
+    from mirmodules._warnings_log import collected
+
     out: list[str] = []
     manifest = manifest or {}
+    # every warning the run (manifest) and this command raised, then the checks below
+    for message in [*(manifest.get("warnings") or []), *collected()]:
+        if isinstance(message, str) and message not in out:
+            out.append(message)
     counts = manifest.get("counts", {})
     n_mir = counts.get("mirna_ids_in_expression", 0)
     amb, unm = counts.get("mirna_ids_dropped_ambiguous", 0), counts.get("mirna_ids_dropped_unmatched", 0)

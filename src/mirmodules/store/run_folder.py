@@ -45,6 +45,7 @@ import networkx as nx
 import pandas as pd
 
 from mirmodules import _memory
+from mirmodules._warnings_log import collected
 from mirmodules.datatypes import MEMBER_COLUMNS, ModuleSet
 from mirmodules.exceptions import InputDataError
 from mirmodules.inputs.io import read_table
@@ -221,6 +222,8 @@ def _write_files(result: MicaResult, tmp: Path, start: float) -> None:
     _memory.mark("write_outputs")
     manifest["peak_rss_mib"] = _memory.marks()
     manifest["files"] = [*sorted(p.name for p in tmp.iterdir()), "manifest.json"]
+    manifest["warnings"] = [*manifest.get("warnings", []),
+                            *(w for w in collected() if w not in manifest.get("warnings", []))]
     (tmp / "manifest.json").write_text(
         json.dumps(manifest, indent=2, default=_json_default) + "\n", encoding="utf-8"
     )

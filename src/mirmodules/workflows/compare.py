@@ -11,6 +11,7 @@ from typing import Any
 
 import pandas as pd
 
+from mirmodules._warnings_log import collected
 from mirmodules.config import EvaluationOptions, MicaConfig
 from mirmodules.datatypes import ModuleSet, PreparedInputs
 from mirmodules.evaluation.evaluate import SUMMARY_COLUMNS, Evaluation, evaluate_modules
@@ -152,6 +153,7 @@ def _write_comparison(
         save_evaluation(evaluation, folder / "evaluation")
     record = {
         **(manifest or {}),
+        "warnings": collected(),
         "methods": [
             {
                 "name": r.name,

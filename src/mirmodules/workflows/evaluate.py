@@ -14,6 +14,7 @@ from typing import Any
 
 import pandas as pd
 
+from mirmodules._warnings_log import collected
 from mirmodules.config import EvaluationOptions, MicaConfig
 from mirmodules.datatypes import ModuleSet, PreparedInputs
 from mirmodules.evaluation.evaluate import Evaluation, evaluate_modules
@@ -278,6 +279,7 @@ def save_evaluation(evaluation: Evaluation, out_dir: str | Path) -> dict[str, Pa
                 "options": asdict(evaluation.options),
                 "inputs": evaluation.inputs,
                 "seconds": evaluation.seconds,
+                "warnings": collected(),
             },
             indent=2,
             default=str,

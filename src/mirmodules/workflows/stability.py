@@ -17,6 +17,7 @@ import pandas as pd
 
 from mirmodules._random import derive_seed
 from mirmodules._validation import check_in_range
+from mirmodules._warnings_log import collected
 from mirmodules.config import MicaConfig
 from mirmodules.datatypes import ModuleSet, PreparedInputs
 from mirmodules.evaluation.perturbation import bootstrap_prepared, reorder_prepared
@@ -217,6 +218,7 @@ def _write_stability(
         "consensus_rule_text": RULE_DESCRIPTIONS["matched"],
         "consensus_modules": consensus.n_modules,
         **manifest,
+        "warnings": collected(),
     }
     (out / "stability.json").write_text(json.dumps(record, indent=2, default=str) + "\n", encoding="utf-8")
     return consensus
