@@ -351,15 +351,15 @@ def check_log_file(log_file: str, args: argparse.Namespace) -> Path:
     if path.exists() and not path.is_file():
         msg = f"--log-file {log_file} is not a regular file (a pipe or device); give a file name."
         raise InputDataError(msg)
+    from mirmodules.store.atomic import is_within
+
     out = getattr(args, "out", None)
-    if out:
-        target = Path(out).expanduser().resolve()
-        if path == target or target in path.parents:
-            msg = (f"--log-file {log_file} lies inside --out {out}, which mirmodules replaces as a whole; "
-                   "give a log file outside it.")
-            raise InputDataError(msg)
+    if out and is_within(path, Path(out).expanduser().resolve()):
+        msg = (f"--log-file {log_file} lies inside --out {out}, which mirmodules replaces as a whole; "
+               "give a log file outside it.")
+        raise InputDataError(msg)
     for named in _named_paths(args):
-        if path == named or named in path.parents:
+        if is_within(path, named):
             msg = (f"--log-file {log_file} is (or lies inside) {named}, which the command reads or "
                    "replaces; give a log file elsewhere.")
             raise InputDataError(msg)

@@ -242,6 +242,18 @@ def _ragged_message(path: Path, what: str, line: str, number: int, fields: int, 
             "Every row needs an id and one value per column.")
 
 
+def _refuse_cells(bad: np.ndarray, values: pd.DataFrame, what: str, path: str | Path, problem: str,
+                  fix: str) -> None:
+    """An :class:`InputDataError` naming the first cell of ``bad`` (row id, column, text) and how
+    many there are, when there is any."""
+    if not bad.any():
+        return
+    r, c = np.argwhere(bad)[0]
+    msg = (f"{what} file {path}: value {values.iat[r, c]!r} in row {values.index[r]!r}, column "
+           f"{values.columns[c]!r} {problem} ({int(bad.sum())} such cell(s) in total). {fix}")
+    raise InputDataError(msg)
+
+
 def _drop_empty_columns(numeric: pd.DataFrame, path: str | Path, what: str) -> pd.DataFrame:
     """Columns without a single value (a trailing tab on every line, an all-missing sample) are
     dropped with a :class:`~mirmodules.exceptions.DataQualityWarning`; a column with values but no
@@ -358,25 +370,12 @@ def read_expression(
         )
         raise InputDataError(msg)
     numeric = numeric.astype(np.float64, copy=False)
-    infinite = np.isinf(numeric.to_numpy())
-    if infinite.any():
-        r, c = np.argwhere(infinite)[0]
-        msg = (
-            f"{what} file {path}: value {values.iat[r, c]!r} in row {values.index[r]!r}, column "
-            f"{values.columns[c]!r} is infinite ({int(infinite.sum())} such cell(s) in total). "
-            "Expression must be finite numbers; write NA for a missing value (a log of 0 gives -inf: "
-            "give the unlogged values, or add a pseudocount before taking the log)."
-        )
-        raise InputDataError(msg)
-    huge = np.abs(np.nan_to_num(numeric.to_numpy(), nan=0.0)) > MAX_ABS_EXPRESSION
-    if huge.any():
-        r, c = np.argwhere(huge)[0]
-        msg = (
-            f"{what} file {path}: value {values.iat[r, c]!r} in row {values.index[r]!r}, column "
-            f"{values.columns[c]!r} is beyond +-{MAX_ABS_EXPRESSION:g} ({int(huge.sum())} such cell(s)); "
-            "no count or intensity is that large. Check the file for a corrupted or mis-scaled value."
-        )
-        raise InputDataError(msg)
+    _refuse_cells(np.isinf(numeric.to_numpy()), values, what, path, "is infinite",
+                  "Expression must be finite numbers; write NA for a missing value (a log of 0 gives "
+                  "-inf: give the unlogged values, or add a pseudocount before taking the log).")
+    _refuse_cells(np.abs(np.nan_to_num(numeric.to_numpy(), nan=0.0)) > MAX_ABS_EXPRESSION, values, what,
+                  path, f"is beyond +-{MAX_ABS_EXPRESSION:g}", "No count or intensity is that large; "
+                  "check the file for a corrupted or mis-scaled value.")
     numeric = _drop_empty_columns(numeric, path, what)
     if orientation == "samples_x_features":
         numeric = numeric.T

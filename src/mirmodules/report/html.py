@@ -242,7 +242,8 @@ def build_report(
         (
             "training_history",
             plots.plot_training_loss,
-            "Autoencoder training, {}: loss per epoch (early stopping on validation).",
+            "Autoencoder training, {}: training and validation loss at each validation check, by "
+            "optimiser step (early stopping on validation).",
         ),
     )
     for name, plot, caption in run_figures:
@@ -399,7 +400,8 @@ def build_report(
     first = summary.iloc[0]
 
     def card(value: Any, label: str) -> dict[str, str]:
-        shown = "&ndash;" if value is None or (isinstance(value, float) and np.isnan(value)) else value
+        # the template escapes card text: a dash as a character, not as an HTML entity
+        shown = "\u2013" if value is None or (isinstance(value, float) and np.isnan(value)) else value
         return {"value": shown if isinstance(shown, str) else f"{shown:g}", "label": label}
 
     cards = [
@@ -418,7 +420,7 @@ def build_report(
         def number(row: pd.Series, column: str, digits: int = 0) -> str:
             value = row.get(column)
             if value is None or (isinstance(value, float) and np.isnan(value)):
-                return "&ndash;"
+                return "\u2013"
             return f"{float(value):.{digits}f}"
 
         cards = [

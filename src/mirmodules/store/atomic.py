@@ -190,6 +190,11 @@ def _files_below(folder: Path) -> list[str]:
 # --- checking a path ---------------------------------------------------------------------------------
 
 
+def is_within(path: Path, folder: Path) -> bool:
+    """Whether resolved ``path`` is ``folder`` or lies below it."""
+    return path == folder or folder in path.parents
+
+
 def recorded_input_paths(folder: str | Path) -> list[Path]:
     """Resolved input paths recorded in ``folder``'s manifest.json (any shape; unreadable = none)."""
     try:
@@ -229,7 +234,7 @@ def check_output_path(
         raise InputDataError(msg)
     for item in inputs:
         source = Path(str(item).split("::", 1)[0]).expanduser().resolve()  # FILE.h5mu::modality
-        if path == source or path in source.parents:
+        if is_within(source, path):
             msg = (f"{flag} {out} holds the input file {item}; replacing it would delete the input. "
                    "Give a folder outside the inputs' folders.")
             raise InputDataError(msg)
@@ -254,7 +259,7 @@ def check_output_path(
                    "folder.")
             raise InputDataError(msg)
         for source in recorded_input_paths(path):
-            if path == source or path in source.parents:
+            if is_within(source, path):
                 msg = (f"Output folder {out} holds {source}, an input recorded in its manifest.json; "
                        "replacing it would delete that input. Choose a new folder.")
                 raise InputDataError(msg)

@@ -370,7 +370,8 @@ def evaluate_run(
             mirna_expression=prepared.mirna,
             run_tables=run_tables,
             manifest=manifest,
-            title=f"mirmodules: {evaluation.method} modules of {Path(run_dir).name}",
+            title=(f"mirmodules report: {evaluation.method} modules "
+                   f"(run folder {Path(run_dir).resolve().name})"),
             max_module_sections=max_module_sections,
         )
     report = Path(out_dir) / "report.html"
