@@ -467,3 +467,31 @@ def test_merge_needs_both_a_shared_mirna_set_and_co_varying_mrnas():
     assert merge_groups(modules, z, min_overlap=0.5) == [[0, 1, 2], [3]]
     # the profile is what keeps 3 apart: with any correlation accepted it joins 0
     assert merge_groups([modules[0], modules[3]], z, min_correlation=-1.0) == [[0, 1]]
+
+
+def test_weak_route_admits_a_weak_target_only_through_an_interaction_that_passed_the_join_test():
+    import numpy as np
+
+    from mirmodules.methods.join import refine_module
+
+    rng = np.random.default_rng(2)
+    n = 80
+    p = rng.standard_normal(n)
+    rows = {f"g{i}": -p + 0.4 * rng.standard_normal(n) for i in range(6)}      # members
+    rows["weak"] = -0.35 * p + rng.standard_normal(n)                           # a weak target
+    rows["weak2"] = -0.35 * p + rng.standard_normal(n)                          # the same, weak link only
+    genes = pd.DataFrame(rows).T
+    mirs = pd.DataFrame({f"m{i}": p + 0.4 * rng.standard_normal(n) for i in range(3)}).T
+    z = lambda f: f.sub(f.mean(axis=1), axis=0).div(f.std(axis=1, ddof=0), axis=0)  # noqa: E731
+    zg, zm = z(genes), z(mirs)
+    members = [f"g{i}" for i in range(6)]
+    targets_of = {"m0": {*members, "weak", "weak2"}, "m1": set(members), "m2": set(members)}
+    strong = {"m0": {*members, "weak"}, "m1": set(members), "m2": set(members)}   # weak2's link failed
+    corr = zg.to_numpy() @ z(pd.DataFrame([genes.loc[members].mean()])).to_numpy()[0] / n
+    median = np.median(corr[:6])
+    assert 0.25 * median <= corr[6] < 0.5 * median and 0.25 * median <= corr[7]  # only weakly close
+    base = refine_module(["m0", "m1", "m2"], members, targets_of, zm, zg)[1]
+    weak = refine_module(["m0", "m1", "m2"], members, targets_of, zm, zg, weak_fraction=0.25,
+                         strong_targets_of=strong)[1]
+    assert "weak" not in base and "weak2" not in base
+    assert "weak" in weak and "weak2" not in weak

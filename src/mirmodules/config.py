@@ -216,10 +216,10 @@ class MicaConfig:
                                    "closeness and a negative interaction; test: it takes the fit test "
                                    "like any other feature (the earlier behaviour; tighter real modules, "
                                    "lower planted recovery)", "modules", ("admit", "test"))
-    refine_mrna_fraction: float | None = _opt(None, "refine_fraction for mRNAs (targets respond "
-                                              "unevenly to a miRNA programme, so a weak target is "
-                                              "less close than a miRNA of the programme); None: "
-                                              "refine_fraction", "modules")
+    refine_weak_fraction: float | None = _opt(None, "refinement also admits an mRNA this close (a "
+                                              "fraction of the members' median correlation) when an "
+                                              "interaction that passes the join's repression test "
+                                              "links it to the module; None: off", "modules")
     merge: str = _opt(FROM_PRESET, "pieces: merge modules that are pieces of one programme (mean "
                       "mRNA profiles correlated at merge_correlation or more, miRNA sets overlapping "
                       "at merge_overlap of the smaller), so that a module larger than a K-means "
@@ -306,8 +306,8 @@ class MicaConfig:
         check_in_range(self.elbow_d, "elbow_d", low=1, integer=True)
         check_in_range(self.refine_fraction, "refine_fraction", low=0.0, high=1.0)
         check_in_range(self.refine_alpha, "refine_alpha", low=0.0, high=0.5, low_inclusive=False)
-        if self.refine_mrna_fraction is not None:
-            check_in_range(self.refine_mrna_fraction, "refine_mrna_fraction", low=0.0, high=1.0)
+        if self.refine_weak_fraction is not None:
+            check_in_range(self.refine_weak_fraction, "refine_weak_fraction", low=0.0, high=1.0)
         check_in_range(self.merge_correlation, "merge_correlation", low=-1.0, high=1.0)
         check_in_range(self.merge_overlap, "merge_overlap", low=0.0, high=1.0)
         check_in_range(self.min_confidence, "min_confidence", low=0.0, high=1.0)

@@ -121,7 +121,7 @@ def join_modules(
     refine_alpha: float = 0.5,
     refine_own_cluster: OwnCluster = "admit",
     standardised: tuple[pd.DataFrame, pd.DataFrame] | None = None,
-    refine_mrna_fraction: float | None = None,
+    refine_weak_fraction: float | None = None,
     merge: Merge = "none",
     merge_correlation: float = 0.8,
     merge_overlap: float = 0.5,
@@ -232,13 +232,15 @@ def join_modules(
     if refine != "none" and candidates:
         own = (_own_clusters(z_mirna, mirna_clusters), _own_clusters(z_mrna, mrna_clusters))
         targets_of = linking.groupby("mirna")["target"].apply(set).to_dict()
+        strong_targets_of = edges.groupby("mirna")["target"].apply(set).to_dict()  # passed the join's test
         before = sum(len(a) + len(b) for a, b, _ in candidates)
         # a side that was not cut (one cluster: miRNAs with mirna_clustering="none") has no home
         # cluster to speak of, and its features keep the fit test
         admit = refine_own_cluster == "admit"
         use_home = (admit and mirna_clusters.nunique() > 1, admit and mrna_clusters.nunique() > 1)
         candidates = [refine_module(a, b, targets_of, z_mirna, z_mrna, fraction=refine_fraction, own=own,
-                                    partial=refine == "partial", mrna_fraction=refine_mrna_fraction,
+                                    partial=refine == "partial",
+                                    weak_fraction=refine_weak_fraction, strong_targets_of=strong_targets_of,
                                     home=(home_a if use_home[0] else None, home_b if use_home[1] else None))
                       for (a, b, _), (home_a, home_b) in zip(candidates, homes, strict=True)]
         logger.info("stage 3: refinement added %d features to %d modules (refine=%s, fraction %.2f)",
@@ -426,7 +428,8 @@ def refine_module(
     own: tuple[OwnClusters, OwnClusters] | None = None,
     partial: bool = False,
     home: tuple[Hashable | None, Hashable | None] = (None, None),
-    mrna_fraction: float | None = None,
+    weak_fraction: float | None = None,
+    strong_targets_of: Mapping[str, set[str]] | None = None,
 ) -> tuple[list[str], list[str], list[tuple[str, str]]]:
     """Complete a module with the features its clustering left in other clusters.
 
@@ -435,8 +438,7 @@ def refine_module(
     noisiest members this way, and a module whose miRNAs form two components keeps one). A
     feature is *close* to the module when its correlation with the module's mean profile (mRNAs:
     the mRNA members' mean; miRNAs: the miRNA members') is at least ``fraction`` times the
-    median of the members' own correlations (the *level*; ``mrna_fraction`` instead for mRNAs when
-    given) and, when ``own`` gives each feature's
+    median of the members' own correlations (the *level*) and, when ``own`` gives each feature's
     own cluster (miRNAs, mRNAs; :class:`OwnClusters`), it fits the module: its correlation with
     the module's mean profile is higher than with its own cluster's (``refine="centroid"``) or,
     with ``partial=True`` (``refine="partial"``), either that or its partial correlation with the
@@ -456,7 +458,10 @@ def refine_module(
        repression test is on, ``refine_alpha``) with at least two close mRNAs
        (members or not; modules with one miRNA have no miRNA profile to compare with and gain
        none);
-    2. an mRNA joins when it is close and has an interaction with one of the module's miRNAs.
+    2. an mRNA joins when it is close and has an interaction with one of the module's miRNAs, or,
+       with ``weak_fraction``, when it is close at that lower fraction and one of its
+       interactions with the module's miRNAs is in ``strong_targets_of`` (those that passed the
+       join's repression test).
 
     Returns the miRNAs, mRNAs and interactions of the completed module (sorted).
 
@@ -476,7 +481,7 @@ def refine_module(
     mirna_set, mrna_set = set(mirnas), set(mrnas)
 
     def close(z: pd.DataFrame, members: set[str], own_kind: OwnClusters | None,
-              home_label: Hashable | None, fraction: float) -> set[str]:
+              home_label: Hashable | None, fraction: float = fraction) -> set[str]:
         centroid = _standardised_centroid(z, sorted(members))
         if centroid is None:
             return members
@@ -492,13 +497,17 @@ def refine_module(
             ok &= fits
         return set(corr.index[ok]) | members
 
-    close_genes = close(z_mrna, mrna_set, own[1] if own else None, home[1],
-                        fraction if mrna_fraction is None else mrna_fraction)
+    close_genes = close(z_mrna, mrna_set, own[1] if own else None, home[1])
     if len(mirna_set) >= 2:
-        close_mirnas = close(z_mirna, mirna_set, own[0] if own else None, home[0], fraction)
+        close_mirnas = close(z_mirna, mirna_set, own[0] if own else None, home[0])
         mirna_set |= {m for m, targets in targets_of.items()
                       if m in close_mirnas and len(targets & close_genes) >= 2}
     linked = set().union(*(targets_of.get(m, set()) for m in mirna_set))
+    if weak_fraction is not None and strong_targets_of is not None:
+        # a weak target: less close, but linked by an interaction that passes the join's own test
+        weakly_close = close(z_mrna, mrna_set, own[1] if own else None, home[1], weak_fraction)
+        strong = set().union(*(strong_targets_of.get(m, set()) for m in mirna_set))
+        mrna_set |= strong & weakly_close
     mrna_set |= linked & close_genes
     module_edges = sorted((m, g) for m in mirna_set for g in targets_of.get(m, set()) & mrna_set)
     return sorted(mirna_set), sorted(mrna_set), module_edges

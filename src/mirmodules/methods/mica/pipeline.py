@@ -231,7 +231,7 @@ def _cluster_and_join_once(
         refine_alpha=config.refine_alpha,
         refine_own_cluster=config.refine_own_cluster,  # type: ignore[arg-type]
         standardised=standardised,
-        refine_mrna_fraction=config.refine_mrna_fraction,
+        refine_weak_fraction=config.refine_weak_fraction,
         merge=config.merge,  # type: ignore[arg-type]
         merge_correlation=config.merge_correlation,
         merge_overlap=config.merge_overlap,
