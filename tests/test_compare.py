@@ -28,7 +28,12 @@ def test_compare_writes_table_modules_and_report(small_cohort, tmp_path, capsys)
     assert list(table.columns) == COMPARISON_COLUMNS
     assert table["method"].tolist() == ["K-means on PCA codes", "Mirsynergy", "DeMine-like"]
     assert table["recovery"].between(0, 1).all() and (table["seconds"] >= 0).all()
-    for name in ("kmeans_pca", "mirsynergy", "demine"):
+    from mirmodules import read_modules, recovery_scores
+
+    for name, recovery in zip(("kmeans_pca", "mirsynergy", "demine"), table["recovery"], strict=True):
+        # each method's recovery equals the planted-module recovery recomputed from its written modules
+        assert recovery == pytest.approx(recovery_scores(small_cohort.truth,
+                                                         read_modules(out / "methods" / name))["recovery"])
         modules = pd.read_csv(out / "methods" / name / "modules.tsv", sep="\t")
         counts = modules.groupby(["module_id", "kind"]).size().unstack(fill_value=0)
         assert (counts >= 2).all().all()  # the uniform >= 2 / >= 2 filter
