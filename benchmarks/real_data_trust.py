@@ -20,7 +20,8 @@ import warnings
 
 import numpy as np
 import pandas as pd
-from real_data_summary import DATA, SETS, parameter
+from real_data_stability import settings
+from real_data_summary import DATA, SETS
 
 from mirmodules import MicaConfig, best_match_jaccard, evaluate_modules
 from mirmodules.evaluation.topology import module_topology
@@ -28,10 +29,6 @@ from mirmodules.inputs.annotations import read_families
 from mirmodules.inputs.identifiers import load_mirbase_tables
 from mirmodules.inputs.prepared import prepare_from_files
 from mirmodules.methods.mica.pipeline import run_mica
-
-
-def settings(text: str) -> dict:
-    return dict(parameter(item) for item in text.split(",")) if text else {}
 
 
 def main() -> None:

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import gzip
 import hashlib
+import itertools
 import logging
 import re
 from dataclasses import dataclass
@@ -196,32 +197,51 @@ _BOOLEAN = re.compile(r"(?:^|[\t,])\"?(?:TRUE|FALSE|True|False|true|false)\"?(?=
 
 def _check_lines(path: Path, what: str) -> None:
     """One pass over the text: every line has the header's number of fields (a file cut mid-row,
-    a row with another separator) and no cell is a boolean (pandas would read TRUE as 1.0)."""
+    a row with another separator) and no cell is a boolean (pandas would read TRUE as 1.0).
+
+    Works through blocks of lines with one separator count and one search per block; a block that
+    does not add up is checked line by line to name the line."""
     sep = _separator(path)
     opener = gzip.open if path.suffix == ".gz" else open
-    expected = None
     try:
         with opener(path, "rt", encoding="utf-8-sig", errors="replace", newline="") as handle:
-            for number, line in enumerate(handle, start=1):
-                fields = line.count(sep) + 1
-                if expected is None:
-                    expected = fields
-                    continue
-                if not line.strip():
-                    continue  # blank line: pandas skips it
-                cut = not line.endswith("\n") and line.rstrip("\r").endswith(sep)
-                if (fields != expected and '"' not in line) or cut:
-                    raise InputDataError(_ragged_message(path, what, line, number, fields, expected, sep))
-                boolean = _BOOLEAN.search(line)
-                if boolean:
-                    cell = boolean.group(0).strip("\t,\"")
-                    msg = (f"{what} file {path}: line {number} holds the boolean {cell!r}; expression "
-                           "files need numbers only (write NA for a missing value).")
-                    raise InputDataError(msg)
+            header = handle.readline()
+            expected = header.count(sep) + 1
+            number = 1
+            while True:
+                block = list(itertools.islice(handle, 4096))
+                if not block:
+                    break
+                text = "".join(block)
+                lines = len(block) - sum(1 for line in block if not line.strip())
+                last = block[-1]
+                cut = not last.endswith("\n") and last.rstrip("\r").endswith(sep)
+                # the substring test first: the regular expression alone took 0.7 s at TCGA size
+                maybe_boolean = any(part in text for part in ("rue", "RUE", "alse", "ALSE"))
+                if (text.count(sep) != lines * (expected - 1) or cut
+                        or (maybe_boolean and _BOOLEAN.search(text))):
+                    for offset, line in enumerate(block, start=1):
+                        _check_line(path, what, line, number + offset, expected, sep)
+                number += len(block)
     except (OSError, EOFError) as err:
         msg = (f"{what} file {path} cannot be read to its end ({err}); is it truncated? Download or copy "
                "it again.")
         raise InputDataError(msg) from err
+
+
+def _check_line(path: Path, what: str, line: str, number: int, expected: int, sep: str) -> None:
+    if not line.strip():
+        return  # blank line: pandas skips it
+    fields = line.count(sep) + 1
+    cut = not line.endswith("\n") and line.rstrip("\r").endswith(sep)
+    if (fields != expected and '"' not in line) or cut:
+        raise InputDataError(_ragged_message(path, what, line, number, fields, expected, sep))
+    boolean = _BOOLEAN.search(line)
+    if boolean:
+        cell = boolean.group(0).strip("\t,\"")
+        msg = (f"{what} file {path}: line {number} holds the boolean {cell!r}; expression "
+               "files need numbers only (write NA for a missing value).")
+        raise InputDataError(msg)
 
 
 def _ragged_message(path: Path, what: str, line: str, number: int, fields: int, expected: int,
