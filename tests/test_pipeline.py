@@ -125,7 +125,7 @@ def test_run_directory_contents_and_manifest(small_cohort, fast_config, tmp_path
     assert manifest["parameters"]["dropout"] == 0.3
     summary = pd.read_csv(out / "module_summary.tsv", sep="\t")
     assert list(summary.columns) == ["module_id", "n_mirnas", "n_mrnas", "n_edges", "density",
-                                     "mean_correlation", "mean_edge_correlation"]
+                                     "mean_correlation", "mean_edge_correlation", "confidence"]
     # the repression filter (default) keeps only modules whose centroids anti-correlate
     assert (summary["mean_correlation"] < 0).all()
     assert manifest["preset"] == "default" and manifest["training"]["mrna"]["stop_reason"]
