@@ -118,6 +118,50 @@ def test_non_convergence_is_recorded_not_raised():
     row = result.summary.iloc[0]
     assert not row["converged"]
     assert row["note"]
+    assert not row["prognostic"] and not row["cv_prognostic"]
+
+
+def test_a_fit_that_did_not_converge_is_never_prognostic():
+    n = 40
+    rng = np.random.default_rng(1)
+    samples = [f"P{i}" for i in range(n)]
+    time = np.arange(1, n + 1, dtype=float)
+    # a covariate almost ordered with time: lifelines fits, warns that it may not converge, and
+    # the median split separates the groups (log-rank p about 1e-11)
+    expr = pd.DataFrame([-time + rng.normal(0, 0.5, n), rng.standard_normal(n)], index=["a", "b"],
+                        columns=samples)
+    clinical = pd.DataFrame({"sample": samples, "os_time_days": time, "os_event": np.ones(n, dtype=int)})
+    result = module_survival(_module(["a", "b"]), expr, match_clinical(samples, clinical), cv_folds=0)
+    row = result.summary.iloc[0]
+    assert row["logrank_p"] < 1e-6 and not row["converged"] and row["note"]
+    assert not row["prognostic"]
+
+
+def test_a_module_with_more_mirnas_than_one_per_ten_events_is_scored_on_their_mean_profile():
+    rng = np.random.default_rng(4)
+    n = 60
+    samples = [f"P{i:03d}" for i in range(n)]
+    expr = pd.DataFrame(rng.standard_normal((3, n)), index=["a", "b", "c"], columns=samples)
+    time = rng.exponential(300 / np.exp(0.7 * expr.mean().to_numpy()))
+    event = np.zeros(n, dtype=int)
+    event[rng.choice(n, 19, replace=False)] = 1          # 19 events: one covariate at most
+    clinical = pd.DataFrame({"sample": samples, "os_time_days": time, "os_event": event})
+    result = module_survival(_module(["a", "b", "c"]), expr, match_clinical(samples, clinical), cv_folds=0)
+    row = result.summary.iloc[0]
+    assert row["n_covariates"] == 1 and "scored on their mean profile" in row["note"]
+    # oracle: a Cox model on the mean of the three profiles, median split, log-rank
+    frame = pd.DataFrame({"x0": expr.mean().to_numpy()})
+    cph = CoxPHFitter().fit(frame.assign(T=time, E=event), "T", "E")
+    score = cph.predict_log_partial_hazard(frame).to_numpy()
+    high = score > np.median(score)
+    expected_p = logrank_test(time[high], time[~high], event[high], event[~high]).p_value
+    assert row["logrank_p"] == pytest.approx(expected_p, rel=1e-8)
+    # with 30 events the two-miRNA model of the same data keeps one covariate per miRNA
+    event30 = np.zeros(n, dtype=int)
+    event30[rng.choice(n, 30, replace=False)] = 1
+    clinical30 = clinical.assign(os_event=event30)
+    full = module_survival(_module(["a", "b"]), expr, match_clinical(samples, clinical30), cv_folds=0)
+    assert full.summary.iloc[0]["n_covariates"] == 2
 
 
 def test_invalid_folds_is_a_clear_error():

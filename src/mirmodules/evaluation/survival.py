@@ -48,6 +48,10 @@ logger = logging.getLogger(__name__)
 
 _TCGA = re.compile(r"^(TCGA-[A-Z0-9]{2}-[A-Z0-9]{4})(?:-(\d{2})[A-Z]?)?", re.IGNORECASE)
 
+#: Events per covariate below which a module is scored on its miRNAs' mean profile instead of a
+#: Cox model with one covariate per miRNA (the usual rule of thumb: about ten events per covariate).
+EVENTS_PER_COVARIATE = 10
+
 SURVIVAL_COLUMNS = [
     "module_id",
     "n_patients",
@@ -394,7 +398,10 @@ def module_survival(
         plain model. A module with more miRNAs than the data support may not converge: that is
         recorded in ``converged``/``note``.
     p_threshold
-        ``prognostic`` is ``logrank_p < p_threshold``.
+        ``prognostic`` is ``logrank_p < p_threshold`` for a fit that converged (a fit that did not
+        is never prognostic; ``cv_prognostic`` likewise). A module with more miRNAs than one per
+        :data:`EVENTS_PER_COVARIATE` events is scored on the mean of its miRNAs' profiles (one
+        covariate; ``n_covariates`` 1 and a ``note``).
     seed
         Fold assignment.
     """
@@ -433,8 +440,12 @@ def module_survival(
         }
         x = pd.DataFrame(expr.loc[mirs].to_numpy().T, columns=[f"x{i}" for i in range(len(mirs))])
         notes = []
-        if len(mirs) >= n_events:
-            notes.append(f"{len(mirs)} covariates for {n_events} events")
+        if len(mirs) > max(1, n_events // EVENTS_PER_COVARIATE):
+            # more covariates than about one per ten events overfit: the module is scored on one
+            # summary, the mean of its miRNAs' (scaled) profiles
+            notes.append(f"{len(mirs)} miRNAs for {n_events} events: scored on their mean profile")
+            x = pd.DataFrame({"x0": x.to_numpy().mean(axis=1)})
+            row["n_covariates"] = 1
         cph, note = _fit_cox(x, time, event, penalizer) if mirs else (None, "no miRNA in the expression")
         notes.append(note)
         scores = np.full(len(patients), np.nan)
@@ -479,8 +490,13 @@ def module_survival(
     summary = pd.DataFrame(
         rows, columns=[c for c in SURVIVAL_COLUMNS if c not in ("prognostic", "cv_prognostic")]
     )
-    summary["prognostic"] = summary["logrank_p"] < p_threshold
-    summary["cv_prognostic"] = summary["cv_logrank_p"] < p_threshold
+    # a fit that did not converge (or failed) is never prognostic, whatever its p-value
+    summary["prognostic"] = (summary["logrank_p"] < p_threshold) & summary["converged"].astype(bool)
+    summary["cv_prognostic"] = (summary["cv_logrank_p"] < p_threshold) & summary["cv_converged"].astype(bool)
+    unconverged = int((~summary["converged"].astype(bool)).sum())
+    if unconverged:
+        logger.warning("survival: the Cox fits of %d of %d modules did not converge or failed; they are "
+                       "not counted prognostic (survival.tsv, column note)", unconverged, len(summary))
     summary = summary[SURVIVAL_COLUMNS]
     risk = (
         pd.concat(score_tables, ignore_index=True)
