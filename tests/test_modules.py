@@ -495,3 +495,18 @@ def test_weak_route_admits_a_weak_target_only_through_an_interaction_that_passed
                          strong_targets_of=strong)[1]
     assert "weak" not in base and "weak2" not in base
     assert "weak" in weak and "weak2" not in weak
+
+
+def test_recovery_scores_by_hand_and_when_a_side_is_empty():
+    kinds = ["mirna", "mrna", "mrna", "mrna", "mirna", "mrna", "mrna"]
+    truth = module_set_from_members(pd.DataFrame({
+        "module_id": ["T1"] * 4 + ["T2"] * 3, "kind": kinds, "feature": ["a", "x", "y", "z", "b", "u", "v"]}))
+    found = module_set_from_members(pd.DataFrame({
+        "module_id": ["M1"] * 3, "kind": ["mirna", "mrna", "mrna"], "feature": ["a", "x", "y"]}))
+    scores = recovery_scores(truth, found)
+    # T1 best match M1: 3 / 4; T2 matches nothing: 0 -> recovery 0.375; M1's best is T1: 0.75
+    assert scores == {"recovery": 0.375, "relevance": 0.75, "n_truth": 2.0, "n_found": 1.0}
+    empty = module_set_from_members(pd.DataFrame(columns=["module_id", "feature", "kind"]))
+    zero = {"recovery": 0.0, "relevance": 0.0}
+    assert recovery_scores(truth, empty) == {**zero, "n_truth": 2.0, "n_found": 0.0}
+    assert recovery_scores(empty, found) == {**zero, "n_truth": 0.0, "n_found": 1.0}

@@ -48,7 +48,7 @@ PRESETS: dict[str, dict[str, Any]] = {
         "refine": "partial",
         "max_code_length": 256,
         "max_encoder_samples": 2000,
-        "kmeans_runs": 3,
+        "kmeans_runs": None,
         "merge": "pieces",
     },
     "paper": {
@@ -69,6 +69,12 @@ PRESETS: dict[str, dict[str, Any]] = {
         "merge": "none",
     },
 }
+
+
+#: The default preset's K-means runs (``kmeans_runs=None``): this many up to ...
+AUTO_KMEANS_RUNS_SMALL = 20
+#: ... this many clustered features (mRNAs); 3 above.
+AUTO_KMEANS_RUNS_MAX_FEATURES = 2500
 
 
 def _opt(default: Any, help_text: str, group: str, choices: tuple | None = None) -> Any:
@@ -168,13 +174,15 @@ class MicaConfig:
     silhouette_sample: int = _opt(3000, "features sampled for each silhouette score", "clustering")
     silhouette_tolerance: float = _opt(0.1, "silhouette scores of at least (1 - this) x the best are "
                                        "tied; the largest tied K wins", "clustering")
-    kmeans_runs: int = _opt(FROM_PRESET, "K-means runs on the same codes (the first with the run's "
-                            "K-means seed, the others with seeds derived from it), each joined into "
-                            "modules; with more than one, the modules are their consensus: modules "
-                            "matched across runs (member Jaccard >= 0.5, or that of the modules before "
-                            "refinement) in at least half of them, "
-                            "with the members in at least half (clusters written are the first "
-                            "run's; default preset: 3, paper: 1)", "clustering")
+    kmeans_runs: int | None = _opt(FROM_PRESET, "K-means runs on the same codes (the first with the "
+                                   "run's K-means seed, the others with seeds derived from it), each "
+                                   "joined into modules; with more than one, the modules are their "
+                                   "consensus: modules matched across runs (member Jaccard >= 0.5, or "
+                                   "that of the modules before refinement) in at least half of them, "
+                                   "with the members in at least half, and each module's confidence is "
+                                   "the share of runs it came back in (clusters written are the first "
+                                   "run's; default preset: None = 20 runs up to 2,500 mRNAs, 3 above; "
+                                   "paper: 1)", "clustering")
     kmeans_consensus: str = _opt("modules", "modules: kmeans_runs K-means runs, each joined, and the "
                                  "consensus of their modules (default); coassociation: "
                                  "coassociation_runs K-means runs at the chosen K, pairs counted "
@@ -315,10 +323,29 @@ class MicaConfig:
         check_in_range(self.min_mrnas, "min_mrnas", low=1, integer=True)
         check_in_range(self.seed, "seed", low=0, integer=True)
         check_in_range(self.consensus_seeds, "consensus_seeds", low=1, integer=True)
-        check_in_range(self.kmeans_runs, "kmeans_runs", low=1, integer=True)
+        if self.kmeans_runs is not None:
+            check_in_range(self.kmeans_runs, "kmeans_runs", low=1, integer=True)
         check_in_range(self.coassociation_runs, "coassociation_runs", low=1, integer=True)
         if self.threads is not None:
             check_in_range(self.threads, "threads", low=1, high=MAX_THREADS, integer=True)
+
+    def resolved_kmeans_runs(self, n_features: int) -> int:
+        """The K-means runs a run on ``n_features`` clustered features makes: ``kmeans_runs`` when
+        given, else 20 up to 2,500 features and 3 above (more runs steady the modules of small,
+        weakly structured data, and cost little there).
+
+        Examples
+        --------
+        >>> MicaConfig().resolved_kmeans_runs(1500), MicaConfig().resolved_kmeans_runs(17000)
+        (20, 3)
+        >>> MicaConfig(preset="paper").resolved_kmeans_runs(1500)
+        1
+        >>> MicaConfig(kmeans_runs=5).resolved_kmeans_runs(1500)
+        5
+        """
+        if self.kmeans_runs is not None:
+            return self.kmeans_runs
+        return AUTO_KMEANS_RUNS_SMALL if n_features <= AUTO_KMEANS_RUNS_MAX_FEATURES else 3
 
     def resolved_code_length(self, n_samples: int) -> int:
         """The code length a run on ``n_samples`` samples uses: ``code_length`` when given, else

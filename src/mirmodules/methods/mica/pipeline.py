@@ -124,7 +124,7 @@ def cluster_and_join(
     """
     timings = timings if timings is not None else {}
     # co-association builds one clustering from its own K-means runs and joins it once
-    n_runs = config.kmeans_runs if config.kmeans_consensus == "modules" else 1
+    n_runs = config.resolved_kmeans_runs(len(features["mrna"])) if config.kmeans_consensus == "modules" else 1
     standardised, standardising = None, 0.0
     if n_runs > 1 and (config.repression == "edges" or config.refine != "none"):
         start = time.perf_counter()  # the same for every run: standardised once
@@ -157,7 +157,8 @@ def cluster_and_join(
 
 def resolved_n_init(config: MicaConfig, n_features: int) -> int:
     """K-means restarts in each run: ``config.n_init``, or :func:`auto_n_init` for ``kmeans_runs`` runs."""
-    return config.n_init if config.n_init is not None else auto_n_init(n_features, config.kmeans_runs)
+    return config.n_init if config.n_init is not None else auto_n_init(
+        n_features, config.resolved_kmeans_runs(n_features))
 
 
 def _consensus(module_sets: list[ModuleSet], config: MicaConfig, *,
@@ -505,7 +506,7 @@ def _run_mica_stages(
             for kind, c in clusterings.items()
         },
         "kmeans_consensus": {
-            "runs": config.kmeans_runs,
+            "runs": config.resolved_kmeans_runs(len(codes["mrna"])),
             "restarts_per_run": {kind: resolved_n_init(config, len(frame)) for kind, frame in codes.items()},
             "modules_per_run": list(joined.modules_per_run),
             "min_frequency": CONSENSUS_FREQUENCY,
