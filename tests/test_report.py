@@ -207,3 +207,21 @@ def test_summary_counts_equal_counts_recomputed_from_the_written_tables(evaluate
     topology = pd.read_csv(folder / "eval" / "topology.tsv", sep="\t")
     assert summary["n_modules"] == len(topology)
     assert summary["mean_mrnas"] == pytest.approx(topology["n_mrnas"].mean(), rel=1e-5)  # 6 digits written
+
+
+def test_strict_and_lenient_term_counts_are_not_interchangeable(small_cohort):
+    """A term holding two genes of one module (raw p below the lenient cut, but fewer than three
+    genes) counts as lenient only; one holding five of another module's counts as both."""
+    from mirmodules import EvaluationOptions, evaluate_modules, prepare_inputs
+    from mirmodules.inputs.annotations import GeneSetCollection
+
+    prepared = prepare_inputs(small_cohort.mirna, small_cohort.mrna, small_cohort.interactions)
+    modules = list(small_cohort.truth.groups().values())
+    first, second = (sorted(g for g in genes if g in prepared.mrna.index) for _, genes in modules[:2])
+    sets = {"TWO": frozenset(first[:2]), "FIVE": frozenset(second[:5]),
+            "ALL": frozenset(prepared.mrna.index)}                 # every analysed gene: the background
+    collection = GeneSetCollection("handmade", sets, {k: k for k in sets})
+    options = EvaluationOptions(min_term_size=2, term_p=0.05)
+    row = evaluate_modules(small_cohort.truth, prepared, gene_sets=[collection], options=options)
+    summary = row.summary().iloc[0]
+    assert (summary["n_term_enriched"], summary["n_term_enriched_lenient"]) == (1, 2)
