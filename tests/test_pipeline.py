@@ -346,7 +346,7 @@ def test_kmeans_runs_by_preset_and_restarts_spread_over_them():
     from mirmodules.methods.mica.pipeline import resolved_n_init
 
     assert MicaConfig().kmeans_runs is None                       # by size: many on small data
-    assert MicaConfig().resolved_kmeans_runs(2500) == 20 and MicaConfig().resolved_kmeans_runs(2501) == 3
+    assert MicaConfig().resolved_kmeans_runs(2500) == 10 and MicaConfig().resolved_kmeans_runs(2501) == 3
     assert MicaConfig.paper().kmeans_runs == 1
     # auto restarts: 10 per run on small data; above 5,000 features 3 in all, 1 in each of 3 runs
     assert resolved_n_init(MicaConfig(), 2000) == 10

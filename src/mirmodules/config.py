@@ -72,7 +72,7 @@ PRESETS: dict[str, dict[str, Any]] = {
 
 
 #: The default preset's K-means runs (``kmeans_runs=None``): this many up to ...
-AUTO_KMEANS_RUNS_SMALL = 20
+AUTO_KMEANS_RUNS_SMALL = 10
 #: ... this many clustered features (mRNAs); 3 above.
 AUTO_KMEANS_RUNS_MAX_FEATURES = 2500
 
@@ -181,7 +181,7 @@ class MicaConfig:
                                    "that of the modules before refinement) in at least half of them, "
                                    "with the members in at least half, and each module's confidence is "
                                    "the share of runs it came back in (clusters written are the first "
-                                   "run's; default preset: None = 20 runs up to 2,500 mRNAs, 3 above; "
+                                   "run's; default preset: None = 10 runs up to 2,500 mRNAs, 3 above; "
                                    "paper: 1)", "clustering")
     kmeans_consensus: str = _opt("modules", "modules: kmeans_runs K-means runs, each joined, and the "
                                  "consensus of their modules (default); coassociation: "
@@ -331,13 +331,13 @@ class MicaConfig:
 
     def resolved_kmeans_runs(self, n_features: int) -> int:
         """The K-means runs a run on ``n_features`` clustered features makes: ``kmeans_runs`` when
-        given, else 20 up to 2,500 features and 3 above (more runs steady the modules of small,
+        given, else 10 up to 2,500 features and 3 above (more runs steady the modules of small,
         weakly structured data, and cost little there).
 
         Examples
         --------
         >>> MicaConfig().resolved_kmeans_runs(1500), MicaConfig().resolved_kmeans_runs(17000)
-        (20, 3)
+        (10, 3)
         >>> MicaConfig(preset="paper").resolved_kmeans_runs(1500)
         1
         >>> MicaConfig(kmeans_runs=5).resolved_kmeans_runs(1500)
