@@ -312,11 +312,22 @@ def _fit_cox(x: pd.DataFrame, time: np.ndarray, event: np.ndarray, penalizer: fl
         try:
             cph = CoxPHFitter(penalizer=penalizer).fit(frame, duration_col="T", event_col="E")
         except Exception as err:  # ConvergenceError, LinAlgError: recorded, never raised
-            return None, f"Cox fit failed: {type(err).__name__}: {str(err).splitlines()[0][:120]}"
+            return None, f"Cox fit failed: {type(err).__name__}: {_first_sentence(str(err))}"
     notes = sorted(
-        {str(w.message).splitlines()[0][:120] for w in caught if "Convergence" in type(w.message).__name__}
+        {_first_sentence(str(w.message)) for w in caught if "Convergence" in type(w.message).__name__}
     )
     return cph, "; ".join(notes)
+
+
+def _first_sentence(text: str) -> str:
+    """The first sentence of a library message, whole (never cut inside a word or an address).
+
+    >>> _first_sentence("Column x0 has high correlation. See https://lifelines.readthedocs.io/x")
+    'Column x0 has high correlation.'
+    """
+    line = text.strip().splitlines()[0] if text.strip() else ""
+    end = line.find(". ")
+    return line[: end + 1] if end >= 0 else line
 
 
 def _median_groups(scores: np.ndarray) -> np.ndarray:
