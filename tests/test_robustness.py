@@ -1077,3 +1077,12 @@ def test_too_few_features_names_the_file_and_each_step(cohort_dir, tmp_path, cap
                  "--transform", "none"])
     err = capsys.readouterr().err
     assert code == 2 and str(flat) in err and "variance_filter: 3 -> 1" in err, err
+
+
+def test_log_file_is_accepted_after_the_subcommand_too(tmp_path):
+    log = tmp_path / "after.log"
+    assert main([*_sim_args(tmp_path / "s"), "--log-file", str(log)]) == 0
+    assert "simulated" in log.read_text()
+    before = (tmp_path / "s" / "mirna.tsv").read_bytes()
+    assert main([*_sim_args(tmp_path / "s2"), "--log-file", str(tmp_path / "s" / "mirna.tsv")]) == 2
+    assert (tmp_path / "s" / "mirna.tsv").read_bytes() == before

@@ -303,6 +303,12 @@ def build_parser() -> argparse.ArgumentParser:
     demo.add_argument("--out", required=True, help="folder for data/ and run/")
     demo.add_argument("--seed", type=int, default=0, help="seed of simulation and run (default: 0)")
     demo.add_argument("--overwrite", action="store_true", help="replace an existing run folder")
+    # --log-file also after the subcommand (mirmodules run ... --log-file run.log), where users put it
+    for subparsers in (sub, data_sub):
+        for name, subparser in subparsers.choices.items():
+            if name != "data":
+                subparser.add_argument("--log-file", metavar="PATH", default=argparse.SUPPRESS,
+                                       help="also write the log to this file (as before the subcommand)")
     return parser
 
 
