@@ -10,6 +10,8 @@ from __future__ import annotations
 import logging
 import platform
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING, Any
 
@@ -134,8 +136,9 @@ def cluster_and_join(
     for i in range(n_runs):
         run_seed = seed if i == 0 else derive_seed(seed, f"kmeans_run_{i}")
         run_timings: dict[str, float] = {}
-        runs.append(_cluster_and_join_once(prepared, features, config, run_seed, standardised,
-                                           progress=progress and i == 0, timings=run_timings))
+        with _first_run_logs_only(quiet=i > 0):  # the log shows the first run's stages, not ten copies
+            runs.append(_cluster_and_join_once(prepared, features, config, run_seed, standardised,
+                                               progress=progress and i == 0, timings=run_timings))
         for stage, value in run_timings.items():
             timings[stage] = timings.get(stage, 0.0) + value
     timings["stage3_modules"] += standardising
@@ -153,6 +156,24 @@ def cluster_and_join(
     return JoinedClusters(first.clusterings, modules, first.seeds, per_run,
                           repression_counts=first.repression_counts,
                           runs=tuple(run.modules for run in runs))
+
+
+@contextmanager
+def _first_run_logs_only(*, quiet: bool) -> Iterator[None]:
+    """Within the block, INFO lines of the clustering and join loggers are held back (``quiet``)."""
+    if not quiet:
+        yield
+        return
+    loggers = [logging.getLogger(name) for name in ("mirmodules.methods.join",
+                                                     "mirmodules.methods.mica.clustering")]
+    levels = [log.level for log in loggers]
+    for log in loggers:
+        log.setLevel(max(log.getEffectiveLevel(), logging.WARNING))
+    try:
+        yield
+    finally:
+        for log, level in zip(loggers, levels, strict=True):
+            log.setLevel(level)
 
 
 def resolved_n_init(config: MicaConfig, n_features: int) -> int:
