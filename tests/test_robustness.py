@@ -1086,3 +1086,15 @@ def test_log_file_is_accepted_after_the_subcommand_too(tmp_path):
     before = (tmp_path / "s" / "mirna.tsv").read_bytes()
     assert main([*_sim_args(tmp_path / "s2"), "--log-file", str(tmp_path / "s" / "mirna.tsv")]) == 2
     assert (tmp_path / "s" / "mirna.tsv").read_bytes() == before
+
+
+def test_a_table_given_as_gene_sets_is_an_error_not_an_empty_background(cohort_dir, tmp_path, capsys):
+    run = tmp_path / "run"
+    assert main(_run_args(cohort_dir, str(run))) == 0
+    table = tmp_path / "not_a_gmt.tsv"
+    table.write_text("sample\tos_time_days\tos_event\nP1\t100\t1\nP2\t200\t0\n")   # a clinical table
+    capsys.readouterr()
+    code = main(["-q", "evaluate", str(run), "--gene-sets", str(table), "--out", str(tmp_path / "ev")])
+    err = capsys.readouterr().err
+    assert code == 2 and "none of its" in err and "GMT" in err, err
+    assert not (tmp_path / "ev").exists()

@@ -18,6 +18,7 @@ from scipy import sparse, stats
 from mirmodules._stats import benjamini_hochberg
 from mirmodules._validation import check_in_range
 from mirmodules.datatypes import ModuleSet
+from mirmodules.exceptions import InputDataError
 from mirmodules.inputs.annotations import FamilyAnnotation, GeneSetCollection
 
 logger = logging.getLogger(__name__)
@@ -199,6 +200,13 @@ def term_enrichment(
     check_in_range(p_threshold, "p_threshold", low=0.0, high=1.0)
     analysed = set(analysed_mrnas)
     background = sorted(analysed & collection.genes)
+    if not background:
+        shown = ", ".join(sorted(collection.genes)[:3])
+        msg = (f"Gene-set collection {collection.name!r}: none of its {len(collection.genes)} genes is an "
+               f"analysed mRNA (its genes look like {shown}; the expression's like "
+               f"{', '.join(sorted(analysed)[:3])}). Is it a GMT file (term, description, genes) with the "
+               "expression's gene ids?")
+        raise InputDataError(msg)
     index = {g: i for i, g in enumerate(background)}
     terms: list[str] = []
     cols_i: list[int] = []
