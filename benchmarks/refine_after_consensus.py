@@ -2,7 +2,7 @@
 
 The default joins each of the three K-means runs with the partial refinement and takes the
 consensus of the refined modules (matched by their members or by their cores, the modules before
-refinement; session 10). This experiment (session 9) came first and is superseded by the core
+refinement; commit d487b4d). This experiment (commit c6476ec) came first and is superseded by the core
 matching, which keeps the modules here without losing planted ones (docs/method_choices.md).
 Here the runs are joined without refinement, their consensus is
 taken, and each consensus module is then refined once, with the first run's clusters as every

@@ -35,8 +35,8 @@ def test_pairs_rule_confidence_is_the_median_pair_frequency():
     g = (["a", "b"], ["x", "y"])
     runs = [module_set_from_groups(x, inter, min_mrnas=1) for x in ([g], [g], [(["a", "b"], ["x"])], [])]
     modules = consensus_modules(runs, inter, rule="pairs", min_frequency=0.5, min_mrnas=1)
-    # pairs (a,x), (b,x) in 3 of 4 runs; (a,y), (b,y) in 2 of 4: median of [.5, .5, .75, .75] -> .75
-    assert modules.confidence_of().tolist() == [0.75]
+    # pairs (a,x), (b,x) in 3 of 4 runs; (a,y), (b,y) in 2 of 4: median of [.5, .5, .75, .75]
+    assert modules.confidence_of().tolist() == [0.625]
 
 
 @pytest.fixture(scope="module")
@@ -72,7 +72,7 @@ def test_run_confidence_equals_an_oracle_from_the_kmeans_runs(noisy):
         found_in = [any(_matches(members, m) for m in run.as_sets().values()) for run in joined.runs]
         oracle[mid] = sum(found_in) / 5
     assert joined.modules.confidence_of().to_dict() == pytest.approx(oracle)
-    assert min(oracle.values()) < 1.0 < 1.0 + max(oracle.values())     # not every module in every run
+    assert min(oracle.values()) < 1.0                                  # not every module in every run
     assert run_method("mica", prepared, seed=4, config=config).modules.summary()["confidence"].notna().all()
 
 

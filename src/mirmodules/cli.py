@@ -12,7 +12,7 @@ import logging
 import re
 import sys
 import time
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from contextlib import nullcontext
 from pathlib import Path
 from typing import Any
@@ -315,9 +315,9 @@ def build_parser() -> argparse.ArgumentParser:
 _LOG_LINE = re.compile(r"\d{4}-\d\d-\d\d \d\d:\d\d:\d\d,\d{3} (?:DEBUG|INFO|WARNING|ERROR|CRITICAL) ")
 
 
-def _named_paths(args: argparse.Namespace) -> list[Path]:
-    """Every existing file or folder the command line names (inputs, run folders, plans)."""
-    found = []
+def _existing_paths(args: argparse.Namespace) -> Iterator[tuple[str, str, Path]]:
+    """(option, value, path) for every value of the command line that names an existing path
+    (inputs, run folders, plans; ``FILE.h5mu::modality`` names FILE), ``--log-file`` aside."""
     for key, value in vars(args).items():
         if key == "log_file":
             continue
@@ -325,24 +325,19 @@ def _named_paths(args: argparse.Namespace) -> list[Path]:
             if isinstance(item, str) and item:
                 candidate = Path(item.split("::", 1)[0]).expanduser()
                 if candidate.exists():
-                    found.append(candidate.resolve())
-    return found
+                    yield key, item, candidate
 
 
 def _refuse_special_files(args: argparse.Namespace) -> None:
     """Pipes, sockets and devices among the paths of the command line are refused up front: a
     pipe with no writer would hang, and a process substitution ``<(...)`` can be read only once."""
-    for key, value in vars(args).items():
-        for item in value if isinstance(value, list) else [value]:
-            if not isinstance(item, str) or not item:
-                continue
-            candidate = Path(item.split("::", 1)[0]).expanduser()
-            if candidate.exists() and not (candidate.is_file() or candidate.is_dir()):
-                flag = "--" + key.replace("_", "-")
-                msg = (f"{flag} {item} is not a regular file (a pipe, socket or device, e.g. a process "
-                       "substitution <(...)); mirmodules reads inputs more than once. Save it to a "
-                       "file first.")
-                raise InputDataError(msg)
+    for key, item, candidate in _existing_paths(args):
+        if not (candidate.is_file() or candidate.is_dir()):
+            flag = "--" + key.replace("_", "-")
+            msg = (f"{flag} {item} is not a regular file (a pipe, socket or device, e.g. a process "
+                   "substitution <(...)); mirmodules reads inputs more than once. Save it to a "
+                   "file first.")
+            raise InputDataError(msg)
 
 
 def check_log_file(log_file: str, args: argparse.Namespace) -> Path:
@@ -364,7 +359,8 @@ def check_log_file(log_file: str, args: argparse.Namespace) -> Path:
         msg = (f"--log-file {log_file} lies inside --out {out}, which mirmodules replaces as a whole; "
                "give a log file outside it.")
         raise InputDataError(msg)
-    for named in _named_paths(args):
+    for _, _, candidate in _existing_paths(args):
+        named = candidate.resolve()
         if is_within(path, named):
             msg = (f"--log-file {log_file} is (or lies inside) {named}, which the command reads or "
                    "replaces; give a log file elsewhere.")
@@ -386,8 +382,9 @@ def check_log_file(log_file: str, args: argparse.Namespace) -> Path:
 def _setup_logging(
     verbose: int, *, quiet: bool, log_file: str | Path | None = None
 ) -> logging.Handler | None:
-    """Handlers for stderr (and ``log_file``) on the package's logger and on ``py.warnings``;
-    returns the file handler (closed by :func:`main` at the end), if any."""
+    """Handlers for stderr (and ``log_file``) on the package's logger (Python warnings reach it
+    through :mod:`mirmodules._warnings_log`); returns the file handler (closed by :func:`main` at
+    the end), if any."""
     level = logging.WARNING if quiet else (logging.DEBUG if verbose > 1 else logging.INFO)
     handler = logging.StreamHandler(sys.stderr)
     handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(message)s", "%H:%M:%S"))

@@ -23,6 +23,7 @@ default preset's 3), ``run --consensus-seeds N`` and ``mirmodules stability`` us
 from __future__ import annotations
 
 import math
+import statistics
 from collections.abc import Sequence
 from typing import Literal
 
@@ -142,7 +143,7 @@ def _pair_components(
     for component in nx.connected_components(graph):
         groups.append(([n for k, n in component if k == "mirna"], [n for k, n in component if k == "mrna"]))
         frequencies = [d["frequency"] for _, _, d in graph.subgraph(component).edges(data=True)]
-        support.append(float(sorted(frequencies)[len(frequencies) // 2]))
+        support.append(float(statistics.median(frequencies)))
     return groups, support
 
 

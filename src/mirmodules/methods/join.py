@@ -171,6 +171,7 @@ def join_modules(
     check_one_of(repression, "repression", REPRESSION_CHOICES)
     check_one_of(refine, "refine", REFINE_CHOICES)
     check_one_of(refine_own_cluster, "refine_own_cluster", OWN_CLUSTER_CHOICES)
+    check_one_of(merge, "merge", MERGE_CHOICES)
     if (repression != "any" or refine != "none") and (mirna_profiles is None or mrna_profiles is None):
         msg = (f"repression={repression!r} / refine={refine!r} need mirna_profiles and mrna_profiles "
                "to correlate profiles.")
@@ -232,7 +233,8 @@ def join_modules(
     if refine != "none" and candidates:
         own = (_own_clusters(z_mirna, mirna_clusters), _own_clusters(z_mrna, mrna_clusters))
         targets_of = linking.groupby("mirna")["target"].apply(set).to_dict()
-        strong_targets_of = edges.groupby("mirna")["target"].apply(set).to_dict()  # passed the join's test
+        strong_targets_of = (edges.groupby("mirna")["target"].apply(set).to_dict()  # passed the join's test
+                             if refine_weak_fraction is not None else None)
         before = sum(len(a) + len(b) for a, b, _ in candidates)
         # a side that was not cut (one cluster: miRNAs with mirna_clustering="none") has no home
         # cluster to speak of, and its features keep the fit test

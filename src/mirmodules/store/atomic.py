@@ -115,57 +115,25 @@ def foreign_files(folder: str | Path) -> list[str]:
     return foreign
 
 
-def _owned_paths(folder: Path) -> list[Path]:
-    """Every file mirmodules may delete in ``folder`` (see :func:`foreign_files`), markers last."""
-    record = read_marker(folder)
-    if record is None:
-        return []
-    everything = record.get("complete") is False
-    listed = _listed(record)
-    owned: list[Path] = []
-    for root, dirs, files in os.walk(folder, topdown=True, followlinks=False):
-        here = Path(root)
-        rel = here.relative_to(folder).as_posix()
-        rel = "" if rel == "." else f"{rel}/"
-        for name in files + [d for d in dirs if (here / d).is_symlink()]:
-            path = here / name
-            if f"{rel}{name}" == MARKER:
-                continue
-            if everything or f"{rel}{name}" in listed:
-                owned.append(path)
-        keep = []
-        for d in dirs:
-            sub = here / d
-            if sub.is_symlink():
-                continue
-            if read_marker(sub) is not None and not any(f.startswith(f"{rel}{d}/") for f in listed):
-                owned.extend(_owned_paths(sub))
-            else:
-                keep.append(d)
-        dirs[:] = keep
-    owned.append(folder / MARKER)
-    return owned
-
-
 def remove_owned(folder: str | Path) -> list[str]:
-    """Delete what mirmodules wrote in ``folder`` (and the folders that become empty); return what
-    it kept (files it did not write, relative paths). A folder without a valid marker is left as is."""
+    """Delete what mirmodules wrote in ``folder`` (every file :func:`foreign_files` does not name,
+    markers included) and the folders that become empty; return what it kept (relative paths). A
+    folder without a valid marker is left as it is."""
     folder = Path(folder)
-    if folder.is_dir() and not any(folder.iterdir()):
-        folder.rmdir()
+    if not folder.exists():
         return []
-    if read_marker(folder) is None:
-        return [] if not folder.exists() else ["."]
-    for path in _owned_paths(folder):
-        path.unlink(missing_ok=True)
+    foreign = set(foreign_files(folder))
+    if foreign == {"."}:
+        return ["."]
+    for rel in _files_below(folder, markers=True):
+        if rel not in foreign:
+            (folder / rel).unlink(missing_ok=True)
     for root, _dirs, _files in sorted(os.walk(folder, followlinks=False), key=lambda w: -len(w[0])):
         try:
             Path(root).rmdir()
         except OSError:
             pass
-    if not folder.exists():
-        return []
-    return sorted(p.relative_to(folder).as_posix() for p in folder.rglob("*") if not p.is_dir())
+    return sorted(foreign) if folder.exists() else []
 
 
 def _marker_text(command: str, files: Iterable[str], *, token: str, complete: bool = True) -> str:
@@ -176,13 +144,15 @@ def _marker_text(command: str, files: Iterable[str], *, token: str, complete: bo
     return json.dumps(record, indent=2) + "\n"
 
 
-def _files_below(folder: Path) -> list[str]:
+def _files_below(folder: Path, *, markers: bool = False) -> list[str]:
+    """Relative paths of every file and link below ``folder`` (links to folders are not followed);
+    the folder's own marker only with ``markers``."""
     found = []
     for root, dirs, files in os.walk(folder, followlinks=False):
         here = Path(root).relative_to(folder)
         for name in files + [d for d in dirs if (Path(root) / d).is_symlink()]:
             rel = (here / name).as_posix()
-            if rel != MARKER:
+            if markers or rel != MARKER:
                 found.append(rel)
     return found
 
