@@ -101,7 +101,7 @@ def test_module_risk_score_matches_a_direct_lifelines_pipeline():
     expected_p = logrank_test(time[high], time[~high], event[high], event[~high]).p_value
     assert row["logrank_p"] == pytest.approx(expected_p, rel=1e-8)
     np.testing.assert_allclose(result.risk_scores["risk_score"], score, rtol=1e-8)
-    assert row["converged"] and row["prognostic"] and row["hr"] > 1
+    assert row["converged"] and row["prognostic_in_sample"] and row["hr"] > 1
     assert row["cv_converged"] and row["cv_logrank_p"] < 0.05
     assert (result.risk_scores["risk_group"] == "high").sum() == n // 2
 
@@ -118,7 +118,7 @@ def test_non_convergence_is_recorded_not_raised():
     row = result.summary.iloc[0]
     assert not row["converged"]
     assert row["note"]
-    assert not row["prognostic"] and not row["cv_prognostic"]
+    assert not row["prognostic_in_sample"] and not row["cv_prognostic"]
 
 
 def test_a_fit_that_did_not_converge_is_never_prognostic():
@@ -134,7 +134,7 @@ def test_a_fit_that_did_not_converge_is_never_prognostic():
     result = module_survival(_module(["a", "b"]), expr, match_clinical(samples, clinical), cv_folds=0)
     row = result.summary.iloc[0]
     assert row["logrank_p"] < 1e-6 and not row["converged"] and row["note"]
-    assert not row["prognostic"]
+    assert not row["prognostic_in_sample"]
 
 
 def test_a_module_with_more_mirnas_than_one_per_ten_events_is_scored_on_their_mean_profile():

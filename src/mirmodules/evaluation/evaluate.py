@@ -40,8 +40,8 @@ SUMMARY_COLUMNS = [
     "fraction_term_enriched",
     "mean_enriched_terms",
     "n_term_enriched_lenient",
-    "n_prognostic",
     "n_cv_prognostic",
+    "n_prognostic_in_sample",
     "n_survival_tested",
     "n_significant",
 ]
@@ -119,7 +119,7 @@ class Evaluation:
             "fraction_term_enriched": frac,
             "mean_enriched_terms": mean_terms,
             "n_term_enriched_lenient": n_term_lenient,
-            "n_prognostic": int(surv["prognostic"].sum()) if surv is not None else np.nan,
+            "n_prognostic_in_sample": int(surv["prognostic_in_sample"].sum()) if surv is not None else np.nan,
             "n_cv_prognostic": int(surv["cv_prognostic"].sum()) if surv is not None else np.nan,
             "n_survival_tested": int(surv["hr"].notna().sum()) if surv is not None else np.nan,
             "n_significant": (

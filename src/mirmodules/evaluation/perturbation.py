@@ -40,7 +40,8 @@ logger = logging.getLogger(__name__)
 SIGNIFICANCE_COLUMNS = [
     "module_id",
     "n_edges",
-    "rewired_mean_edges",
+    "n_network_edges",
+    "rewired_mean_network_edges",
     "p_rewired",
     "q_rewired",
     "mean_correlation",
@@ -130,7 +131,9 @@ def module_significance(
 ) -> pd.DataFrame:
     """Empirical p-values of every module against the two nulls of the module docstring.
 
-    Returns :data:`SIGNIFICANCE_COLUMNS`: inner interactions and their mean under rewiring with
+    Returns :data:`SIGNIFICANCE_COLUMNS`: the module's own interactions (``n_edges``, the number
+    every table gives), every validated pair among its members (``n_network_edges``, what the
+    rewiring counts) and their mean under rewiring with
     ``p_rewired = (1 + #null >= observed) / (1 + n_null)``; mean miRNA-mRNA correlation and its
     mean under shuffled expression with ``p_shuffled = (1 + #null <= observed) / (1 + n_null)``
     (repression makes it negative); BH q-values over modules.
@@ -192,8 +195,11 @@ def module_significance(
     table = pd.DataFrame(
         {
             "module_id": ids,
-            "n_edges": observed_edges.astype(int),
-            "rewired_mean_edges": null_edges.mean(axis=0),
+            # the module's own edges, as in module_summary.tsv; the rewiring test counts every
+            # validated pair among the members (a module keeps only those that passed its filters)
+            "n_edges": summary["n_edges"].astype(int).to_numpy(),
+            "n_network_edges": observed_edges.astype(int),
+            "rewired_mean_network_edges": null_edges.mean(axis=0),
             "p_rewired": p_rewired,
             "q_rewired": benjamini_hochberg(p_rewired),
             "mean_correlation": observed_corr,

@@ -63,7 +63,7 @@ SURVIVAL_COLUMNS = [
     "hr_ci_lower",
     "hr_ci_upper",
     "logrank_p",
-    "prognostic",
+    "prognostic_in_sample",
     "cv_converged",
     "cv_hr",
     "cv_hr_ci_lower",
@@ -176,6 +176,7 @@ def read_clinical(
             "clinical: %d of %d rows lack a time or an event and are not used", int((~usable).sum()), len(out)
         )
     out = out[usable].astype({"os_event": int})
+    out["os_time_days"] = _times_in_days(out["os_time_days"], time_column, path)
     dup = out["sample"].duplicated()
     if dup.any():
         msg = (
@@ -184,6 +185,34 @@ def read_clinical(
         )
         raise InputDataError(msg)
     return out.reset_index(drop=True)
+
+
+#: Days per month and per year, for time columns named in those units.
+DAYS_PER_UNIT = {"month": 365.25 / 12, "year": 365.25}
+#: A days column whose longest time is at most this looks like months (20 years in months).
+MONTHS_LIKE_MAX = 240.0
+
+
+def _times_in_days(times: pd.Series, column: str, path: str | Path) -> pd.Series:
+    """Times converted to days when the column's name says months or years (``os_time_months``,
+    ``OS.time.years``); a column in days whose longest follow-up is at most 240 is warned about,
+    since TCGA follow-up in days runs to thousands.
+
+    >>> _times_in_days(pd.Series([12.0, 24.0]), "os_months", "c.tsv").round(1).tolist()
+    [365.2, 730.5]
+    """
+    name = column.lower()
+    for unit, days in DAYS_PER_UNIT.items():
+        if unit in name:
+            logger.info("clinical: column %r read as %ss and converted to days (x %.4g)", column, unit, days)
+            return times * days
+    if len(times) >= 10 and 0 < times.max() <= MONTHS_LIKE_MAX:
+        logger.warning(
+            "Clinical file %s: the longest time in %r is %g, short for days (TCGA follow-up runs to "
+            "thousands of days); if the times are months, name the column with 'months' (e.g. "
+            "os_time_months, --clinical-time-column os_time_months) and they are converted to days.",
+            path, column, float(times.max()))
+    return times
 
 
 @dataclass(frozen=True)
@@ -253,6 +282,10 @@ def match_clinical(
         "clinical_without_expression": int(len(clin) - len(seen)),
     }
     logger.info("clinical matching: %s", counts)
+    if unmatched > 0.1 * len(samples) and len(table):
+        logger.warning("survival: %d of %d samples have no survival data in the clinical table and are "
+                       "left out of the survival analysis, which uses %d patients.", unmatched, len(samples),
+                       len(table))
     if table.empty:
         example = sorted(samples)[:2]
         msg = (
@@ -409,10 +442,10 @@ def module_survival(
         plain model. A module with more miRNAs than the data support may not converge: that is
         recorded in ``converged``/``note``.
     p_threshold
-        ``prognostic`` is ``logrank_p < p_threshold`` for a fit that converged (a fit that did not
-        is never prognostic; ``cv_prognostic`` likewise). A module with more miRNAs than one per
-        :data:`EVENTS_PER_COVARIATE` events is scored on the mean of its miRNAs' profiles (one
-        covariate; ``n_covariates`` 1 and a ``note``).
+        ``prognostic_in_sample`` (the paper's criterion) is ``logrank_p < p_threshold`` for a fit
+        that converged (a fit that did not is never prognostic; ``cv_prognostic`` likewise). A
+        module with more miRNAs than one per :data:`EVENTS_PER_COVARIATE` events is scored on the
+        mean of its miRNAs' profiles (one covariate; ``n_covariates`` 1 and a ``note``).
     seed
         Fold assignment.
     """
@@ -499,10 +532,10 @@ def module_survival(
             )
         )
     summary = pd.DataFrame(
-        rows, columns=[c for c in SURVIVAL_COLUMNS if c not in ("prognostic", "cv_prognostic")]
+        rows, columns=[c for c in SURVIVAL_COLUMNS if c not in ("prognostic_in_sample", "cv_prognostic")]
     )
     # a fit that did not converge (or failed) is never prognostic, whatever its p-value
-    summary["prognostic"] = (summary["logrank_p"] < p_threshold) & summary["converged"].astype(bool)
+    summary["prognostic_in_sample"] = (summary["logrank_p"] < p_threshold) & summary["converged"].astype(bool)
     summary["cv_prognostic"] = (summary["cv_logrank_p"] < p_threshold) & summary["cv_converged"].astype(bool)
     unconverged = int((~summary["converged"].astype(bool)).sum())
     if unconverged:
@@ -517,7 +550,7 @@ def module_survival(
     logger.info(
         "survival: %d modules, %d prognostic (log-rank p < %g), %d cross-validated",
         len(summary),
-        int(summary["prognostic"].sum()),
+        int(summary["prognostic_in_sample"].sum()),
         p_threshold,
         int(summary["cv_prognostic"].sum()),
     )

@@ -121,6 +121,28 @@ def _family_rows(
     return out[(out["id"].str.strip() != "") & (out["family_id"].str.strip() != "")]
 
 
+def _refuse_gmt(path: str | Path) -> None:
+    """A GMT gene-set file given where a miRNA family table belongs (``--families``): an error
+    that names the right option, before the table reader reports ragged rows."""
+    path = Path(path)
+    if not path.is_file():
+        return
+    name = path.name.lower().removesuffix(".gz")
+    opener = gzip.open if path.suffix == ".gz" else open
+    try:
+        with opener(path, "rt", encoding="utf-8", errors="replace") as handle:
+            fields = handle.readline().rstrip("\r\n").split("\t")
+    except (OSError, EOFError):
+        return  # the table reader gives its own message
+    described = len(fields) >= 3 and (
+        fields[1].startswith(("http://", "https://", ">")) or fields[1] in ("", "na", "NA"))
+    if name.endswith(".gmt") or described:
+        msg = (f"miRNA family file {path} looks like a GMT gene-set file (term, description, genes); "
+               "gene sets go to --gene-sets, and --families takes a miRNA family table (miRBase "
+               "miFam, TargetScan's miR_Family_Info, or columns 'mirna' and 'family').")
+        raise InputDataError(msg)
+
+
 def read_families(
     path: str | Path,
     *,
@@ -144,6 +166,7 @@ def read_families(
     InputDataError
         Unknown columns, or a per-precursor miFam file without a precursor-to-mature table.
     """
+    _refuse_gmt(path)
     frame = read_table(path, what="miRNA family", dtype=str)
     kind = _table_kind(frame)
     if kind == "unknown" and {"mirna", "family"} <= set(frame.columns):

@@ -45,6 +45,7 @@ from __future__ import annotations
 
 import logging
 import re
+import warnings
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
@@ -52,8 +53,9 @@ from pathlib import Path
 
 import pandas as pd
 
-from mirmodules.exceptions import InputDataError
+from mirmodules.exceptions import DataQualityWarning, InputDataError
 from mirmodules.inputs.io import read_table
+from mirmodules.inputs.preprocessing import detect_scale
 
 logger = logging.getLogger(__name__)
 
@@ -360,6 +362,51 @@ def detect_gene_id_style(ids: Iterable[str]) -> str:
         else:
             counts["symbol"] += 1
     return max(counts, key=lambda k: counts[k]) if counts else "symbol"
+
+
+_SYMBOL_ENTREZ = re.compile(r"^([^|]*)\|(\d+)$")
+
+
+def split_symbol_entrez(
+    frame: pd.DataFrame, *, what: str = "mRNA expression"
+) -> tuple[pd.DataFrame, dict[str, int]]:
+    """Rows keyed ``SYMBOL|ENTREZ`` (Broad Firehose / TCGA legacy RNA-seq) re-keyed by the symbol.
+
+    Nothing changes unless most row ids have that form. Ids without a symbol (``?|100130426``) are
+    dropped; two ids with one symbol (``SLC35E2|728661``, ``SLC35E2|9906``) are merged (summed for
+    counts, averaged otherwise). Both are counted and warned about. Returns the frame and the
+    counts (empty when nothing changed).
+
+    >>> import pandas as pd
+    >>> frame = pd.DataFrame({"s1": [1.0, 2.0, 3.0]}, index=["TP53|7157", "?|100130426", "MYC|4609"])
+    >>> import warnings
+    >>> with warnings.catch_warnings():
+    ...     warnings.simplefilter("ignore")
+    ...     out, counts = split_symbol_entrez(frame)
+    >>> list(out.index), counts["mrna_ids_without_symbol"]
+    (['TP53', 'MYC'], 1)
+    """
+    ids = frame.index.astype(str)
+    parts = ids.str.extract(_SYMBOL_ENTREZ)
+    matched = parts[0].notna().to_numpy()
+    if len(ids) == 0 or matched.mean() <= 0.5:
+        return frame, {}
+    symbols = parts[0].where(matched, pd.Series(ids, index=parts.index)).str.strip()
+    no_symbol = matched & symbols.isin(["", "?"]).to_numpy()
+    kept = frame.loc[~no_symbol]
+    kept = kept.set_axis(symbols[~no_symbol].to_numpy(), axis=0)
+    n_merged = int(kept.index.duplicated().sum())
+    if n_merged:
+        how = "sum" if detect_scale(kept.to_numpy()) == "counts" else "mean"
+        kept = kept.groupby(level=0, sort=False).agg(how)
+    counts = {"mrna_ids_symbol_entrez": int(matched.sum()), "mrna_ids_without_symbol": int(no_symbol.sum()),
+              "mrna_rows_merged_by_symbol": n_merged}
+    warnings.warn(
+        f"{what}: {int(matched.sum())} of {len(ids)} row ids are SYMBOL|ENTREZ (Firehose style, e.g. "
+        f"{ids[matched][0]!r}); they are keyed by their symbol. {int(no_symbol.sum())} id(s) without a "
+        f"symbol ('?|...') were dropped and {n_merged} row(s) sharing a symbol merged. To key by Entrez "
+        "instead, rewrite the ids and give --gene-map.", DataQualityWarning, stacklevel=2)
+    return kept, counts
 
 
 def map_gene_ids(ids: Iterable[str], gene_map: pd.DataFrame, *, what: str = "gene map") -> pd.DataFrame:

@@ -159,6 +159,35 @@ def read_table(
     return frame
 
 
+def is_excel_workbook(path: str | Path) -> bool:
+    """Whether ``path`` is an Excel workbook (.xlsx: a ZIP archive under that name)."""
+    path = Path(path)
+    if path.suffix.lower() not in (".xlsx", ".xlsm") or not path.is_file():
+        return False
+    with open(path, "rb") as handle:
+        return handle.read(4) == b"PK\x03\x04"
+
+
+def read_excel_sheet(path: str | Path, *, what: str = "Table") -> pd.DataFrame:
+    """The first sheet of an Excel workbook as text cells (miRTarBase releases are .xlsx); needs
+    ``openpyxl`` (the ``data`` extra), with a message saying so when it is missing."""
+    try:
+        import openpyxl  # noqa: F401
+    except ImportError as exc:
+        msg = (f"{what} file {path} is an Excel workbook; reading it needs openpyxl: pip install "
+               "'mirmodules[data]' (or pip install openpyxl), or save the sheet as TSV.")
+        raise InputDataError(msg) from exc
+    try:
+        frame = pd.read_excel(path, dtype=str, keep_default_na=False, na_values=[""])
+    except (ValueError, OSError, KeyError) as err:
+        msg = f"{what} file {path} could not be read as an Excel workbook: {err}"
+        raise InputDataError(msg) from err
+    if frame.empty:
+        msg = f"{what} file {path}: its first sheet is empty."
+        raise InputDataError(msg)
+    return frame
+
+
 _NA_TOKENS = ["", "NA", "NaN", "nan", "null", "NULL"]
 
 
@@ -496,7 +525,10 @@ def read_interactions(path: str | Path, *, evidence: Evidence = "all") -> Intera
     InteractionTable
     """
     check_one_of(evidence, "evidence", ["all", "functional", "strong"])
-    frame = read_table(path, what="Interaction", dtype=str, literal=True)
+    if is_excel_workbook(path):  # miRTarBase's own release (hsa_MTI.xlsx)
+        frame = read_excel_sheet(path, what="Interaction")
+    else:
+        frame = read_table(path, what="Interaction", dtype=str, literal=True)
     rename = {c: _INTERACTION_ALIASES[c] for c in frame.columns if c in _INTERACTION_ALIASES}
     frame = frame.rename(columns=rename)
     frame = frame.loc[:, ~frame.columns.duplicated()]

@@ -27,6 +27,7 @@ from mirmodules.inputs.identifiers import (
     harmonise_mirna_ids,
     load_mirbase_tables,
     map_gene_ids,
+    split_symbol_entrez,
 )
 from mirmodules.inputs.io import (
     InteractionTable,
@@ -45,8 +46,50 @@ from mirmodules.inputs.preprocessing import (
 logger = logging.getLogger(__name__)
 
 
+def _shared(a: Any, b: Any) -> int:
+    return len(set(map(str, a)) & set(map(str, b)))
+
+
+def no_shared_sample_hint(mirna: pd.DataFrame, mrna: pd.DataFrame, names: tuple[str, str],
+                          orientation: str = "features_x_samples") -> str:
+    """What to do when two expression tables share no sample id: the fix that fits the tables.
+
+    ``--orientation`` applies to both files, so it is suggested only when both look transposed
+    and it was not given already; one transposed file, or ids that differ only after the TCGA
+    sample barcode, get their own advice."""
+    given = orientation != "features_x_samples"
+    if _shared(mirna.index, mrna.index) and not _shared(mirna.columns, mrna.columns):
+        if given:
+            return ("The two files share row ids instead: with --orientation samples_x_features given, "
+                    "rows must be samples; drop the flag if both files have one row per feature.")
+        return ("Both files share their row ids instead: they look samples x features; pass "
+                "--orientation samples_x_features (it applies to both files).")
+    for first, second, which, other in ((mirna, mrna, names[1], names[0]), (mrna, mirna, names[0], names[1])):
+        if _shared(first.columns, second.index) > _shared(first.columns, second.columns):
+            if given:  # the flag transposed both files: the one that now looks transposed was right
+                return (f"--orientation samples_x_features transposed both files, but only {other} is "
+                        f"samples x features: drop the flag and transpose {other} alone (in pandas: "
+                        "table.T).")
+            return (f"The row ids of {which} are the other file's column ids: that one file looks "
+                    "transposed. --orientation applies to both files, so transpose that file alone "
+                    "(in pandas: table.T) and keep the other as it is.")
+    for length in (16, 15, 12):
+        cut_a = {str(c)[:length] for c in mirna.columns if str(c).startswith("TCGA-")}
+        cut_b = {str(c)[:length] for c in mrna.columns if str(c).startswith("TCGA-")}
+        if cut_a & cut_b:
+            unit = {16: "sample and vial", 15: "sample", 12: "patient"}[length]
+            return (f"Their TCGA barcodes agree on the first {length} characters ({unit}, e.g. "
+                    f"{sorted(cut_a & cut_b)[0]!r}) and differ after it (aliquot, plate, centre): cut "
+                    f"the column names of both files to {length} characters (keeping one column per "
+                    "sample) so that they match.")
+    if given:
+        return "Sample ids must match exactly (--orientation samples_x_features was given)."
+    return ("Sample ids must match exactly; if both files are samples x features, pass --orientation "
+            "samples_x_features (it applies to both files).")
+
+
 def _align_samples(
-    mirna: pd.DataFrame, mrna: pd.DataFrame, names: tuple[str, str]
+    mirna: pd.DataFrame, mrna: pd.DataFrame, names: tuple[str, str], orientation: str = "features_x_samples"
 ) -> tuple[pd.DataFrame, pd.DataFrame, dict[str, Any]]:
     common = [s for s in mirna.columns if s in set(mrna.columns)]
     only_mir = [s for s in mirna.columns if s not in set(mrna.columns)]
@@ -64,8 +107,7 @@ def _align_samples(
         msg = (
             f"No sample id is shared by {names[0]} ({mirna.shape[1]} samples, e.g. "
             f"{list(mirna.columns[:3])}) and {names[1]} ({mrna.shape[1]} samples, e.g. "
-            f"{list(mrna.columns[:3])}). Sample ids must match exactly; if one file is "
-            "samples x features, pass orientation='samples_x_features' (--orientation)."
+            f"{list(mrna.columns[:3])}). {no_shared_sample_hint(mirna, mrna, names, orientation)}"
         )
         raise InputDataError(msg)
     if only_mir or only_mrna:
@@ -84,6 +126,10 @@ def _select_columns(frame: pd.DataFrame, columns: list[str]) -> pd.DataFrame:
     pan-cancer mRNA matrix)."""
     return frame if list(frame.columns) == columns else frame[columns]
 
+
+#: Fewer miRNAs with an interaction than this (or this share of the analysed miRNAs) are warned about.
+MIN_LINKED_MIRNAS = 5
+MIN_LINKED_MIRNA_SHARE = 0.05
 
 #: Share of dropped ids above which the harmonisation is warned about (not only logged).
 DROPPED_ID_WARNING_SHARE = 0.05
@@ -256,7 +302,9 @@ def prepare_inputs(
         msg = f"{names[2]}: interaction table lacks column(s) {missing}; expected 'mirna' and 'target'."
         raise InputDataError(msg)
 
-    mirna, mrna, sample_counts = _align_samples(mirna, mrna, names[:2])
+    mrna, firehose_counts = split_symbol_entrez(mrna, what=names[1])
+    counts.update(firehose_counts)
+    mirna, mrna, sample_counts = _align_samples(mirna, mrna, names[:2], config.orientation)
     counts.update(sample_counts)
     mirna, report_expr, id_counts = _harmonise_expression(mirna, name_map, config.species)
     counts.update(id_counts)
@@ -316,6 +364,12 @@ def prepare_inputs(
         )
         raise InputDataError(msg)
 
+    n_linked = counts["mirnas_with_interactions"]
+    if n_linked < max(MIN_LINKED_MIRNAS, MIN_LINKED_MIRNA_SHARE * len(mirna_scaled)):
+        logger.warning(
+            "Only %d of %d analysed miRNAs have a validated interaction with an analysed mRNA: modules "
+            "can only form around these. Check the miRNA ids (id_harmonisation.tsv; --mirbase) and the "
+            "interaction evidence (--evidence).", n_linked, len(mirna_scaled))
     sample_order = order_samples([mirna_scaled, mrna_scaled], method=config.sample_order)  # type: ignore[arg-type]
     harmonisation = pd.concat([report_expr, report_inter], ignore_index=True)
     preprocessing = pd.concat([steps_mir, steps_mrna], ignore_index=True)
@@ -360,8 +414,9 @@ def prepare_from_files(
     )
     interactions = read_interactions(interactions_path, evidence=config.evidence)  # type: ignore[arg-type]
     name_map = load_mirbase_tables(mirbase_paths, species=config.species) if mirbase_paths else None
+    mrna, firehose_counts = split_symbol_entrez(mrna, what=f"mRNA expression {mrna_path}")
     style = detect_gene_id_style(mrna.index)
-    gene_counts: dict[str, Any] = {"mrna_id_style": style}
+    gene_counts: dict[str, Any] = {"mrna_id_style": style, **firehose_counts}
     if gene_map_path is not None:
         mrna, gene_counts = _map_mrna_ids(mrna, gene_map_path, style)
     timings = {"read_inputs": time.perf_counter() - start}

@@ -218,13 +218,9 @@ def unzip_table(raw: Path) -> pd.DataFrame:
 
 def xlsx_to_tsv(raw: Path) -> pd.DataFrame:
     """miRTarBase's Excel release -> TSV with its own columns (needs ``openpyxl``)."""
-    try:
-        import openpyxl  # noqa: F401
-    except ImportError as exc:
-        msg = ("Converting miRTarBase's .xlsx needs openpyxl: pip install 'mirmodules[data]' "
-               "(or pip install openpyxl).")
-        raise InputDataError(msg) from exc
-    return pd.read_excel(raw, dtype=str)
+    from mirmodules.inputs.io import read_excel_sheet
+
+    return read_excel_sheet(raw, what="miRTarBase release")
 
 
 def gmt(raw: Path) -> str:
@@ -411,7 +407,8 @@ def fetch(
         raise InputDataError(msg) from exc
     except Exception as exc:  # network errors, truncated transfers (requests/urllib3)
         msg = (f"Download of {name} from {ref.url} failed: {type(exc).__name__}: {exc}. Nothing was kept; "
-               "check the network (or use --offline with a filled cache) and run the command again.")
+               "check the network and run the command again (where a cache is filled, "
+               "MIRMODULES_OFFLINE=1 or `mirmodules data fetch --offline` uses it without the network).")
         raise InputDataError(msg) from exc
     try:  # a download that does not convert, or that the reader refuses, is not kept or trusted
         _write_checked(CONVERTERS[ref.convert](path), target, ref.role)

@@ -589,6 +589,13 @@ def repression_background(
     logger.info("stage 3: %.1f%% of the %d interactions passed the repression test, %.1f%% of %d "
                 "random miRNA-mRNA pairs (ratio %s)", 100 * share, tested, 100 * random_share,
                 n_pairs, "undefined" if ratio is None else f"{ratio:.2f}")
+    if tested and random_share < share < WEAK_REPRESSION_RATIO * random_share:
+        warnings.warn(
+            f"The interactions pass the repression test only {share / random_share:.2f} times as often as "
+            f"random miRNA-mRNA pairs of these data ({100 * share:.1f}% of {tested} against "
+            f"{100 * random_share:.1f}% of {n_pairs}): many module edges may be co-expression that random "
+            "pairs share too. Prefer modules with high confidence and check them with significance "
+            "(--significance) and held-out samples.", DataQualityWarning, stacklevel=2)
     if tested and share <= random_share:
         warnings.warn(
             f"The interactions pass the repression test no more often than random miRNA-mRNA pairs "
@@ -598,6 +605,11 @@ def repression_background(
             DataQualityWarning, stacklevel=2)
     return {"interactions_tested": tested, "interactions_passing": passing, "share_passing": share,
             "random_pairs": n_pairs, "random_share_passing": random_share, "ratio": ratio}
+
+
+#: Validated interactions passing the repression test less than this many times as often as
+#: random pairs are warned about (weak evidence of repression in the data).
+WEAK_REPRESSION_RATIO = 1.5
 
 
 def interaction_correlations(

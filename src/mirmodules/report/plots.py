@@ -27,6 +27,7 @@ __all__ = [
     "plot_enriched_terms_cdf",
     "plot_enrichment_by_method",
     "plot_kaplan_meier",
+    "plot_module_heatmap",
     "plot_module_network",
     "plot_risk_group_expression",
     "plot_sse_curve",
@@ -195,6 +196,87 @@ def plot_module_network(
         f"{module_id}: {len(mirs)} miRNAs, {len(genes)} mRNAs, {len(edges)} interactions", fontsize=9
     )
     ax.axis("off")
+    return ax
+
+
+def _cluster_order(matrix: np.ndarray) -> np.ndarray:
+    """Row order of average-linkage clustering on correlation distance (the rows as they are when
+    fewer than three or when a row is constant)."""
+    from scipy.cluster.hierarchy import leaves_list, linkage
+
+    if matrix.shape[0] < 3 or np.any(matrix.std(axis=1) == 0):
+        return np.arange(matrix.shape[0])
+    return leaves_list(linkage(matrix, method="average", metric="correlation"))
+
+
+@_plain_text
+def plot_module_heatmap(
+    modules: ModuleSet,
+    module_id: str,
+    *,
+    mirna_expression: pd.DataFrame | None = None,
+    mrna_expression: pd.DataFrame | None = None,
+    max_labels: int = 60,
+    ax: plt.Axes | None = None,
+) -> plt.Axes:
+    """A module as a clustered miRNA x mRNA heat map: Pearson r of each pair over the samples
+    (blue = negative, repression) with a dot on every interaction of the module; without the
+    expression tables, the interactions alone. Rows and columns are ordered by average-linkage
+    clustering; labels are drawn while an axis has at most ``max_labels`` names (the title says
+    when they are left out)."""
+    mirs, genes = modules.groups()[module_id]
+    edges = modules.edges[modules.edges["module_id"] == module_id]
+    row_of = {m: i for i, m in enumerate(mirs)}
+    col_of = {g: j for j, g in enumerate(genes)}
+    links = np.zeros((len(mirs), len(genes)))
+    for mirna, target in zip(edges["mirna"], edges["target"], strict=True):
+        if mirna in row_of and target in col_of:
+            links[row_of[mirna], col_of[target]] = 1.0
+    have_expression = (
+        mirna_expression is not None
+        and mrna_expression is not None
+        and set(mirs) <= set(mirna_expression.index)
+        and set(genes) <= set(mrna_expression.index)
+    )
+    if have_expression:
+        from mirmodules.inputs.preprocessing import standardise_rows
+
+        a = standardise_rows(mirna_expression.loc[list(mirs)].to_numpy(dtype=float))  # type: ignore[union-attr]
+        b = standardise_rows(mrna_expression.loc[list(genes)].to_numpy(dtype=float))  # type: ignore[union-attr]
+        values = a @ b.T / a.shape[1]
+    else:
+        values = links
+    rows = _cluster_order(values) if values.shape[1] > 1 else np.arange(len(mirs))
+    cols = _cluster_order(values.T) if values.shape[0] > 1 else np.arange(len(genes))
+    width = float(np.clip(2.5 + 0.09 * len(genes), 4.5, 11.0))
+    height = float(np.clip(1.8 + 0.09 * len(mirs), 3.0, 9.0))
+    ax = _axes(ax, (width, height))
+    shown = values[np.ix_(rows, cols)]
+    if have_expression:
+        image = ax.imshow(shown, cmap="RdBu_r", vmin=-1, vmax=1, aspect="auto", interpolation="nearest")
+        ax.figure.colorbar(image, ax=ax, shrink=0.7, label="Pearson r")
+        ys, xs = np.nonzero(links[np.ix_(rows, cols)])
+        ax.scatter(xs, ys, s=max(1.0, 60.0 / max(len(mirs), len(genes)) ** 0.5), c="black", marker=".")
+    else:
+        ax.imshow(shown, cmap="Greys", vmin=0, vmax=1, aspect="auto", interpolation="nearest")
+    omitted = []
+    if len(mirs) <= max_labels:
+        ax.set_yticks(range(len(mirs)), [mirs[i] for i in rows], fontsize=max(4, 8 - len(mirs) // 20))
+    else:
+        ax.set_yticks([])
+        omitted.append("miRNA")
+    if len(genes) <= max_labels:
+        ax.set_xticks(
+            range(len(genes)), [genes[j] for j in cols], rotation=90, fontsize=max(4, 8 - len(genes) // 20)
+        )
+    else:
+        ax.set_xticks([])
+        omitted.append("mRNA")
+    ax.set_ylabel(f"{len(mirs)} miRNAs")
+    ax.set_xlabel(f"{len(genes)} mRNAs")
+    what = "r of every pair, dots = interactions" if have_expression else "interactions"
+    note = f"; {' and '.join(omitted)} names left out (see modules.tsv)" if omitted else ""
+    ax.set_title(f"{module_id}: {what}{note}", fontsize=9)
     return ax
 
 

@@ -46,7 +46,7 @@ import pandas as pd
 
 from mirmodules import _memory
 from mirmodules._warnings_log import collected
-from mirmodules.datatypes import MEMBER_COLUMNS, ModuleSet
+from mirmodules.datatypes import MEMBER_COLUMNS, ModuleSet, PreparedInputs
 from mirmodules.exceptions import InputDataError
 from mirmodules.inputs.io import read_table
 from mirmodules.methods.mica.pipeline import MicaResult
@@ -137,6 +137,24 @@ def write_module_tables(
     summary.to_csv(folder / "module_summary.tsv", sep="\t", index=False, float_format="%.6g")
 
 
+def write_module_exports(modules: ModuleSet, folder: str | Path, prepared: PreparedInputs) -> None:
+    """The formats other tools read, for one module set: ``network.tsv`` (decoupler), Cytoscape
+    node and edge tables, ``modules.graphml``, ``modules.gmt`` and ``module_activity.tsv``
+    (``run`` and every method of ``compare`` write the same)."""
+    folder = Path(folder)
+    folder.mkdir(parents=True, exist_ok=True)
+    network = module_network(modules, mirna_expression=prepared.mirna, mrna_expression=prepared.mrna,
+                             interactions=prepared.interactions)
+    network.to_csv(folder / "network.tsv", sep="\t", index=False)
+    nodes, edges = cytoscape_tables(modules, network)
+    nodes.to_csv(folder / "cytoscape_nodes.tsv", sep="\t", index=False)
+    edges.to_csv(folder / "cytoscape_edges.tsv", sep="\t", index=False)
+    nx.write_graphml(module_graph(modules, network), folder / "modules.graphml")
+    (folder / "modules.gmt").write_text(module_gmt(modules), encoding="utf-8")
+    module_activity(modules, prepared.mirna, prepared.mrna).to_csv(
+        folder / "module_activity.tsv", sep="\t", index=False, float_format="%.4f")
+
+
 def save_result(
     result: MicaResult,
     out_dir: str | Path,
@@ -203,17 +221,7 @@ def _write_files(result: MicaResult, tmp: Path, start: float) -> None:
     tsv(result.prepared.interactions, "interactions_used.tsv")
     tsv(result.prepared.harmonisation, "id_harmonisation.tsv")
     tsv(result.prepared.preprocessing, "preprocessing.tsv")
-    network = module_network(mods, mirna_expression=result.prepared.mirna,
-                             mrna_expression=result.prepared.mrna,
-                             interactions=result.prepared.interactions)
-    tsv(network, "network.tsv")
-    nodes, edges = cytoscape_tables(mods, network)
-    tsv(nodes, "cytoscape_nodes.tsv")
-    tsv(edges, "cytoscape_edges.tsv")
-    nx.write_graphml(module_graph(mods, network), tmp / "modules.graphml")
-    (tmp / "modules.gmt").write_text(module_gmt(mods), encoding="utf-8")
-    tsv(module_activity(mods, result.prepared.mirna, result.prepared.mrna), "module_activity.tsv",
-        float_format="%.4f")
+    write_module_exports(mods, tmp, result.prepared)
     manifest = dict(result.manifest)
     manifest["seconds"] = {
         **manifest.get("seconds", {}),

@@ -46,8 +46,11 @@ import numpy as np
 import pandas as pd
 
 from mirmodules._random import derive_seed
+from mirmodules._versions import mirmodules_version, package_versions
+from mirmodules._warnings_log import collected
 from mirmodules.config import MicaConfig
 from mirmodules.exceptions import InputDataError, MirmodulesError
+from mirmodules.inputs.prepared import input_record
 
 __all__ = ["BatchPlan", "CohortSpec", "TaskSpec", "load_plan", "run_batch", "summarise_stability"]
 
@@ -428,6 +431,7 @@ def run_batch(
         "batch: %d tasks, %d already finished, %d to run", len(tasks), len(tasks) - len(pending), len(pending)
     )
     own_client = None
+    task_warnings: dict[str, list[str]] = {}
     if pending:
         if client is None:
             if scheduler:
@@ -480,6 +484,8 @@ def run_batch(
                         "error": f"{type(err).__name__}: {err}",
                     }
                 rows.append({k: record.get(k) for k in SUMMARY_COLUMNS})
+                for text in record.get("warnings", []):
+                    task_warnings.setdefault(text, []).append(task.key)
                 bar.update(1, failed=sum(r["status"] == "failed" for r in rows))
             bar.close()
         finally:
@@ -491,12 +497,28 @@ def run_batch(
     order = {t.key: i for i, t in enumerate(tasks)}
     summary = pd.DataFrame(rows, columns=SUMMARY_COLUMNS).sort_values("task", key=lambda s: s.map(order))
     summary = summary.reset_index(drop=True)
-    mark_output_folder(out, command="batch", files=["batch_summary.tsv", "stability.tsv"])
+    # the tasks' warnings reach the command's stderr, log and manifest once per message
+    for text, keys in task_warnings.items():
+        logger.warning("%d batch task(s) warned (e.g. %s): %s", len(keys), keys[0], text)
+    mark_output_folder(out, command="batch", files=["batch_summary.tsv", "stability.tsv", "manifest.json"])
     write_text_atomic(out / "batch_summary.tsv", summary.to_csv(sep="\t", index=False, float_format="%.6g"))
     stab = summarise_stability(out, plan)
     if not stab.empty:
         write_text_atomic(out / "stability.tsv", stab.to_csv(sep="\t", index=False, float_format="%.6g"))
-    logger.info("batch: %s", summary["status"].value_counts().to_dict())
+    statuses = summary["status"].value_counts().to_dict()
+    logger.info("batch: %s", statuses)
+    manifest = {
+        "command": "batch",
+        "mirmodules_version": mirmodules_version(),
+        "versions": package_versions(),
+        "plan": {"methods": list(plan.methods), "seeds": list(plan.seeds), "bootstraps": plan.bootstraps,
+                 "cohorts": [c.name for c in plan.cohorts]},
+        "inputs": {c.name: [input_record(p) for p in (c.mirna, c.mrna, c.interactions, *c.mirbase)]
+                   for c in plan.cohorts},
+        "tasks": {str(k): int(v) for k, v in statuses.items()},
+        "warnings": collected(),
+    }
+    write_text_atomic(out / "manifest.json", json.dumps(manifest, indent=2, default=str) + "\n")
     return summary
 
 

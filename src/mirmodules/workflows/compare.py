@@ -19,7 +19,7 @@ from mirmodules.evaluation.recovery import recovery_scores
 from mirmodules.exceptions import InputDataError
 from mirmodules.inputs.annotations import FamilyAnnotation, GeneSetCollection
 from mirmodules.methods.registry import METHODS, MethodRun, run_method
-from mirmodules.store.run_folder import read_modules, write_module_tables
+from mirmodules.store.run_folder import read_modules, write_module_exports, write_module_tables
 from mirmodules.workflows.evaluate import save_evaluation
 
 __all__ = ["COMPARISON_COLUMNS", "Comparison", "compare_methods", "parse_methods", "save_comparison"]
@@ -54,6 +54,8 @@ class Comparison:
     table: pd.DataFrame
     truth: ModuleSet | None = None
     details: dict[str, Any] = field(default_factory=dict)
+    #: The prepared inputs every method ran on (expression for the exports and the report).
+    prepared: PreparedInputs | None = None
 
 
 def compare_methods(
@@ -111,7 +113,7 @@ def compare_methods(
         bar.update(1, last=run.label)
     bar.close()
     table = pd.DataFrame(rows, columns=COMPARISON_COLUMNS)
-    return Comparison(runs=done, evaluations=evaluations, table=table, truth=truth)
+    return Comparison(runs=done, evaluations=evaluations, table=table, truth=truth, prepared=prepared)
 
 
 def save_comparison(
@@ -126,7 +128,9 @@ def save_comparison(
     """Write ``comparison.tsv``, per-method modules and evaluation tables, and ``report.html``.
 
     Layout: ``comparison.tsv``, ``manifest.json``, ``report.html`` and ``methods/<name>/`` with
-    ``modules.tsv``, ``module_edges.tsv``, ``module_summary.tsv`` and ``evaluation/``.
+    the module tables and exports a run writes (``modules.tsv``, ``module_edges.tsv``,
+    ``module_summary.tsv``, ``modules.gmt``, ``network.tsv``, ``cytoscape_*.tsv``,
+    ``modules.graphml``, ``module_activity.tsv``) and ``evaluation/``.
     Returns the report's path. The folder is written atomically and replaced only with
     ``overwrite`` when mirmodules wrote it (:mod:`mirmodules.store.atomic`).
     """
@@ -147,9 +151,16 @@ def _write_comparison(
     from mirmodules.report.html import build_report
 
     comparison.table.to_csv(out / "comparison.tsv", sep="\t", index=False, float_format="%.6g")
+    prepared = comparison.prepared
+    mirna_expression = prepared.mirna if prepared is not None else mirna_expression
     for run, evaluation in zip(comparison.runs, comparison.evaluations, strict=True):
         folder = out / "methods" / run.name
-        write_module_tables(run.modules, folder)
+        if prepared is None:
+            write_module_tables(run.modules, folder)
+        else:  # the same tables and exports as `mirmodules run` writes
+            write_module_tables(run.modules, folder, mirna_expression=prepared.mirna,
+                                mrna_expression=prepared.mrna)
+            write_module_exports(run.modules, folder, prepared)
         save_evaluation(evaluation, folder / "evaluation")
     record = {
         **(manifest or {}),
@@ -170,6 +181,7 @@ def _write_comparison(
         comparison.evaluations,
         out / "report.html",
         mirna_expression=mirna_expression,
+        mrna_expression=prepared.mrna if prepared is not None else None,
         manifest=record,
         comparison=comparison.table,
         title="mirmodules: method comparison",

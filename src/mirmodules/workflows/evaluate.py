@@ -18,6 +18,7 @@ from mirmodules._warnings_log import collected
 from mirmodules.config import EvaluationOptions, MicaConfig
 from mirmodules.datatypes import ModuleSet, PreparedInputs
 from mirmodules.evaluation.evaluate import Evaluation, evaluate_modules
+from mirmodules.evaluation.follow_up import follow_up_table
 from mirmodules.exceptions import DataQualityWarning, InputDataError
 from mirmodules.inputs.identifiers import MirnaNameMap
 from mirmodules.inputs.prepared import prepare_from_files
@@ -248,7 +249,8 @@ def _tsv(frame: pd.DataFrame, path: Path) -> None:
 
 def save_evaluation(evaluation: Evaluation, out_dir: str | Path) -> dict[str, Path]:
     """Write ``topology.tsv``, ``family_enrichment.tsv``, ``term_enrichment.tsv``,
-    ``survival.tsv``, ``risk_scores.tsv``, ``summary.tsv`` and ``evaluation.json``.
+    ``survival.tsv``, ``risk_scores.tsv``, ``summary.tsv``, ``follow_up.tsv`` (the modules ranked
+    for follow-up, :func:`~mirmodules.evaluation.follow_up.follow_up_table`) and ``evaluation.json``.
 
     Tables of parts that were not run are not written. Returns the written paths by name.
     """
@@ -271,6 +273,8 @@ def save_evaluation(evaluation: Evaluation, out_dir: str | Path) -> dict[str, Pa
     if evaluation.significance is not None:
         written["significance"] = out / "significance.tsv"
         _tsv(evaluation.significance, written["significance"])
+    written["follow_up"] = out / "follow_up.tsv"
+    _tsv(follow_up_table(evaluation), written["follow_up"])
     written["evaluation"] = out / "evaluation.json"
     written["evaluation"].write_text(
         json.dumps(
@@ -368,6 +372,7 @@ def evaluate_run(
             [evaluation],
             tmp / "report.html",
             mirna_expression=prepared.mirna,
+            mrna_expression=prepared.mrna,
             run_tables=run_tables,
             manifest=manifest,
             title=(f"mirmodules report: {evaluation.method} modules "

@@ -27,6 +27,9 @@ from mirmodules.methods.consensus import RULE_DESCRIPTIONS, co_membership, conse
 
 logger = logging.getLogger(__name__)
 
+#: A stability score below this is warned about.
+LOW_STABILITY = 0.5
+
 
 @dataclass(frozen=True)
 class StabilityResult:
@@ -139,6 +142,11 @@ def stability(
             }
         )
         score = float("nan")
+    if np.isfinite(score) and score < LOW_STABILITY:
+        logger.warning(
+            "stability of %s is %.2f (below %.2f): reruns find different modules; trust only modules "
+            "with high reappearance (per-module table) or confidence, and prefer --min-confidence.",
+            method, score, LOW_STABILITY)
     # the reference run's own confidence (its internal reruns) beside the reappearance over these
     per_module["confidence"] = reference.confidence_of().reindex(per_module["module_id"]).to_numpy()
     logger.info(
