@@ -18,3 +18,9 @@ def shared_file(*parts: str) -> Path:
     if not path.exists():
         pytest.skip(f"real data not available: {path} is absent (set MIRMODULES_SHARED_DATA)")
     return path
+
+
+def input_args(paths: dict[str, Path]) -> list[str]:
+    """``--mirna``, ``--mrna`` and ``--interactions`` of a written cohort (``SimulatedCohort.write``)."""
+    return ["--mirna", str(paths["mirna"]), "--mrna", str(paths["mrna"]),
+            "--interactions", str(paths["interactions"])]

@@ -5,6 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 import pytest
+from _shared import input_args
 
 from mirmodules.cli import main
 from mirmodules.workflows.compare import COMPARISON_COLUMNS
@@ -71,14 +72,7 @@ def test_run_evaluate_compare_and_significance_agree_on_every_module(tmp_path, s
     from mirmodules.cli import main
 
     paths = small_cohort.write(tmp_path / "cohort")
-    files = [
-        "--mirna",
-        str(paths["mirna"]),
-        "--mrna",
-        str(paths["mrna"]),
-        "--interactions",
-        str(paths["interactions"]),
-    ]
+    files = input_args(paths)
     settings = ["--seed", "4", "--max-epochs", "4", "--threads", "1"]
     assert main(["-q", "run", *files, *settings, "--significance", "20", "--out", str(tmp_path / "run")]) == 0
     assert (

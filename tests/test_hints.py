@@ -9,6 +9,7 @@ import logging
 import numpy as np
 import pandas as pd
 import pytest
+from _shared import input_args
 
 from mirmodules import InputDataError
 from mirmodules.cli import main
@@ -161,25 +162,7 @@ def test_an_xlsx_that_is_not_a_workbook_is_an_error(tmp_path):
 def test_cli_families_gmt_exits_2(tmp_path, capsys, small_cohort):
     paths = small_cohort.write(tmp_path / "cohort")
     run = tmp_path / "run"
-    assert (
-        main(
-            [
-                "-q",
-                "run",
-                "--mirna",
-                str(paths["mirna"]),
-                "--mrna",
-                str(paths["mrna"]),
-                "--interactions",
-                str(paths["interactions"]),
-                "--out",
-                str(run),
-                "--max-epochs",
-                "2",
-            ]
-        )
-        == 0
-    )
+    assert main(["-q", "run", *input_args(paths), "--out", str(run), "--max-epochs", "2"]) == 0
     gmt = tmp_path / "sets.gmt"
     gmt.write_text("T1\tna\tG1\tG2\n")
     code = main(["-q", "evaluate", str(run), "--families", str(gmt), "--out", str(tmp_path / "ev")])

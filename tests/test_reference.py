@@ -19,6 +19,8 @@ import pytest
 
 from mirmodules import InputDataError, load_mirbase_tables
 from mirmodules.cli import main
+from mirmodules.inputs import io as inputs_io
+from mirmodules.inputs import reference
 from mirmodules.inputs.annotations import read_gene_sets
 from mirmodules.inputs.io import read_interactions
 from mirmodules.inputs.reference import REFERENCES, fetch, list_references, resolve
@@ -29,6 +31,48 @@ MATURE_FA = (">hsa-let-7a-5p MIMAT0000062 Homo sapiens let-7a-5p\nUGAGGUAGUAGGUU
 ALIASES = "MIMAT0000062\thsa-let-7a;hsa-let-7a-5p;\nMIMAT0000076\thsa-miR-21;hsa-miR-21-5p;\n"
 INTERACTIONS = "mirna\ttarget\nhsa-miR-21-5p\tPTEN\nhsa-let-7a-5p\tKRAS\n"
 GMT = "apoptosis\t\tBAX\tBCL2\tCASP3\ncell cycle\t\tCDK1\tCCNB1\tTP53\n"
+# TargetScan 7.x Summary_Counts (default predictions): its 17 columns, one row per transcript,
+# miRNA family and species
+SUMMARY_COUNTS_HEADER = [
+    "Transcript ID", "Gene Symbol", "miRNA family", "Species ID", "Total num conserved sites",
+    "Number of conserved 8mer sites", "Number of conserved 7mer-m8 sites",
+    "Number of conserved 7mer-1a sites", "Total num nonconserved sites",
+    "Number of nonconserved 8mer sites", "Number of nonconserved 7mer-m8 sites",
+    "Number of nonconserved 7mer-1a sites", "Number of 6mer sites", "Representative miRNA",
+    "Total context++ score", "Cumulative weighted context++ score", "Aggregate PCT",
+]
+SUMMARY_COUNTS = "\t".join(SUMMARY_COUNTS_HEADER) + "\n" + "".join(
+    "\t".join(row) + "\n" for row in [
+        # two transcripts of PTEN for one family: the more negative score (-0.52) is kept
+        ["ENST00000371953.3", "PTEN", "AGCUUAU", "9606", "2", "1", "1", "0", "0", "0", "0", "0", "1",
+         "hsa-miR-21-5p", "-0.41", "-0.35", "0.81"],
+        ["ENST00000688308.1", "PTEN", "AGCUUAU", "9606", "1", "1", "0", "0", "1", "0", "1", "0", "0",
+         "hsa-miR-21-5p", "-0.60", "-0.52", "0.77"],
+        ["ENST00000371953.3", "PTEN", "AGCACCA", "9606", "1", "0", "1", "0", "0", "0", "0", "0", "0",
+         "hsa-miR-29a-3p", "-0.12", "-0.1", "0.42"],
+        # mouse: dropped
+        ["ENSMUST00000013807.8", "Pten", "AGCUUAU", "10090", "2", "2", "0", "0", "0", "0", "0", "0", "0",
+         "mmu-miR-21a-5p", "-0.70", "-0.66", "0.90"],
+        # no score: dropped
+        ["ENST00000256078.4", "KRAS", "GAGGUAG", "9606", "3", "1", "2", "0", "0", "0", "0", "0", "0",
+         "hsa-let-7a-5p", "NULL", "NULL", "0.95"],
+        # no conserved site: dropped
+        ["ENST00000333681.4", "BCL2", "AGCAGCA", "9606", "0", "0", "0", "0", "2", "0", "1", "1", "1",
+         "hsa-miR-15a-5p", "-0.25", "-0.2", "NULL"],
+        ["ENST00000398117.1", "BCL2", "AGCAGCA", "9606", "1", "1", "0", "0", "0", "0", "0", "0", "0",
+         "hsa-miR-16-5p", "-0.66", "-0.61", "0.88"],
+        # an isomiR name is kept as written (the run's reader merges the suffix)
+        ["ENST00000377970.2", "MYC", "ACAGUAC", "9606", "1", "0", "0", "1", "0", "0", "0", "0", "0",
+         "hsa-miR-101-3p.1", "-0.30", "-0.28", "0.61"],
+        # a positive score (no predicted repression): dropped
+        ["ENST00000265734.4", "CDK6", "GGCAGUG", "9606", "1", "0", "0", "1", "0", "0", "0", "0", "0",
+         "hsa-miR-34a-5p", "0.02", "0.012", "0.30"],
+    ])
+SUMMARY_COUNTS_EXPECTED = pd.DataFrame({
+    "mirna": ["hsa-miR-101-3p.1", "hsa-miR-16-5p", "hsa-miR-21-5p", "hsa-miR-29a-3p"],
+    "target": ["MYC", "BCL2", "PTEN", "PTEN"],
+    "score": [-0.28, -0.61, -0.52, -0.1],
+})
 
 
 def _zip(name: str, text: str) -> bytes:
@@ -45,6 +89,8 @@ FILES = {
     "/family.zip": _zip("miR_Family_Info.txt", "miR family\tMiRBase ID\tMiRBase Accession\tSpecies ID\n"
                         "let-7-5p\thsa-let-7a-5p\tMIMAT0000062\t9606\n"),
     "/sets.gmt": GMT.encode(),
+    "/summary_counts.zip": _zip("Summary_Counts.default_predictions.txt", SUMMARY_COUNTS),
+    "/predicted_no_score.tsv": b"mirna\ttarget\nhsa-miR-21-5p\tPTEN\n",
 }
 
 
@@ -215,6 +261,42 @@ def test_cli_data_list_fetch_and_names_in_place_of_paths(server, registry, tmp_p
 def test_the_builtin_registry_is_complete():
     table = pd.DataFrame([vars(r) for r in REFERENCES.values()])
     assert {"mirtarbase", "mirbase_mature", "mirbase_aliases", "targetscan_families", "hgnc", "go_bp",
-            "kegg"} == set(table["name"])
+            "kegg", "targetscan_predicted"} == set(table["name"])
     assert table["url"].str.startswith("https://").all()
     assert table["version"].str.len().gt(0).all() and table["license"].str.len().gt(0).all()
+    roles = {"interactions", "mirbase", "families", "gene_map", "gene_sets", "predicted"}
+    assert set(reference.ROLES) == set(reference.ACCEPTS) == roles
+    assert reference.ROLES["predicted"] == "--predicted"
+    assert set(table["role"]) == roles  # every role has a reference
+    assert set(table["convert"]) <= set(reference.CONVERTERS)
+    assert table["table_name"].is_unique
+    ts = REFERENCES["targetscan_predicted"]
+    assert (ts.version, ts.role, ts.convert) == ("7.2", "predicted", "targetscan_summary_counts")
+    assert ts.sha256 is None  # recorded on the first download
+    assert "/vert_72/" in ts.url and ts.url.endswith("Summary_Counts.default_predictions.txt.zip")
+
+
+def test_targetscan_summary_counts_becomes_a_predicted_table(server, registry, tmp_path):
+    registry(entry(server, "ts", "/summary_counts.zip", "targetscan_summary_counts", "predicted",
+                   pinned=None))
+    table = fetch("ts")
+    pd.testing.assert_frame_equal(pd.read_csv(table, sep="\t"), SUMMARY_COUNTS_EXPECTED)
+    # unpinned: the checksum is recorded on the first download
+    lock = json.loads((tmp_path / "cache" / "sha256.json").read_text())
+    assert lock == {"ts@1": sha("/summary_counts.zip")}
+    # the names a run gives: --predicted ts, and no other option
+    assert resolve("ts", "predicted") == str(table)
+    with pytest.raises(InputDataError, match=r"--interactions ts: the reference 'ts' is predicted \("):
+        resolve("ts", "interactions")
+    read = inputs_io.read_predicted(table)  # the run's reader takes it: lower scores are stronger
+    assert read.direction == "lower" and len(read.table) == len(SUMMARY_COUNTS_EXPECTED)
+
+
+def test_a_predicted_table_without_its_columns_is_refused(server, registry, tmp_path):
+    registry(entry(server, "notts", "/family.zip", "targetscan_summary_counts", "predicted", pinned=None),
+             entry(server, "noscore", "/predicted_no_score.tsv", "table", "predicted", pinned=None))
+    with pytest.raises(InputDataError, match=r"not a TargetScan Summary_Counts table .*'Gene Symbol'"):
+        fetch("notts")
+    with pytest.raises(InputDataError, match=r"lacks column\(s\) \['score'\]"):
+        fetch("noscore")
+    assert not [p for p in (tmp_path / "cache").rglob("*") if p.is_file()]

@@ -89,6 +89,15 @@ def _add_input_files(group: argparse._ArgumentGroup) -> None:
         help="table mapping the mRNA ids (Ensembl, versioned or not; Entrez; HGNC; old symbols) to "
         "the interaction table's symbols: a 'symbol' column plus id columns (e.g. an HGNC download)",
     )
+    group.add_argument(
+        "--predicted",
+        nargs="+",
+        default=[],
+        metavar="FILE",
+        help="predicted miRNA-target tables (mirna, target, score; e.g. TargetScan, or the reference "
+        "name targetscan_predicted): a predicted pair may add a module member when expression supports "
+        "it (MICA; --predicted-score, --predicted-min-mirnas ...); off by default",
+    )
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -282,12 +291,14 @@ def build_parser() -> argparse.ArgumentParser:
 
     data = sub.add_parser(
         "data",
-        help="reference data by name (miRTarBase, miRBase, TargetScan, HGNC, GO, KEGG): list, fetch",
+        help="reference data by name (miRTarBase, miRBase, TargetScan, HGNC, GO, KEGG): list, fetch; "
+        "GDC/TCGA cohorts: assemble, tcga",
         description="Download pinned releases of reference data into a user cache (MIRMODULES_DATA_DIR, "
         "else the platform's cache folder) and convert them to tables; afterwards the name works in "
         "place of a path: --interactions mirtarbase, --mirbase mirbase_mature, --gene-map hgnc, "
         "--families targetscan_families, --gene-sets go_bp kegg. MIRMODULES_OFFLINE=1 (or --offline) "
-        "never touches the network.",
+        "never touches the network. `data assemble` and `data tcga` turn GDC downloads (STAR counts, "
+        "miRNA isoform files) into the inputs of `mirmodules run`.",
     )
     data_sub = data.add_subparsers(dest="data_command", required=True)
     data_list = data_sub.add_parser("list", help="every reference: version, role, cached, checksum")
@@ -298,6 +309,40 @@ def build_parser() -> argparse.ArgumentParser:
                        help="cache folder (default: MIRMODULES_DATA_DIR or the platform's user cache)")
     data_fetch.add_argument("--offline", action="store_true", default=None,
                             help="use the cache only; fail if a reference is not in it")
+    data_assemble = data_sub.add_parser(
+        "assemble", help="GDC sample sheet + downloaded files -> mrna/mirna/clinical tables for `run`",
+        description="Assemble GDC downloads (STAR gene counts, miRNA isoform quantification) into "
+        "mrna.tsv.gz, mirna.tsv.gz, gene_map.tsv, clinical.tsv (with --clinical), samples.tsv (every "
+        "file's fate) and manifest.json: one primary tumour sample per patient (docs: From the GDC to a "
+        "report).",
+    )
+    data_assemble.add_argument("--sample-sheet", required=True, metavar="FILE",
+                               help="the GDC portal's sample sheet (TSV) of the downloaded files")
+    data_assemble.add_argument("--files", required=True, metavar="DIR",
+                               help="folder of the downloads (flat, or one sub-folder per file id)")
+    data_assemble.add_argument("--clinical", default=None, metavar="FILE",
+                               help="GDC clinical.tsv (or the cases JSON) for clinical.tsv (survival)")
+    data_tcga = data_sub.add_parser(
+        "tcga", help="query the GDC for a project (TCGA-BRCA), download (resumable, MD5-checked), assemble",
+        description="Query the GDC API (MIRMODULES_GDC_API overrides its address) for the project's open "
+        "STAR gene counts, miRNA isoform files and clinical data, download the files the sample rules "
+        "choose into the data cache (resumed when cut, MD5-checked) and assemble them as `data assemble`.",
+    )
+    data_tcga.add_argument("project", metavar="PROJECT", help="GDC project id, e.g. TCGA-BRCA")
+    data_tcga.add_argument("--max-files", type=int, default=None, metavar="N",
+                           help="download and read at most N files (whole patients, in barcode order)")
+    data_tcga.add_argument("--cache", default=None, metavar="DIR",
+                           help="cache folder (default: MIRMODULES_DATA_DIR or the platform's user cache)")
+    data_tcga.add_argument("--offline", action="store_true", default=None,
+                           help="use the cache only (metadata and files); fail if something is not in it")
+    for p in (data_assemble, data_tcga):
+        p.add_argument("--out", required=True, metavar="DIR", help="output folder to create")
+        p.add_argument("--gene-types", default="protein_coding",
+                       help="GENCODE gene types kept: protein_coding (default), all, or a comma list")
+        p.add_argument("--sample-types", default="01,03,09", metavar="CODES",
+                       help="GDC sample type codes used, in order of preference (default 01,03,09: primary "
+                       "tumour; e.g. 01,06 adds metastases)")
+        p.add_argument("--overwrite", action="store_true", help="replace an existing --out folder")
 
     demo = sub.add_parser("demo", help="simulate a cohort, run MICA on it, report recovery")
     demo.add_argument("--out", required=True, help="folder for data/ and run/")
@@ -406,7 +451,7 @@ def _setup_logging(
 
 def _input_paths(args: argparse.Namespace) -> list[str]:
     return [p for p in (args.mirna, args.mrna, args.interactions, *args.mirbase,
-                        getattr(args, "gene_map", None)) if p]
+                        getattr(args, "gene_map", None), *getattr(args, "predicted", [])) if p]
 
 
 def _cmd_run(args: argparse.Namespace) -> int:
@@ -423,7 +468,7 @@ def _cmd_run(args: argparse.Namespace) -> int:
     check_output_path(out, overwrite=args.overwrite, inputs=_input_paths(args))
     result = run_from_files(
         args.mirna, args.mrna, args.interactions, mirbase_paths=args.mirbase,
-        gene_map_path=args.gene_map, config=config, progress=True,
+        gene_map_path=args.gene_map, config=config, progress=True, predicted_paths=args.predicted,
     )
     extra = {}
     if args.significance:
@@ -514,9 +559,11 @@ def _print_evaluation_summary(evaluation: Any, report: Path) -> None:
         )
     if evaluation.survival is not None:
         print(
-            f"  prognostic modules (log-rank p < {opts.survival_p}): {int(row['n_prognostic'])} in-sample, "
-            f"{int(row['n_cv_prognostic'])} cross-validated, of {int(row['n_survival_tested'])} fitted"
+            f"  prognostic modules, cross-validated (log-rank p < {opts.survival_p}): "
+            f"{int(row['n_cv_prognostic'])} of {int(row['n_survival_tested'])} fitted (in-sample, the "
+            f"paper's optimistic criterion: {int(row['n_prognostic_in_sample'])})"
         )
+    print(f"  modules to follow up first: {report.parent / 'follow_up.tsv'}")
     print(f"  report: {report} ({report.stat().st_size / 1024:.0f} kB); tables in {report.parent}")
 
 
@@ -552,7 +599,7 @@ def _cmd_compare(args: argparse.Namespace) -> int:
     ]
     prepared, name_map, _ = prepare_from_files(
         args.mirna, args.mrna, args.interactions, mirbase_paths=args.mirbase,
-        gene_map_path=args.gene_map, config=config,
+        gene_map_path=args.gene_map, config=config, predicted_paths=args.predicted,
     )
     families = (
         read_families(args.families, name_map=name_map, species=config.species) if args.families else None
@@ -586,6 +633,7 @@ def _cmd_compare(args: argparse.Namespace) -> int:
         *args.mirbase,
         *(p for p in (args.gene_map, args.families, args.clinical, args.truth, args.gene_network) if p),
         *args.gene_sets,
+        *args.predicted,
     ]
     from mirmodules import __version__
     from mirmodules._versions import package_versions
@@ -621,7 +669,7 @@ def _cmd_stability(args: argparse.Namespace) -> int:
     check_output_path(args.out, overwrite=args.overwrite, inputs=_input_paths(args))
     prepared, _, _ = prepare_from_files(
         args.mirna, args.mrna, args.interactions, mirbase_paths=args.mirbase,
-        gene_map_path=args.gene_map, config=config,
+        gene_map_path=args.gene_map, config=config, predicted_paths=args.predicted,
     )
     n_orders = args.n_orders if args.n_orders is not None else (5 if args.method == "mica" else 0)
     result = stability(
@@ -638,7 +686,8 @@ def _cmd_stability(args: argparse.Namespace) -> int:
     out = Path(args.out)
     manifest = {
         "parameters": config.to_dict(),
-        "inputs": input_records(args.mirna, args.mrna, args.interactions, args.mirbase, args.gene_map),
+        "inputs": input_records(args.mirna, args.mrna, args.interactions, args.mirbase, args.gene_map,
+                                args.predicted),
     }
     consensus = save_stability(
         result,
@@ -759,6 +808,37 @@ def _cmd_demo(args: argparse.Namespace) -> int:
 def _cmd_data(args: argparse.Namespace) -> int:
     from mirmodules.inputs.reference import cache_dir, fetch, list_references
 
+    if args.data_command in ("assemble", "tcga"):
+        from mirmodules.inputs.gdc import assemble_from_folder, summary_lines
+        from mirmodules.store.atomic import check_output_path
+        from mirmodules.store.cohort_folder import save_cohort
+
+        types = [t.strip() for t in args.sample_types.split(",") if t.strip()]
+        command = ["mirmodules", "data", args.data_command]
+        if args.data_command == "assemble":
+            inputs = {"sample_sheet": args.sample_sheet, "files": args.files, "clinical": args.clinical}
+            check_output_path(args.out, overwrite=args.overwrite, inputs=[v for v in inputs.values() if v])
+            cohort = assemble_from_folder(args.sample_sheet, args.files, gene_types=args.gene_types,
+                                          sample_types=types, clinical=args.clinical,
+                                          progress=not args.quiet)
+            command += ["--sample-sheet", args.sample_sheet, "--files", args.files]
+            command += ["--clinical", args.clinical] if args.clinical else []
+            source: dict[str, Any] = {}
+        else:
+            from mirmodules.inputs.gdc_api import tcga_cohort
+
+            inputs = {}
+            check_output_path(args.out, overwrite=args.overwrite)
+            cohort, source = tcga_cohort(args.project, cache=args.cache, offline=args.offline,
+                                         max_files=args.max_files, gene_types=args.gene_types,
+                                         sample_types=types, progress=not args.quiet)
+            command += [args.project] + (["--max-files", str(args.max_files)] if args.max_files else [])
+            command += ["--offline"] if args.offline else []
+        command += ["--out", args.out, "--gene-types", args.gene_types, "--sample-types", args.sample_types]
+        out = save_cohort(cohort, args.out, command=command, inputs=inputs, source=source,
+                          overwrite=args.overwrite)
+        print("\n".join(summary_lines(cohort, out)))
+        return 0
     if args.data_command == "list":
         table = list_references(args.cache)
         print(table[["name", "version", "option", "cached", "checksum", "title"]].to_string(index=False))

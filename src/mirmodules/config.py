@@ -102,6 +102,9 @@ class MicaConfig:
                          "MTI) or strong (Functional MTI only, no '(Weak)')", "inputs",
                          ("all", "functional", "strong"))
     species: str = _opt("hsa", "miRBase species prefix added to miRNA ids without one", "inputs")
+    predicted_score: str = _opt("auto", "direction of the --predicted tables' scores: lower (lower is "
+                                "stronger, TargetScan's context++), higher (miRDB, site counts) or auto "
+                                "(by their sign)", "inputs", ("auto", "lower", "higher"))
     # preprocessing
     max_missing: float = _opt(0.1, "drop features missing in more than this share of samples",
                               "preprocessing")
@@ -237,6 +240,16 @@ class MicaConfig:
                                     "mRNA profiles", "modules")
     merge_overlap: float = _opt(0.5, "merge=pieces: least share of the smaller miRNA set that two "
                                 "modules share", "modules")
+    predicted_min_mirnas: int = _opt(1, "with --predicted: a gene joins a module through predictions "
+                                     "only when at least this many of the module's miRNAs are predicted "
+                                     "to target it (all of them when the module has fewer)", "modules")
+    predicted_min_strength: float = _opt(0.5, "with --predicted: least percentile of a predicted pair "
+                                         "within its source (1 = the strongest pair) to count", "modules")
+    predicted_alpha: float = _opt(0.05, "with --predicted: one-sided level of the candidate's negative "
+                                  "correlation with the module's mean miRNA profile", "modules")
+    predicted_fit_fraction: float = _opt(0.5, "with --predicted: the candidate's correlation with the "
+                                         "module's mean mRNA profile must reach this fraction of the "
+                                         "members' median", "modules")
     min_confidence: float = _opt(0.0, "drop the modules whose confidence (the share of the run's "
                                  "internal reruns in which the module reappears) is below this; "
                                  "the manifest counts them", "modules")
@@ -319,6 +332,11 @@ class MicaConfig:
         check_in_range(self.merge_correlation, "merge_correlation", low=-1.0, high=1.0)
         check_in_range(self.merge_overlap, "merge_overlap", low=0.0, high=1.0)
         check_in_range(self.min_confidence, "min_confidence", low=0.0, high=1.0)
+        check_one_of(self.predicted_score, "predicted_score", ("auto", "lower", "higher"))
+        check_in_range(self.predicted_min_mirnas, "predicted_min_mirnas", low=1, integer=True)
+        check_in_range(self.predicted_min_strength, "predicted_min_strength", low=0.0, high=1.0)
+        check_in_range(self.predicted_alpha, "predicted_alpha", low=0.0, high=0.5, low_inclusive=False)
+        check_in_range(self.predicted_fit_fraction, "predicted_fit_fraction", low=0.0, high=1.0)
         check_in_range(self.min_mirnas, "min_mirnas", low=1, integer=True)
         check_in_range(self.min_mrnas, "min_mrnas", low=1, integer=True)
         check_in_range(self.seed, "seed", low=0, integer=True)

@@ -44,6 +44,11 @@ class PreparedInputs:
     harmonisation: pd.DataFrame
     preprocessing: pd.DataFrame
     counts: dict[str, Any] = field(default_factory=dict)
+    #: Predicted pairs (``--predicted``) between analysed features: ``mirna``, ``target``,
+    #: ``score`` (as in the strongest source), ``strength`` (the pair's percentile within its
+    #: source, the highest over sources; 1 = the source's strongest pair) and ``n_sources``;
+    #: ``None`` without predictions
+    predicted: pd.DataFrame | None = None
 
     @property
     def samples(self) -> list[str]:

@@ -572,3 +572,123 @@ def read_interactions(path: str | Path, *, evidence: Evidence = "all") -> Intera
         path, n_read, len(frame), evidence, n_filtered,
     )
     return InteractionTable(frame, n_read, n_filtered, n_empty, n_dup, evidence)
+
+
+ScoreDirection = Literal["auto", "lower", "higher"]
+
+#: Columns of a predicted-target table (``score``'s direction: see :func:`read_predicted`).
+PREDICTED_COLUMNS = ("mirna", "target", "score")
+
+#: Column names accepted for predicted-target tables, mapped onto ours.
+_PREDICTED_ALIASES = {
+    **{k: v for k, v in _INTERACTION_ALIASES.items() if v in ("mirna", "target")},
+    "Gene Symbol": "target",
+    "Representative miRNA": "mirna",
+    "score": "score",
+    "Cumulative weighted context++ score": "score",
+    "context++ score": "score",
+    "weighted context++ score": "score",
+}
+
+#: TargetScan's isomiR suffix on mature names (``hsa-miR-101-3p.1``).
+_ISOMIR_SUFFIX = re.compile(r"^(.+-(?:miR|let|mir)-[^.]+)\.\d+$")
+
+
+@dataclass(frozen=True)
+class PredictedTable:
+    """Predicted miRNA-target pairs with a strength (sequence-based evidence, weaker than validated).
+
+    Attributes
+    ----------
+    table
+        One row per unique pair: ``mirna``, ``target``, ``score`` (as in the file; the strongest
+        score of a pair listed more than once, isomiR suffixes merged) and ``strength`` (higher =
+        stronger: ``-score`` for lower-is-stronger scores such as TargetScan's context++).
+    direction
+        ``lower`` (lower scores are stronger) or ``higher``.
+    n_rows_read, n_isomir_suffixes, n_duplicates
+        Rows in the file; rows whose miRNA carried an isomiR suffix (``.1``/``.2``); rows merged
+        into a pair listed before.
+    """
+
+    table: pd.DataFrame
+    direction: str
+    n_rows_read: int
+    n_isomir_suffixes: int
+    n_duplicates: int
+
+    def counts(self) -> dict[str, int | str]:
+        """The bookkeeping as a plain dict (for the manifest)."""
+        return {"rows_read": self.n_rows_read, "score_direction": self.direction,
+                "isomir_suffixes_stripped": self.n_isomir_suffixes,
+                "duplicate_pairs_merged": self.n_duplicates, "pairs_kept": len(self.table)}
+
+
+def read_predicted(path: str | Path, *, direction: ScoreDirection = "auto") -> PredictedTable:
+    """Read predicted miRNA-target pairs (TargetScan, miRDB, ...) with their scores.
+
+    Parameters
+    ----------
+    path
+        TSV/CSV (gz too) with ``mirna``, ``target`` and ``score`` columns (TargetScan's ``Gene
+        Symbol``, ``Representative miRNA`` and ``Cumulative weighted context++ score`` too).
+    direction
+        ``lower``: lower scores are stronger (TargetScan's context++, always negative);
+        ``higher``: higher are stronger (miRDB's target score, site counts); ``auto``: ``lower``
+        when every score is <= 0, ``higher`` when every score is >= 0, an error when the signs
+        are mixed.
+
+    Raises
+    ------
+    InputDataError
+        Missing columns, non-numeric or infinite scores (naming the line), mixed signs with
+        ``auto``, or no usable row.
+    """
+    check_one_of(direction, "direction", ["auto", "lower", "higher"])
+    frame = read_table(path, what="Predicted-target", dtype=str, literal=True)
+    rename = {c: _PREDICTED_ALIASES[c] for c in frame.columns if c in _PREDICTED_ALIASES}
+    frame = frame.rename(columns=rename)
+    frame = frame.loc[:, ~frame.columns.duplicated()]
+    missing = [c for c in ("mirna", "target", "score") if c not in frame]
+    if missing:
+        msg = (f"Predicted-target file {path} lacks column(s) {missing}; found {list(frame.columns)[:10]}. "
+               "Expected 'mirna', 'target' and 'score' (TargetScan's context++ score, miRDB's target "
+               "score, ...); rename the columns, e.g. df.rename(columns={'Target Score': 'score'}).")
+        raise InputDataError(msg)
+    n_read = len(frame)
+    for col in ("mirna", "target"):
+        frame[col] = _as_clean_strings(frame[col])
+    scores = pd.to_numeric(frame["score"], errors="coerce")
+    bad = scores.isna() | ~np.isfinite(scores)
+    if bad.any():
+        row = int(np.flatnonzero(bad.to_numpy())[0])
+        msg = (f"Predicted-target file {path}: score {frame['score'].iloc[row]!r} on line {row + 2} (pair "
+               f"{frame['mirna'].iloc[row]!r} - {frame['target'].iloc[row]!r}) is not a finite number; "
+               f"{int(bad.sum())} such row(s). Give every pair a numeric score (or drop the pair).")
+        raise InputDataError(msg)
+    if direction == "auto":
+        if (scores <= 0).all():
+            direction = "lower"
+        elif (scores >= 0).all():
+            direction = "higher"
+        else:
+            msg = (f"Predicted-target file {path}: scores of both signs ({scores.min():g} to "
+                   f"{scores.max():g}), so their direction cannot be told; say it with --predicted-score "
+                   "lower (lower is stronger, as TargetScan's context++) or higher (miRDB's target score).")
+            raise InputDataError(msg)
+    frame = frame.assign(score=scores.to_numpy())
+    suffixed = frame["mirna"].str.match(_ISOMIR_SUFFIX)
+    frame.loc[suffixed, "mirna"] = frame.loc[suffixed, "mirna"].str.replace(_ISOMIR_SUFFIX, r"\1", regex=True)
+    frame = frame[(frame["mirna"] != "") & (frame["target"] != "")]
+    frame["strength"] = -frame["score"] if direction == "lower" else frame["score"]
+    before = len(frame)
+    order = ["mirna", "target", "strength"]
+    frame = (frame.sort_values(order, ascending=[True, True, False], kind="mergesort")
+             .drop_duplicates(["mirna", "target"])[["mirna", "target", "score", "strength"]]
+             .reset_index(drop=True))
+    if frame.empty:
+        msg = f"Predicted-target file {path} has no usable row (read {n_read})."
+        raise InputDataError(msg)
+    logger.info("read predicted targets %s: %d rows, %d unique pairs (scores: %s is stronger; %d isomiR "
+                "suffixes stripped)", path, n_read, len(frame), direction, int(suffixed.sum()))
+    return PredictedTable(frame, direction, n_read, int(suffixed.sum()), before - len(frame))

@@ -31,8 +31,10 @@ from mirmodules.inputs.identifiers import (
 )
 from mirmodules.inputs.io import (
     InteractionTable,
+    PredictedTable,
     read_expression,
     read_interactions,
+    read_predicted,
     read_table,
     sha256_of,
 )
@@ -200,13 +202,62 @@ def _harmonise_expression(
 
 
 def _harmonise_interactions(
-    table: pd.DataFrame, name_map: MirnaNameMap, species: str
+    table: pd.DataFrame, name_map: MirnaNameMap, species: str, *, source: str = "interactions",
+    columns: Sequence[str] = ("mirna", "target"),
 ) -> tuple[pd.DataFrame, pd.DataFrame]:
-    report = harmonise_mirna_ids(table["mirna"].unique(), name_map, species=species, source="interactions")
+    report = harmonise_mirna_ids(table["mirna"].unique(), name_map, species=species, source=source)
     kept = report[~report["status"].isin(DROPPED_STATUSES)][["input_id", "mirna"]]
     mapped = table.rename(columns={"mirna": "input_id"}).merge(kept, on="input_id", how="inner")
-    mapped = mapped[["mirna", "target"]].drop_duplicates().reset_index(drop=True)
+    mapped = mapped[list(columns)].drop_duplicates().reset_index(drop=True)
     return mapped, report
+
+
+def combine_predicted(
+    tables: Sequence[PredictedTable | pd.DataFrame],
+    name_map: MirnaNameMap,
+    species: str,
+    mirnas: pd.Index,
+    genes: pd.Index,
+) -> tuple[pd.DataFrame, pd.DataFrame, dict[str, Any]]:
+    """Predicted pairs of one or more sources, on the analysed features, graded comparably.
+
+    Each source's ``strength`` becomes its percentile within that source (scores of different
+    resources are not on one scale); a pair keeps its highest percentile over sources (and that
+    source's raw ``score``) and counts its sources (``n_sources``). miRNA ids are harmonised like
+    the interactions' (report rows with ``source`` ``predicted``). Returns the pairs, the id
+    report and counts for the manifest.
+    """
+    frames, reports = [], []
+    counts: dict[str, Any] = {}
+    for number, item in enumerate(tables, start=1):
+        table = item.table if isinstance(item, PredictedTable) else item
+        if isinstance(item, PredictedTable):
+            counts[f"predicted_file_{number}"] = item.counts()
+        if "strength" not in table:
+            msg = ("predicted tables need a 'strength' column (higher = stronger); read them with "
+                   "read_predicted.")
+            raise InputDataError(msg)
+        mapped, report = _harmonise_interactions(table, name_map, species, source="predicted",
+                                                 columns=("mirna", "target", "score", "strength"))
+        mapped = (mapped.sort_values("strength", ascending=False, kind="mergesort")
+                  .drop_duplicates(["mirna", "target"]))
+        mapped["strength"] = mapped["strength"].rank(pct=True, method="max")
+        frames.append(mapped)
+        reports.append(report)
+    pairs = pd.concat(frames, ignore_index=True)
+    n_sources = pairs.groupby(["mirna", "target"]).size().rename("n_sources")
+    order = ["mirna", "target", "strength"]
+    pairs = (pairs.sort_values(order, ascending=[True, True, False], kind="mergesort")
+             .drop_duplicates(["mirna", "target"]).join(n_sources, on=["mirna", "target"]))
+    analysed = pairs["mirna"].isin(mirnas) & pairs["target"].isin(genes)
+    counts.update({"predicted_pairs_after_mapping": len(pairs), "predicted_pairs_used": int(analysed.sum()),
+                   "predicted_mirnas_used": int(pairs.loc[analysed, "mirna"].nunique())})
+    if not analysed.any():
+        msg = ("No predicted pair links an analysed miRNA to an analysed mRNA: check the predicted "
+               "tables' miRNA ids (mature names or MIMAT accessions; give --mirbase tables) and gene ids.")
+        raise InputDataError(msg)
+    used = pairs[analysed][["mirna", "target", "score", "strength", "n_sources"]].reset_index(drop=True)
+    return used, pd.concat(reports, ignore_index=True), counts
 
 
 def _preprocess_named(
@@ -274,6 +325,7 @@ def prepare_inputs(
     name_map: MirnaNameMap | None = None,
     config: MicaConfig | None = None,
     names: tuple[str, str, str] = ("miRNA expression", "mRNA expression", "interactions"),
+    predicted: Sequence[PredictedTable | pd.DataFrame] = (),
 ) -> PreparedInputs:
     """Align, harmonise, preprocess and restrict the inputs (see module docstring).
 
@@ -289,6 +341,10 @@ def prepare_inputs(
         :class:`~mirmodules.config.MicaConfig` (only its input and preprocessing settings are used).
     names
         How the three inputs are called in messages (file paths when read from files).
+    predicted
+        Predicted-target tables (:func:`~mirmodules.inputs.io.read_predicted`; or frames with
+        ``mirna``, ``target``, ``score``, ``strength``), kept on the analysed features as
+        :attr:`PreparedInputs.predicted` (:func:`combine_predicted`).
     """
     config = config or MicaConfig()
     config.validate()
@@ -372,6 +428,12 @@ def prepare_inputs(
             "interaction evidence (--evidence).", n_linked, len(mirna_scaled))
     sample_order = order_samples([mirna_scaled, mrna_scaled], method=config.sample_order)  # type: ignore[arg-type]
     harmonisation = pd.concat([report_expr, report_inter], ignore_index=True)
+    predicted_pairs = None
+    if predicted:
+        predicted_pairs, report_pred, pred_counts = combine_predicted(
+            predicted, name_map, config.species, mirna_scaled.index, mrna_scaled.index)
+        harmonisation = pd.concat([harmonisation, report_pred], ignore_index=True)
+        counts.update(pred_counts)
     preprocessing = pd.concat([steps_mir, steps_mrna], ignore_index=True)
     return PreparedInputs(
         mirna=_select_columns(mirna_scaled, sample_order),
@@ -380,6 +442,7 @@ def prepare_inputs(
         harmonisation=harmonisation,
         preprocessing=preprocessing,
         counts=counts,
+        predicted=predicted_pairs,
     )
 
 
@@ -391,11 +454,14 @@ def prepare_from_files(
     mirbase_paths: Sequence[str | Path] = (),
     gene_map_path: str | Path | None = None,
     config: MicaConfig | None = None,
+    predicted_paths: Sequence[str | Path] = (),
 ) -> tuple[PreparedInputs, MirnaNameMap | None, dict[str, float]]:
     """Read the input files and prepare them (what :func:`run_from_files` and ``evaluate`` share).
 
     ``gene_map_path``: a table mapping the mRNA file's ids (Ensembl, Entrez, HGNC, older symbols)
     to the symbols of the interaction table (see :func:`~mirmodules.inputs.identifiers.map_gene_ids`).
+    ``predicted_paths``: predicted-target tables (:func:`~mirmodules.inputs.io.read_predicted`,
+    with ``config.predicted_score`` as the score direction).
     Returns the prepared inputs, the miRBase name map (``None`` without tables) and the seconds
     spent reading and preparing.
     """
@@ -413,6 +479,7 @@ def prepare_from_files(
         what="mRNA expression",
     )
     interactions = read_interactions(interactions_path, evidence=config.evidence)  # type: ignore[arg-type]
+    predicted = [read_predicted(p, direction=config.predicted_score) for p in predicted_paths]  # type: ignore[arg-type]
     name_map = load_mirbase_tables(mirbase_paths, species=config.species) if mirbase_paths else None
     mrna, firehose_counts = split_symbol_entrez(mrna, what=f"mRNA expression {mrna_path}")
     style = detect_gene_id_style(mrna.index)
@@ -429,6 +496,7 @@ def prepare_from_files(
         name_map=name_map,
         config=config,
         names=(str(mirna_path), str(mrna_path), str(interactions_path)),
+        predicted=predicted,
     )
     prepared = replace(prepared, counts={**prepared.counts, **gene_counts})
     timings["prepare_inputs"] = time.perf_counter() - start
@@ -484,6 +552,7 @@ def input_records(
     interactions_path: str | Path,
     mirbase_paths: Sequence[str | Path] = (),
     gene_map_path: str | Path | None = None,
+    predicted_paths: Sequence[str | Path] = (),
 ) -> dict[str, Any]:
     """The ``inputs`` block of a manifest: :func:`input_record` of every input file, by role
     (what :func:`~mirmodules.workflows.evaluate.load_run_for_evaluation` reads back)."""
@@ -495,4 +564,6 @@ def input_records(
     }
     if gene_map_path is not None:
         records["gene_map"] = input_record(gene_map_path)
+    if predicted_paths:  # only then: a run without predictions writes the manifest it always wrote
+        records["predicted"] = [input_record(p) for p in predicted_paths]
     return records

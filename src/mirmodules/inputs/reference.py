@@ -9,8 +9,8 @@ version), the role it plays in a run and how it is turned into a table the reade
   written to a temporary name and moved into place only when complete, so an interrupted or
   truncated download leaves nothing behind that a later run could take for the real file. A
   converted table is read once with the reader a run will use for its role (interactions,
-  miRBase, families, gene map, gene sets); a download that does not convert or that the reader
-  refuses is deleted, and its checksum is not recorded.
+  miRBase, families, gene map, gene sets, predicted targets); a download that does not convert
+  or that the reader refuses is deleted, and its checksum is not recorded.
 * **Checksums.** An entry whose SHA-256 is pinned in :data:`REFERENCES` is checked against it on
   every use. An entry without a pinned SHA-256 (the release could not be downloaded when this
   version of mirmodules was made) has its SHA-256 recorded on the first download in
@@ -49,6 +49,7 @@ ROLES = {
     "families": "--families",
     "gene_map": "--gene-map",
     "gene_sets": "--gene-sets",
+    "predicted": "--predicted",
 }
 
 #: The roles each option accepts (TargetScan's family table also names miRNAs, so ``--mirbase`` takes it).
@@ -58,6 +59,7 @@ ACCEPTS = {
     "families": {"families"},
     "gene_map": {"gene_map"},
     "gene_sets": {"gene_sets"},
+    "predicted": {"predicted"},
 }
 
 
@@ -111,6 +113,25 @@ REFERENCES: dict[str, ReferenceFile] = {
             "unzip_table", "targetscan_miR_Family_Info_8.0.tsv.gz",
             license="TargetScan: free for academic use",
         ),
+        # TargetScanHuman 7.2 "Summary Counts, default predictions": conserved sites of conserved
+        # miRNA families, one row per (transcript, miRNA family, species). Columns as read by public
+        # code (code search, "TargetScan Summary_Counts default_predictions columns Cumulative
+        # weighted context++ score Representative miRNA"): an R script typing all 17 columns of the
+        # 7.1 Summary_Counts (Transcript ID, Gene Symbol, miRNA family, Species ID, Total num conserved
+        # sites, the 8mer/7mer-m8/7mer-1a/6mer counts, Total num nonconserved sites, Representative
+        # miRNA, Total context++ score, Cumulative weighted context++ score, Aggregate PCT) with
+        # na="NULL"; an R helper that downloads this very vert_72 file and reads Species ID, Total num
+        # conserved sites, Gene Symbol and Cumulative weighted context++ score, mapping "NULL" scores;
+        # a test fixture of the 8.0 file with the same first 17 columns. Meaning of Representative miRNA
+        # and CWCS: targetscan.org/vert_70/docs/context_score_totals.html (the family member with the
+        # greatest predicted repression; CWCS = log2(1 - Cn), negative, lower = stronger).
+        ReferenceFile(
+            "targetscan_predicted", "TargetScan conserved predicted targets (Summary Counts, default "
+            "predictions; human)", "7.2", "predicted",
+            "https://www.targetscan.org/vert_72/vert_72_data_download/Summary_Counts.default_predictions.txt.zip",
+            "targetscan_summary_counts", "targetscan_Summary_Counts_default_predictions_7.2.tsv.gz",
+            license="TargetScan: free for academic use",
+        ),
         ReferenceFile(
             "hgnc", "HGNC complete set (symbols, Ensembl, Entrez, previous symbols)", "2024-10-01",
             "gene_map",
@@ -137,7 +158,7 @@ def _check_with_reader(path: Path, role: str) -> None:
     """Read a converted table with the reader a run will use for ``role`` (its errors name the file)."""
     from mirmodules.inputs.annotations import read_families, read_gene_sets
     from mirmodules.inputs.identifiers import load_mirbase_tables
-    from mirmodules.inputs.io import read_interactions, read_table
+    from mirmodules.inputs.io import read_interactions, read_predicted, read_table
 
     readers: dict[str, Callable[[Path], object]] = {
         "interactions": read_interactions,
@@ -145,6 +166,7 @@ def _check_with_reader(path: Path, role: str) -> None:
         "families": read_families,
         "gene_map": lambda p: read_table(p, what="Gene map", dtype=str),
         "gene_sets": read_gene_sets,
+        "predicted": read_predicted,
     }
     readers[role](path)
 
@@ -201,8 +223,9 @@ def mirbase_aliases_to_table(raw: Path) -> pd.DataFrame:
     return pd.DataFrame(rows, columns=["mirna", "mature_acc", "mirna_v18"])
 
 
-def unzip_table(raw: Path) -> pd.DataFrame:
-    """The one table inside a zip archive (TargetScan ships ``miR_Family_Info.txt.zip``)."""
+def unzip_table(raw: Path, *, columns: Callable[[str], bool] | None = None) -> pd.DataFrame:
+    """The one table inside a zip archive (TargetScan ships ``miR_Family_Info.txt.zip``); ``columns``
+    picks the columns to read by name (all by default)."""
     try:
         with zipfile.ZipFile(raw) as archive:
             members = [m for m in archive.namelist() if not m.endswith("/")]
@@ -210,10 +233,67 @@ def unzip_table(raw: Path) -> pd.DataFrame:
                 msg = f"{raw}: expected one file in the archive, found {members}."
                 raise InputDataError(msg)
             with archive.open(members[0]) as handle:
-                return pd.read_csv(handle, sep="\t", dtype=str)
+                return pd.read_csv(handle, sep="\t", dtype=str, usecols=columns)
     except zipfile.BadZipFile as exc:
         msg = f"{raw}: not a zip archive ({exc}); delete it from the cache and fetch again."
         raise InputDataError(msg) from exc
+
+
+
+#: The columns of TargetScan's Summary_Counts that :func:`targetscan_summary_counts` uses.
+_SUMMARY_COUNTS = {
+    "species": "Species ID",
+    "conserved": "Total num conserved sites",
+    "mirna": "Representative miRNA",
+    "target": "Gene Symbol",
+    "score": "Cumulative weighted context++ score",
+}
+
+
+def targetscan_summary_counts(raw: Path, *, species: str = "9606") -> pd.DataFrame:
+    """TargetScan's ``Summary_Counts.*.txt.zip`` -> predicted targets ``mirna``, ``target``, ``score``.
+
+    Keeps the rows of ``species`` (``Species ID``; human by default) with at least one conserved
+    site (``Total num conserved sites`` > 0); ``mirna`` is the ``Representative miRNA`` (as written,
+    isomiR suffixes such as ``.1`` included), ``target`` the ``Gene Symbol`` and ``score`` the
+    ``Cumulative weighted context++ score`` (negative, lower = stronger). Rows whose score is
+    missing, ``NULL`` or not finite are dropped, and so are any positive ones (they predict no
+    repression, and a table of both signs has no score direction for the reader to tell). A gene
+    with several transcripts keeps, per (mirna, target), the most negative score.
+    """
+    wanted = set(_SUMMARY_COUNTS.values())
+    # only the columns used: the release has 17 columns and millions of rows
+    frame = unzip_table(raw, columns=lambda name: str(name).strip() in wanted)
+    frame.columns = [str(c).strip() for c in frame.columns]
+    missing = [c for c in _SUMMARY_COUNTS.values() if c not in frame.columns]
+    if missing:
+        msg = (f"{raw}: not a TargetScan Summary_Counts table (Summary_Counts.*.txt.zip of TargetScan 7 "
+               f"or 8): column(s) {missing} missing.")
+        raise InputDataError(msg)
+    cols = {key: frame[name].fillna("").str.strip() for key, name in _SUMMARY_COUNTS.items()}
+    n_read = len(frame)
+    own_species = cols["species"] == species
+    conserved = pd.to_numeric(cols["conserved"], errors="coerce").fillna(0) > 0
+    score = pd.to_numeric(cols["score"].where(cols["score"].str.upper() != "NULL", ""), errors="coerce")
+    score = score.where(score.abs() < float("inf"))
+    named = (cols["mirna"] != "") & (cols["target"] != "")
+    keep = own_species & conserved & named
+    no_score = keep & score.isna()
+    positive = keep & (score > 0)
+    keep &= ~no_score & ~positive
+    table = pd.DataFrame({"mirna": cols["mirna"][keep], "target": cols["target"][keep], "score": score[keep]})
+    n_rows = len(table)
+    table = (table.sort_values(["mirna", "target", "score"], kind="mergesort")
+             .drop_duplicates(["mirna", "target"]).reset_index(drop=True))
+    if table.empty:
+        msg = (f"{raw}: no usable row of species {species} with a conserved site and a score "
+               f"(read {n_read} rows).")
+        raise InputDataError(msg)
+    logger.info("TargetScan Summary_Counts %s: %d rows read, %d of species %s with a conserved site, %d "
+                "without a score and %d with a positive score dropped; %d transcripts merged into %d pairs",
+                raw.name, n_read, int((own_species & conserved).sum()), species, int(no_score.sum()),
+                int(positive.sum()), n_rows - len(table), len(table))
+    return table
 
 
 def xlsx_to_tsv(raw: Path) -> pd.DataFrame:
@@ -239,6 +319,7 @@ CONVERTERS: dict[str, Callable[[Path], pd.DataFrame | str]] = {
     "mirbase_fasta_to_table": mirbase_fasta_to_table,
     "mirbase_aliases_to_table": mirbase_aliases_to_table,
     "unzip_table": unzip_table,
+    "targetscan_summary_counts": targetscan_summary_counts,
     "table": table,
     "gmt": gmt,
 }

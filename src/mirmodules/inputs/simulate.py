@@ -20,6 +20,16 @@ Generative model (all draws from one seeded ``numpy.random.Generator``):
   random genes, and ``n_random_gene_sets`` random sets;
 * survival: the hazard grows with the programmes of the first ``n_prognostic_modules`` modules
   (log hazard ratio ``survival_effect`` per unit), exponential times, uniform censoring.
+* predicted targets (``predicted``, ``predicted.tsv``; see :class:`PredictionParameters`), drawn
+  from their own generator (``derive_seed(seed, "predicted")``) after everything else, so that
+  they change no other output of a seed: each (miRNA, mRNA) pair inside a planted module is
+  predicted with probability ``predicted_coverage``, the planted pairs missing from the
+  interaction table included; each planted mRNA is reachable (at least one predicted pair to its
+  module's miRNAs) with probability ``predicted_member_coverage`` and has no predicted pair to its
+  module otherwise; ``predicted_chance_pairs`` random miRNA x mRNA pairs outside the modules'
+  blocks are added (most on mRNAs in no module). Scores follow TargetScan's direction (negative,
+  more negative = stronger): ``-exp(N(log 0.25, 0.7))`` for module pairs, ``-exp(N(log 0.12,
+  0.7))`` for chance pairs, so the two overlap substantially.
 
 ``noise_model="negbin"`` is a second, independent generator for the same truth layout, so that a
 method is never judged only on the data it was tuned on. It differs in every part that shapes the
@@ -60,14 +70,17 @@ import json
 import logging
 import string
 from collections import Counter
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, fields
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
 
+from mirmodules._random import derive_seed
+from mirmodules._validation import check_in_range
 from mirmodules.config import SimulationParameters
 from mirmodules.datatypes import ModuleSet, module_set_from_members
+from mirmodules.inputs.io import PREDICTED_COLUMNS
 
 logger = logging.getLogger(__name__)
 
@@ -80,9 +93,52 @@ _GENE_PREFIXES = (
 
 
 
+
+@dataclass(frozen=True)
+class PredictionParameters:
+    """Settings of the simulated predicted-target table (see the module docstring).
+
+    They are keyword overrides of :func:`simulate_cohort` like the fields of
+    :class:`SimulationParameters` (``simulate_cohort(predicted_coverage=0.3)``); a
+    :class:`SimulationParameters` that has a field of the same name takes precedence.
+
+    Attributes
+    ----------
+    predicted_coverage
+        Probability that a (miRNA, mRNA) pair inside a planted module is predicted, default 0.6;
+        the planted pairs missing from the interaction table (``missing_rate``) included.
+    predicted_member_coverage
+        Probability that a planted mRNA has at least one predicted pair to its module's miRNAs,
+        default 0.9; the others have none (predictions miss some true targets).
+    predicted_chance_pairs
+        Number of chance pairs (random miRNA x random mRNA, outside the modules' blocks); ``None``
+        (default) for three times the number of module pairs predicted.
+    """
+
+    predicted_coverage: float = 0.6
+    predicted_member_coverage: float = 0.9
+    predicted_chance_pairs: int | None = None
+
+    def validate(self) -> None:
+        """Raise :class:`~mirmodules.exceptions.InputDataError` for impossible settings."""
+        check_in_range(self.predicted_coverage, "predicted_coverage", low=0.0, high=1.0)
+        check_in_range(self.predicted_member_coverage, "predicted_member_coverage", low=0.0, high=1.0)
+        if self.predicted_chance_pairs is not None:
+            check_in_range(self.predicted_chance_pairs, "predicted_chance_pairs", low=0, integer=True)
+
+
+_PREDICTION_FIELDS = tuple(f.name for f in fields(PredictionParameters))
+
+
+def _empty_predicted() -> pd.DataFrame:
+    return pd.DataFrame({"mirna": pd.Series(dtype=str), "target": pd.Series(dtype=str),
+                         "score": pd.Series(dtype=float)})
+
+
 @dataclass(frozen=True)
 class SimulatedCohort:
-    """A simulated cohort and its truth. Expression frames are features x samples."""
+    """A simulated cohort and its truth. Expression frames are features x samples; ``predicted``
+    is a predicted-target table (``mirna``, ``target``, ``score``; negative, lower = stronger)."""
 
     mirna: pd.DataFrame
     mrna: pd.DataFrame
@@ -93,6 +149,7 @@ class SimulatedCohort:
     clinical: pd.DataFrame
     parameters: SimulationParameters
     notes: dict = field(default_factory=dict)
+    predicted: pd.DataFrame = field(default_factory=_empty_predicted)
 
     @staticmethod
     def write_paths(out_dir: str | Path) -> dict[str, Path]:
@@ -106,6 +163,7 @@ class SimulatedCohort:
             "families": out / "families.tsv",
             "gene_sets": out / "gene_sets.gmt",
             "clinical": out / "clinical.tsv",
+            "predicted": out / "predicted.tsv",
             "parameters": out / "simulation.json",
         }
 
@@ -123,6 +181,7 @@ class SimulatedCohort:
             for name, genes in self.gene_sets.items():
                 handle.write("\t".join([name, "simulated gene set", *genes]) + "\n")
         self.clinical.to_csv(paths["clinical"], sep="\t", index=False)
+        self.predicted.to_csv(paths["predicted"], sep="\t", index=False, columns=list(PREDICTED_COLUMNS))
         paths["parameters"].write_text(
             json.dumps({"parameters": asdict(self.parameters), "notes": self.notes}, indent=2) + "\n",
             encoding="utf-8",
@@ -329,6 +388,77 @@ def _programme_expression(
     return mir, gene, confounded
 
 
+def _predicted_scores(rng: np.random.Generator, n: int, magnitude: float) -> np.ndarray:
+    """TargetScan-like scores: ``-exp(N(log magnitude, 0.7))``, three decimals, never 0."""
+    return -np.maximum(np.round(np.exp(rng.normal(np.log(magnitude), 0.7, size=n)), 3), 0.001)
+
+
+def _simulate_predicted(
+    rng: np.random.Generator,
+    settings: PredictionParameters,
+    module_mirnas: list[list[int]],
+    module_mrnas: list[list[int]],
+    mirna_names: list[str],
+    gene_names: list[str],
+    validated: set[tuple[str, str]],
+) -> tuple[pd.DataFrame, dict[str, int]]:
+    """The predicted-target table (see the module docstring) and its counts for ``notes``.
+
+    ``validated`` holds the pairs of the interaction table; a planted mRNA with no pair there to
+    its module's miRNAs is counted as without a validated interaction."""
+    true_pairs: list[tuple[int, int]] = []
+    block: set[tuple[int, int]] = set()
+    n_unvalidated = n_unvalidated_predicted = n_reachable = 0
+    for mirs, genes in zip(module_mirnas, module_mrnas, strict=True):
+        block.update((i, j) for i in mirs for j in genes)
+        predicted = rng.random((len(mirs), len(genes))) < settings.predicted_coverage
+        reachable = rng.random(len(genes)) < settings.predicted_member_coverage
+        fill = rng.integers(len(mirs), size=len(genes))
+        for col in range(len(genes)):
+            if not reachable[col]:
+                predicted[:, col] = False
+            elif not predicted[:, col].any():
+                predicted[fill[col], col] = True
+        true_pairs += [(mirs[r], genes[c]) for r, c in np.argwhere(predicted)]
+        n_reachable += int(reachable.sum())
+        for col, j in enumerate(genes):
+            if not any((mirna_names[i], gene_names[j]) in validated for i in mirs):
+                n_unvalidated += 1
+                n_unvalidated_predicted += int(reachable[col])
+    n_chance = (3 * len(true_pairs) if settings.predicted_chance_pairs is None
+                else settings.predicted_chance_pairs)
+    n_mir, n_gene = len(mirna_names), len(gene_names)
+    n_chance = min(n_chance, n_mir * n_gene - len(block))
+    chance: dict[tuple[int, int], None] = {}
+    while len(chance) < n_chance:
+        for flat in rng.integers(n_mir * n_gene, size=max(64, 2 * (n_chance - len(chance)))):
+            pair = divmod(int(flat), n_gene)
+            if pair not in block:
+                chance.setdefault(pair, None)
+                if len(chance) == n_chance:
+                    break
+    pairs = true_pairs + list(chance)
+    scores = np.concatenate([_predicted_scores(rng, len(true_pairs), 0.25),
+                             _predicted_scores(rng, len(chance), 0.12)])
+    table = pd.DataFrame({
+        "mirna": [mirna_names[i] for i, _ in pairs],
+        "target": [gene_names[j] for _, j in pairs],
+        "score": scores,
+    }).sort_values(["mirna", "target"], kind="mergesort").reset_index(drop=True)
+    in_module = {j for genes in module_mrnas for j in genes}
+    counts = {
+        "predicted_pairs": len(table),
+        "predicted_true_pairs": len(true_pairs),
+        "predicted_chance_pairs": len(chance),
+        "predicted_chance_pairs_outside_modules": sum(j not in in_module for _, j in chance),
+        "planted_mrnas": len(in_module),
+        "planted_mrnas_predicted": n_reachable,
+        "planted_mrnas_without_validated_interaction": n_unvalidated,
+        "planted_mrnas_without_validated_interaction_predicted": n_unvalidated_predicted,
+    }
+    return table, counts
+
+
 def simulate_cohort(parameters: SimulationParameters | None = None, **overrides: object) -> SimulatedCohort:
     """Simulate a matched miRNA/mRNA cohort with planted modules.
 
@@ -336,7 +466,8 @@ def simulate_cohort(parameters: SimulationParameters | None = None, **overrides:
     ----------
     parameters
         :class:`SimulationParameters`; keyword ``overrides`` replace single fields
-        (``simulate_cohort(n_samples=60, seed=3)``).
+        (``simulate_cohort(n_samples=60, seed=3)``), the fields of :class:`PredictionParameters`
+        (``predicted_coverage``, ...) included.
 
     Returns
     -------
@@ -349,9 +480,15 @@ def simulate_cohort(parameters: SimulationParameters | None = None, **overrides:
     2
     """
     params = parameters or SimulationParameters()
+    own = {f.name for f in fields(SimulationParameters)}
+    predicted_overrides = {k: overrides.pop(k) for k in list(overrides)
+                           if k in _PREDICTION_FIELDS and k not in own}
     if overrides:
         params = SimulationParameters(**{**asdict(params), **overrides})
     params.validate()
+    prediction = PredictionParameters(**{
+        **{k: getattr(params, k) for k in _PREDICTION_FIELDS if k in own}, **predicted_overrides})
+    prediction.validate()
     capped = {name: min(getattr(params, name), params.n_modules)
               for name in ("n_family_modules", "n_geneset_modules", "n_prognostic_modules")}
     params = SimulationParameters(**{**asdict(params), **capped})
@@ -472,6 +609,10 @@ def simulate_cohort(parameters: SimulationParameters | None = None, **overrides:
         "os_time_days": np.maximum(1, np.round(np.minimum(event_time, censor_time))).astype(int),
         "os_event": (event_time <= censor_time).astype(int),
     })
+    # predicted targets: their own generator, so that every output above is as without them
+    predicted, predicted_counts = _simulate_predicted(
+        np.random.default_rng(derive_seed(params.seed, "predicted")), prediction, module_mirnas,
+        module_mrnas, mirna_names, gene_names, set(table))
     notes = {
         "n_true_pairs": n_true,
         "n_true_pairs_kept": len(kept),
@@ -479,7 +620,12 @@ def simulate_cohort(parameters: SimulationParameters | None = None, **overrides:
         "prognostic_modules": [f"T{m + 1:0{width}d}" for m in range(params.n_prognostic_modules)],
         "family_modules": [f"T{m + 1:0{width}d}" for m in range(params.n_family_modules)],
         "geneset_modules": [f"T{m + 1:0{width}d}" for m in range(params.n_geneset_modules)],
+        "prediction_parameters": asdict(prediction),
+        **predicted_counts,
     }
-    logger.info("simulated %d samples, %d miRNAs, %d mRNAs, %d modules, %d interactions",
-                n, n_mir, n_gene, params.n_modules, len(interactions))
-    return SimulatedCohort(mirna, mrna, interactions, truth, families, gene_sets, clinical, params, notes)
+    logger.info("simulated %d samples, %d miRNAs, %d mRNAs, %d modules, %d interactions, %d predicted "
+                "pairs (%d in modules, %d by chance)", n, n_mir, n_gene, params.n_modules,
+                len(interactions), len(predicted), predicted_counts["predicted_true_pairs"],
+                predicted_counts["predicted_chance_pairs"])
+    return SimulatedCohort(mirna, mrna, interactions, truth, families, gene_sets, clinical, params, notes,
+                           predicted)

@@ -458,9 +458,22 @@ def _module_card(row: pd.Series, evaluation: Evaluation) -> list[dict[str, str]]
         ("best miRNA family", row["best_family"] or "none enriched"),
         ("best GO/KEGG term", row["best_term"] or "none"),
         ("cross-validated survival", survival or "no clinical data"),
+        *_predicted_members(evaluation, row["module_id"]),
         ("why follow it up", row["reasons"]),
     ]
     return [{"label": label, "value": str(value)} for label, value in items]
+
+
+def _predicted_members(evaluation: Evaluation, module_id: str) -> list[tuple[str, str]]:
+    """The card line naming the mRNAs that joined through predicted targets (runs with --predicted)."""
+    edges = evaluation.modules.edges
+    if "evidence" not in edges:
+        return []
+    edges = edges[edges["module_id"] == module_id]
+    validated = set(edges.loc[edges["evidence"] != "predicted", "target"])
+    only = sorted(set(edges["target"]) - validated)
+    shown = ", ".join(only[:12]) + (f" and {len(only) - 12} more" if len(only) > 12 else "")
+    return [("members through predictions", f"{len(only)} mRNAs" + (f": {shown}" if only else ""))]
 
 
 def _module_sections(

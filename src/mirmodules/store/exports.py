@@ -68,6 +68,7 @@ def module_network(
         keys = pd.MultiIndex.from_arrays([out["source"], out["target"]])
         out["support_type"] = support["support_type"].reindex(keys).to_numpy()
         columns.append("support_type")
+    columns += [c for c in ("evidence", "predicted_score") if c in out]  # with --predicted
     return out[columns].reset_index(drop=True)
 
 

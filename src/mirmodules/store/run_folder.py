@@ -73,7 +73,8 @@ def cytoscape_tables(
     edges = modules.edges.rename(columns={"mirna": "source", "target": "target"})
     edges = edges.assign(interaction="represses")[["source", "target", "interaction", "module_id"]]
     if network is not None:
-        extra = [c for c in ("correlation", "support_type") if c in network]
+        extra = [c for c in ("correlation", "support_type", "evidence", "predicted_score")
+                 if c in network]
         edges = edges.merge(network[["source", "target", "module_id", *extra]],
                             on=["source", "target", "module_id"], how="left")
     return nodes.reset_index(drop=True), edges.reset_index(drop=True)
@@ -90,14 +91,18 @@ def module_graph(modules: ModuleSet, network: pd.DataFrame | None = None) -> nx.
     grouped = edges.groupby(["source", "target"], sort=True)["module_id"].agg(
         lambda s: ";".join(sorted(set(s)))
     )
-    correlation = (
-        edges.drop_duplicates(["source", "target"]).set_index(["source", "target"])["correlation"]
-        if "correlation" in edges else None
-    )
+    first = edges.drop_duplicates(["source", "target"]).set_index(["source", "target"])
+    correlation = first["correlation"] if "correlation" in edges else None
+    evidence = first["evidence"] if "evidence" in edges else None  # with --predicted
     for (src, tgt), mods in grouped.items():
         attrs: dict[str, Any] = {"interaction": "represses", "modules": mods}
         if correlation is not None and pd.notna(correlation.get((src, tgt))):
             attrs["correlation"] = attrs["weight"] = float(correlation[(src, tgt)])
+        if evidence is not None:
+            attrs["evidence"] = str(evidence[(src, tgt)])
+            score = first["predicted_score"].get((src, tgt))
+            if pd.notna(score):
+                attrs["predicted_score"] = float(score)
         graph.add_edge(src, tgt, **attrs)
     return graph
 
@@ -134,7 +139,23 @@ def write_module_tables(
         summary = module_topology(modules, mirna_expression=mirna_expression, mrna_expression=mrna_expression)
     else:
         summary = modules.summary()
+    if "evidence" in modules.edges:  # with --predicted: members by the evidence that reaches them
+        summary = summary.merge(evidence_counts(modules), on="module_id", how="left")
     summary.to_csv(folder / "module_summary.tsv", sep="\t", index=False, float_format="%.6g")
+
+
+def evidence_counts(modules: ModuleSet) -> pd.DataFrame:
+    """Per module, its mRNAs by the evidence that links them to its miRNAs: ``n_mrnas_validated``
+    (a validated interaction, predicted too or not) and ``n_mrnas_predicted_only`` (reached only
+    through predicted targets)."""
+    edges = modules.edges
+    validated = edges[edges["evidence"] != "predicted"].groupby("module_id")["target"].nunique()
+    reached = edges.groupby("module_id")["target"].apply(set)
+    via_validated = edges[edges["evidence"] != "predicted"].groupby("module_id")["target"].apply(set)
+    ids = modules.summary()["module_id"]
+    only = [len(reached.get(m, set()) - via_validated.get(m, set())) for m in ids]
+    n_validated = validated.reindex(ids, fill_value=0).to_numpy()
+    return pd.DataFrame({"module_id": ids, "n_mrnas_validated": n_validated, "n_mrnas_predicted_only": only})
 
 
 def write_module_exports(modules: ModuleSet, folder: str | Path, prepared: PreparedInputs) -> None:
@@ -221,6 +242,8 @@ def _write_files(result: MicaResult, tmp: Path, start: float) -> None:
     tsv(result.prepared.interactions, "interactions_used.tsv")
     tsv(result.prepared.harmonisation, "id_harmonisation.tsv")
     tsv(result.prepared.preprocessing, "preprocessing.tsv")
+    if result.predicted_candidates is not None:
+        tsv(result.predicted_candidates, "predicted_candidates.tsv", float_format="%.6g")
     write_module_exports(mods, tmp, result.prepared)
     manifest = dict(result.manifest)
     manifest["seconds"] = {
@@ -269,5 +292,8 @@ def read_modules(path: str | Path) -> ModuleSet:
         summary = read_table(summary_path, what="Module summary", dtype={"module_id": str})
         if {"module_id", "confidence"} <= set(summary.columns) and summary["confidence"].notna().any():
             confidence = pd.to_numeric(summary.set_index("module_id")["confidence"], errors="coerce")
-    return ModuleSet(members=members[MEMBER_COLUMNS], edges=edges[["module_id", "mirna", "target"]],
-                     confidence=confidence)
+    evidence = [c for c in ("evidence", "predicted_score") if c in edges]  # runs with --predicted
+    if "predicted_score" in edges:
+        edges = edges.assign(predicted_score=pd.to_numeric(edges["predicted_score"], errors="coerce"))
+    edges = edges[["module_id", "mirna", "target", *evidence]]
+    return ModuleSet(members=members[MEMBER_COLUMNS], edges=edges, confidence=confidence)

@@ -67,6 +67,7 @@ class CohortSpec:
     interactions: str
     mirbase: tuple[str, ...] = ()
     settings: dict[str, Any] = field(default_factory=dict)
+    predicted: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -180,11 +181,14 @@ def load_plan(path: str | Path) -> BatchPlan:
                 msg = (f"Plan {path}: cohort {name!r}: {key} must be a file path (a string); got "
                        f"{item[key]!r:.80}.")
                 raise InputDataError(msg)
-        mirbase = item.get("mirbase", [])
-        if not isinstance(mirbase, list) or not all(isinstance(p, str) and p for p in mirbase):
-            msg = (f"Plan {path}: cohort {name!r}: mirbase must be a list of file paths, e.g. "
-                   f'mirbase = ["mature.tsv"]; got {mirbase!r:.80}.')
-            raise InputDataError(msg)
+        lists = {}
+        for key in ("mirbase", "predicted"):
+            value = item.get(key, [])
+            if not isinstance(value, list) or not all(isinstance(p, str) and p for p in value):
+                msg = (f"Plan {path}: cohort {name!r}: {key} must be a list of file paths, e.g. "
+                       f'{key} = ["table.tsv"]; got {value!r:.80}.')
+                raise InputDataError(msg)
+            lists[key] = value
         if not isinstance(item.get("settings", {}), dict):
             msg = (f"Plan {path}: cohort {name!r}: settings must be a table, e.g. "
                    'settings = { evidence = "strong" }.')
@@ -209,8 +213,9 @@ def load_plan(path: str | Path) -> BatchPlan:
                 resolve(item["mirna"]),
                 resolve(item["mrna"]),
                 resolve(item["interactions"]),
-                tuple(resolve(p) for p in mirbase),
+                tuple(resolve(p) for p in lists["mirbase"]),
                 settings,
+                tuple(resolve(p) for p in lists["predicted"]),
             )
         )
     if not cohorts:
@@ -259,7 +264,7 @@ def load_plan(path: str | Path) -> BatchPlan:
 _SAFE_NAME = re.compile(r"[A-Za-z0-9._-]{1,100}")
 #: Keys a plan and a cohort table may have.
 PLAN_KEYS = ("cohorts", "methods", "seeds", "bootstraps", "method_parameters")
-COHORT_KEYS = ("name", "mirna", "mrna", "interactions", "mirbase", "settings")
+COHORT_KEYS = ("name", "mirna", "mrna", "interactions", "mirbase", "predicted", "settings")
 #: Limits that keep a mistyped plan from running for ever.
 MAX_BOOTSTRAPS, MAX_TASKS = 1000, 100_000
 
@@ -313,7 +318,8 @@ def _prepare_cohort(cohort: CohortSpec) -> Any:
 
     config = MicaConfig(**cohort.settings)
     prepared, _, _ = prepare_from_files(
-        cohort.mirna, cohort.mrna, cohort.interactions, mirbase_paths=list(cohort.mirbase), config=config
+        cohort.mirna, cohort.mrna, cohort.interactions, mirbase_paths=list(cohort.mirbase), config=config,
+        predicted_paths=list(cohort.predicted),
     )
     return prepared
 
@@ -414,7 +420,7 @@ def run_batch(
     from mirmodules.store.atomic import check_output_path, mark_output_folder, write_text_atomic
 
     out = Path(out_dir)
-    inputs = [p for c in plan.cohorts for p in (c.mirna, c.mrna, c.interactions, *c.mirbase)]
+    inputs = [p for c in plan.cohorts for p in (c.mirna, c.mrna, c.interactions, *c.mirbase, *c.predicted)]
     # a batch resumes into its own folder: an existing one must be a folder mirmodules wrote
     check_output_path(out, overwrite=True, inputs=inputs)
     mark_output_folder(out, command="batch")
@@ -513,8 +519,8 @@ def run_batch(
         "versions": package_versions(),
         "plan": {"methods": list(plan.methods), "seeds": list(plan.seeds), "bootstraps": plan.bootstraps,
                  "cohorts": [c.name for c in plan.cohorts]},
-        "inputs": {c.name: [input_record(p) for p in (c.mirna, c.mrna, c.interactions, *c.mirbase)]
-                   for c in plan.cohorts},
+        "inputs": {c.name: [input_record(p) for p in (c.mirna, c.mrna, c.interactions, *c.mirbase,
+                                                      *c.predicted)] for c in plan.cohorts},
         "tasks": {str(k): int(v) for k, v in statuses.items()},
         "warnings": collected(),
     }

@@ -24,17 +24,22 @@ def run_from_files(
     gene_map_path: str | Path | None = None,
     config: MicaConfig | None = None,
     progress: bool = False,
+    predicted_paths: Sequence[str | Path] = (),
 ) -> MicaResult:
-    """Read the input files, run MICA and record the inputs' SHA-256 in the manifest."""
+    """Read the input files, run MICA and record the inputs' SHA-256 in the manifest.
+
+    ``predicted_paths``: predicted-target tables (``--predicted``), graded evidence that may add
+    module members (:mod:`mirmodules.methods.predicted`)."""
     config = config or MicaConfig()
     _memory.reset()
     prepared, _, timings = prepare_from_files(
         mirna_path, mrna_path, interactions_path, mirbase_paths=mirbase_paths,
-        gene_map_path=gene_map_path, config=config,
+        gene_map_path=gene_map_path, config=config, predicted_paths=predicted_paths,
     )
     result = run_mica(prepared, config=config, progress=progress, timings=timings)
     manifest = {
         **result.manifest,
-        "inputs": input_records(mirna_path, mrna_path, interactions_path, mirbase_paths, gene_map_path),
+        "inputs": input_records(mirna_path, mrna_path, interactions_path, mirbase_paths, gene_map_path,
+                                predicted_paths),
     }
     return replace(result, manifest=manifest)

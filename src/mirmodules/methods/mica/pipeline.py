@@ -77,6 +77,9 @@ class MicaResult:
     prepared: PreparedInputs
     config: MicaConfig
     manifest: dict[str, Any]
+    #: With predicted targets: every (module, gene) the predictions proposed and whether the
+    #: expression support admitted it (:class:`~mirmodules.methods.predicted.PredictedExtension`)
+    predicted_candidates: pd.DataFrame | None = None
 
 
 @dataclass(frozen=True)
@@ -293,7 +296,30 @@ def run_mica(
             result = _run_mica_stages(prepared, config=config, progress=progress, timings=timings)
         else:
             result = _run_mica_consensus(prepared, config=config, progress=progress, timings=timings)
-    return apply_min_confidence(result, config.min_confidence)
+    return apply_predicted(apply_min_confidence(result, config.min_confidence), config)
+
+
+def apply_predicted(result: MicaResult, config: MicaConfig) -> MicaResult:
+    """``result`` with the members that predicted targets and expression support admit
+    (:func:`~mirmodules.methods.predicted.extend_with_predictions`); unchanged without predictions
+    (``prepared.predicted`` is None). The manifest's ``predicted`` record counts them."""
+    from mirmodules.methods.join import standardised_profiles
+    from mirmodules.methods.predicted import extend_with_predictions
+
+    prepared = result.prepared
+    if prepared.predicted is None:
+        return result
+    z_mirna, z_mrna = standardised_profiles(prepared.mirna, prepared.mrna)
+    extension = extend_with_predictions(
+        result.modules, prepared.predicted, z_mirna, z_mrna, min_mirnas=config.predicted_min_mirnas,
+        min_strength=config.predicted_min_strength, alpha=config.predicted_alpha,
+        fit_fraction=config.predicted_fit_fraction)
+    candidates = extension.candidates
+    record = {"pairs_used": len(prepared.predicted), "genes_considered": len(candidates),
+              "genes_admitted": int(candidates["admitted"].sum()),
+              "modules_extended": int(candidates.loc[candidates["admitted"], "module_id"].nunique())}
+    manifest = {**result.manifest, "predicted": record, "result": _result_summary(extension.modules)}
+    return replace(result, modules=extension.modules, manifest=manifest, predicted_candidates=candidates)
 
 
 def apply_min_confidence(result: MicaResult, min_confidence: float) -> MicaResult:
