@@ -142,7 +142,7 @@ def main() -> None:
         samples = first.mirna.columns.to_numpy()
         for source in args.sources:
             classes: dict[str, list[float]] = {"admitted": [], "control": [], "validated": [], "random": []}
-            per_module = []
+            per_module, rates = [], []
             for split in range(args.splits):
                 rng = np.random.default_rng(split)
                 order = rng.permutation(len(samples))
@@ -182,6 +182,8 @@ def main() -> None:
                     ("random", random),
                 ):
                     classes[label] += list(held_out_r(pairs, result.modules, mirna_b, mrna_b))
+                rates.append((extended.manifest["predicted"]["admission_rate"],
+                              extended.manifest["predicted"]["control_rate_without_prediction"]))
                 per_module.append(
                     admitted.groupby("module_id")
                     .size()
@@ -215,6 +217,8 @@ def main() -> None:
                 )
             )
             print(table.to_string(index=False, float_format="%.3f"), flush=True)
+            print("admission rate of predicted candidates / pass rate of genes without a prediction "
+                  "(discovery half): " + "; ".join(f"{a:.3f} / {c:.3f}" for a, c in rates), flush=True)
 
 
 if __name__ == "__main__":

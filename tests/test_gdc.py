@@ -337,7 +337,8 @@ BAD_STAR = "gene_id\tgene_name\tcount\nENSG00000000001.5\tAAA1\t3\n"
         ("star_header", r"f1m.rna_seq.augmented_star_gene_counts.tsv \(file id f1m\): not a GDC STAR "
                         r"gene-count file"),
         ("isoform_is_precursor", r"f1i.* not a miRNA isoform quantification file: it is a precursor-level"),
-        ("gene_model", r"f5m.*differ from those of the first STAR file .* one GDC data release"),
+        ("gene_model", r"f5m.*gene model 'GENCODE v22', while the first STAR file .* one GDC data release"),
+        ("gene_list", r"f5m.*differ from those of the first STAR file .* one GDC data release"),
         ("gene_types", r"--gene-types protein_codng: \['protein_codng'\] is not a gene type"),
     ],
 )
@@ -355,10 +356,13 @@ def test_bad_input_exits_2_naming_the_file_and_writes_nothing(tmp_path, capsys, 
         (folder / "f1m" / "f1m.rna_seq.augmented_star_gene_counts.tsv").write_text(BAD_STAR)
     elif change == "isoform_is_precursor":
         (folder / "f1i.mirbase21.isoforms.quantification.txt").write_text(PRECURSOR_P5)
-    elif change == "gene_model":
-        genes = [(g.replace(".", "9."), n, t) for g, n, t in GENES]
+    elif change == "gene_model":  # the same genes under another release's label
         (folder / "f5m.rna_seq.augmented_star_gene_counts.tsv").write_text(
-            star_text([1, 2, 3, 4, 5], genes=genes, model="GENCODE v38"))
+            star_text([1, 2, 3, 4, 5], model="GENCODE v22"))
+    elif change == "gene_list":
+        genes = [(g.replace(".", "9."), n, t) for g, n, t in GENES]
+        star = star_text([1, 2, 3, 4, 5], genes=genes)
+        (folder / "f5m.rna_seq.augmented_star_gene_counts.tsv").write_text(star)
     elif change == "gene_types":
         extra = ["--gene-types", "protein_codng"]
     out = tmp_path / "cohort"
@@ -621,3 +625,20 @@ def test_the_gdc_page_uses_existing_commands_and_flags():
     page = Path(__file__).resolve().parents[1] / "docs" / "gdc.md"
     blocks = re.findall(r"```bash\n(.*?)```", page.read_text(encoding="utf-8"), flags=re.S)
     assert _check_flags("docs/gdc.md", blocks) >= 6
+
+
+@pytest.mark.parametrize("cut", ["last_field", "no_mature"])
+def test_an_isoform_file_cut_in_its_last_field_or_without_mature_reads_is_not_a_zero_column(cut):
+    """A file cut inside its last field leaves a row whose region reads 'm' (not a GDC value);
+    read as it stands, the sample would be an all-zero miRNA column."""
+    from mirmodules.inputs.gdc import _read_isoforms, _Unreadable
+
+    text = ISO_P1.rstrip("\n")
+    if cut == "last_field":
+        text = text[: text.rindex("\t") + 2]  # '...\tm'
+        match = "does not write"
+    else:
+        text = "\n".join(line for line in text.split("\n") if "mature," not in line)
+        match = "no read on a mature miRNA"
+    with pytest.raises(_Unreadable, match=match):
+        _read_isoforms((text + "\n").encode(), "cut")

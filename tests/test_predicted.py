@@ -15,6 +15,7 @@ from _shared import input_args
 from mirmodules import InputDataError, MicaConfig, identify_modules, simulate_cohort
 from mirmodules.cli import main
 from mirmodules.datatypes import ModuleSet
+from mirmodules.exceptions import DataQualityWarning
 from mirmodules.inputs.identifiers import MirnaNameMap
 from mirmodules.inputs.io import read_predicted
 from mirmodules.inputs.prepared import combine_predicted
@@ -57,7 +58,11 @@ def test_a_member_without_validated_interaction_but_predicted_and_fitting_is_adm
     predicted = _predicted(
         [("a", "g_fit", -0.6), ("a", "g_random", -0.7), ("a", "x", -0.5), ("b", "z", -0.1)]
     )
-    result = extend_with_predictions(MODULE, predicted, z_mirna, z_mrna, min_strength=0.0)
+    # the one gene without a prediction (g_control) fits as well: admitting one of two predicted
+    # candidates is no better than expression alone, and the run says so
+    with pytest.warns(DataQualityWarning, match=r"50.0% of 2 predicted candidates against 100.0% of 1 genes"):
+        result = extend_with_predictions(MODULE, predicted, z_mirna, z_mrna, min_strength=0.0)
+    assert (result.admission_rate, result.control_rate) == (0.5, 1.0)
     members = result.modules.members
     assert set(members.loc[members["kind"] == "mrna", "feature"]) == {"x", "y", "z", "g_fit"}
     edges = result.modules.edges.set_index(["mirna", "target"])
@@ -69,6 +74,8 @@ def test_a_member_without_validated_interaction_but_predicted_and_fitting_is_adm
     # the chance pair's gene does not fit the module: considered, not admitted
     candidates = result.candidates.set_index("gene")
     assert not candidates.loc["g_random", "admitted"] and candidates.loc["g_fit", "admitted"]
+    assert candidates.loc["g_random", "reason"] == "profile does not fit the module"
+    assert candidates.loc["g_fit", "reason"] == "admitted"
     assert candidates.loc["g_fit", "repression_r"] < candidates.loc["g_fit", "repression_level"] < 0
     # the control: expression support without any predicted pair finds the other fitting gene
     control = expression_support_only(MODULE, predicted, z_mirna, z_mrna)

@@ -503,6 +503,13 @@ def _print_run_summary(result: Any, out: Path) -> None:
             full = int((summary["confidence"] >= 1.0 - 1e-9).sum())
             print(f"  confidence: {full} of {len(summary)} modules came back in every internal rerun; "
                   f"lowest {summary['confidence'].min():.2f} (module_summary.tsv, --min-confidence)")
+    predicted = result.manifest.get("predicted")
+    if predicted:
+        print(f"  predicted targets: {predicted['genes_admitted']} mRNAs added to "
+              f"{predicted['modules_extended']} modules ({100 * predicted['admission_rate']:.1f}% of "
+              f"{predicted['genes_considered']} candidates; genes without a prediction pass the same "
+              f"expression support at {100 * predicted['control_rate_without_prediction']:.1f}%); "
+              "why each was or was not admitted: predicted_candidates.tsv")
     dropped = result.manifest.get("min_confidence", {}).get("modules_dropped", 0)
     if dropped:
         print(f"  --min-confidence {result.manifest['min_confidence']['threshold']}: {dropped} module(s) "

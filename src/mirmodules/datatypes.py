@@ -106,6 +106,22 @@ class ModuleSet:
         out["confidence"] = self.confidence_of().reindex(out["module_id"]).to_numpy()
         return out.reset_index(drop=True)[SUMMARY_COLUMNS]
 
+    def evidence_counts(self) -> pd.DataFrame:
+        """Per module, its mRNAs by the evidence that links them to its miRNAs (runs with
+        predicted targets, whose edges carry ``evidence``): ``n_mrnas_validated`` (a validated
+        interaction, predicted too or not) and ``n_mrnas_predicted_only``; without ``evidence``
+        every mRNA counts as validated."""
+        ids = self.summary()["module_id"]
+        edges = self.edges
+        validated_edges = edges[edges["evidence"] != "predicted"] if "evidence" in edges else edges
+        reached = edges.groupby("module_id")["target"].apply(set)
+        validated = validated_edges.groupby("module_id")["target"].apply(set)
+        return pd.DataFrame({
+            "module_id": ids,
+            "n_mrnas_validated": [len(validated.get(m, set())) for m in ids],
+            "n_mrnas_predicted_only": [len(reached.get(m, set()) - validated.get(m, set())) for m in ids],
+        })
+
     def confidence_of(self) -> pd.Series:
         """Each module's confidence (NaN for every module when none was measured), by module id."""
         ids = pd.Index(sorted(self.members["module_id"].unique()), name="module_id")

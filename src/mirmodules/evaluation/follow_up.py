@@ -34,6 +34,7 @@ FOLLOW_UP_COLUMNS = [
     "confidence",
     "n_mirnas",
     "n_mrnas",
+    "n_mrnas_predicted_only",
     "mean_correlation",
     "hub_mirnas",
     "top_targets",
@@ -110,7 +111,8 @@ def _top(degree: pd.Series, n: int) -> str:
 def follow_up_table(evaluation: Evaluation, *, n_hubs: int = 3, n_targets: int = 5) -> pd.DataFrame:
     """The modules ranked for follow-up, each with its hubs, targets, signals and reasons.
 
-    ``hub_mirnas`` / ``top_targets``: the ``n_hubs`` miRNAs and ``n_targets`` mRNAs with the most
+    ``n_mrnas_predicted_only``: the mRNAs that joined through predicted targets alone (0 without
+    them). ``hub_mirnas`` / ``top_targets``: the ``n_hubs`` miRNAs and ``n_targets`` mRNAs with the most
     interactions inside the module (count in brackets). ``reasons`` says in words which signals
     the module carries (module docstring); ``n_signals`` counts them.
     """
@@ -118,6 +120,7 @@ def follow_up_table(evaluation: Evaluation, *, n_hubs: int = 3, n_targets: int =
     overview = module_overview(evaluation)
     if overview.empty:
         return pd.DataFrame(columns=FOLLOW_UP_COLUMNS)
+    predicted_only = evaluation.modules.evidence_counts().set_index("module_id")["n_mrnas_predicted_only"]
     rows = []
     for _, row in overview.iterrows():
         mid = row["module_id"]
@@ -152,6 +155,7 @@ def follow_up_table(evaluation: Evaluation, *, n_hubs: int = 3, n_targets: int =
                 "confidence": confidence,
                 "n_mirnas": int(row["n_mirnas"]),
                 "n_mrnas": int(row["n_mrnas"]),
+                "n_mrnas_predicted_only": int(predicted_only.get(mid, 0)),
                 "mean_correlation": row.get("mean_correlation", np.nan),
                 "hub_mirnas": _top(hub_degrees(evaluation, mid, "mirna"), n_hubs),
                 "top_targets": _top(hub_degrees(evaluation, mid, "target"), n_targets),

@@ -596,10 +596,19 @@ def _read_isoforms(data: bytes, name: str) -> tuple[pd.Series, dict[str, int]]:
     mature = (np.strings.startswith(regions, b"mature,MIMAT")
               & np.strings.isdigit(np.strings.slice(accession, 5, None)))
     totals = {"mature": int(sums[mature].sum())} if mature.any() else {}
+    unknown = []
     for region, total in zip(regions[~mature].tolist(), sums[~mature].tolist(), strict=True):
-        kind = region.decode("utf-8", "replace").partition(",")[0].strip()  # the few other kinds
-        kind = kind if kind in MIRNA_REGIONS and kind != "mature" else "other"
+        text = region.decode("utf-8", "replace")
+        kind = text.partition(",")[0].strip()  # the few other kinds
+        if kind not in MIRNA_REGIONS or kind == "mature":
+            unknown.append(text)
+            kind = "other"
         totals[kind] = totals.get(kind, 0) + total
+    if unknown:  # a file cut inside its last field, or not the GDC's format: its counts are not trusted
+        raise _Unreadable(f"miRNA_region value(s) the GDC does not write: {sorted(unknown)[:3]} (a file cut "
+                          "short, or another format)")
+    if not mature.any() or int(sums[mature].sum()) == 0:
+        raise _Unreadable("no read on a mature miRNA (mature,MIMAT... rows)")
     reads = pd.Series(sums[mature], index=accession[mature].astype(str))
     return (reads.groupby(level=0).sum() if reads.index.has_duplicates else reads.sort_index()), totals
 
@@ -990,6 +999,11 @@ def assemble_cohort(
             layout = _layout(data, star, keep)
             first_star = name_of(row)
             return star.genes["unstranded"].to_numpy()[keep]
+        if star.gene_model and layout.gene_model and star.gene_model != layout.gene_model:
+            msg = (f"{name_of(row)}: gene model {star.gene_model!r}, while the first STAR file "
+                   f"({first_star}) has {layout.gene_model!r}; all files must come from one GDC data "
+                   "release. Download them again together.")
+            raise InputDataError(msg)
         ours, first = star.genes["gene_id"].to_numpy(), layout.genes["gene_id"].to_numpy()
         if np.array_equal(ours, first):  # same genes, other bytes (names, line ends): careful read
             return star.genes["unstranded"].to_numpy()[layout.keep]

@@ -55,7 +55,7 @@ CASE_FIELDS = ("submitter_id", "demographic.vital_status", "demographic.days_to_
 PAGE_SIZE = 1000
 TIMEOUT = (15, 120)  # seconds: connect, read
 ATTEMPTS = 3
-_PROJECT = re.compile(r"[A-Z0-9][A-Z0-9_.-]{1,63}")
+_PROJECT = re.compile(r"[A-Z0-9][A-Z0-9_.]*-[A-Z0-9_.-]{1,60}")  # PROGRAM-PROJECT
 
 
 def api_url() -> str:
@@ -165,8 +165,9 @@ def _write_json(path: Path, record: Any) -> None:
 
 def _check_project(project: str) -> str:
     if not _PROJECT.fullmatch(project):
-        msg = (f"{project!r} is not a GDC project id (upper-case letters, digits and '-', e.g. TCGA-BRCA; "
-               "the list: https://portal.gdc.cancer.gov/projects).")
+        hint = f" (did you mean TCGA-{project.upper()}?)" if re.fullmatch(r"[A-Za-z]{2,5}", project) else ""
+        msg = (f"{project!r} is not a GDC project id{hint}: a program and a project in upper case, e.g. "
+               "TCGA-BRCA; the list: https://portal.gdc.cancer.gov/projects.")
         raise InputDataError(msg)
     return project
 

@@ -149,6 +149,9 @@ def warn_dropped_ids(
     ids = report.drop_duplicates("input_id")
     dropped = ids[ids["status"].isin(DROPPED_STATUSES)]
     if ids.empty or len(dropped) <= DROPPED_ID_WARNING_SHARE * len(ids):
+        if len(dropped):  # few: said in the log, every id's fate in id_harmonisation.tsv
+            logger.info("%d of %d %s could not be mapped and are left out, e.g. %s (id_harmonisation.tsv)",
+                        len(dropped), len(ids), what, ", ".join(dropped["input_id"].head(5).astype(str)))
         return
     shown = ", ".join(dropped["input_id"].head(8).astype(str))
     logger.warning(

@@ -21,13 +21,16 @@ without any predicted pair, the control that separates targeting from co-express
 from __future__ import annotations
 
 import logging
+import warnings
 from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
 
+from mirmodules._random import derive_seed
 from mirmodules._validation import check_in_range
 from mirmodules.datatypes import EDGE_COLUMNS, MEMBER_COLUMNS, ModuleSet
+from mirmodules.exceptions import DataQualityWarning
 from mirmodules.methods.join import _standardised_centroid, repression_threshold
 
 __all__ = [
@@ -42,6 +45,10 @@ logger = logging.getLogger(__name__)
 
 #: Edge columns added when predictions are given.
 EVIDENCE_COLUMNS = ["evidence", "predicted_score"]
+#: Genes without a predicted pair sampled per module for the control rate.
+CONTROL_GENES = 300
+#: Admission rate below this multiple of the control rate is warned about.
+MIN_RATE_RATIO = 1.5
 
 
 @dataclass(frozen=True)
@@ -60,6 +67,11 @@ class PredictedExtension:
 
     modules: ModuleSet
     candidates: pd.DataFrame
+    #: Share of the predicted candidates admitted, and of genes without a predicted pair (a
+    #: seeded sample, up to :data:`CONTROL_GENES` per module) that pass the same expression
+    #: support: predictions add evidence only where the first is clearly above the second
+    admission_rate: float = float("nan")
+    control_rate: float = float("nan")
 
 
 def _check(min_mirnas: int, min_strength: float, alpha: float, fit_fraction: float) -> None:
@@ -103,8 +115,17 @@ def expression_support(
             "repression_r": repression,
             "repression_level": threshold,
             "supported": (fit >= level) & (repression < threshold),
+            "reason": np.where(
+                fit < level,
+                "profile does not fit the module",
+                np.where(
+                    repression < threshold,
+                    "admitted",
+                    "not significantly anti-correlated with the module's miRNAs",
+                ),
+            ),
         },
-        columns=columns,
+        columns=[*columns, "reason"],
     )
 
 
@@ -118,6 +139,7 @@ def extend_with_predictions(
     min_strength: float = 0.5,
     alpha: float = 0.05,
     fit_fraction: float = 0.5,
+    seed: int = 0,
 ) -> PredictedExtension:
     """Add the mRNAs that predictions and expression support together admit (module docstring).
 
@@ -125,14 +147,33 @@ def extend_with_predictions(
     as :attr:`~mirmodules.datatypes.PreparedInputs.predicted`; ``z_mirna``, ``z_mrna``: the
     profiles' standardised rows. Module ids, confidence and the validated members stay as they
     are; candidates are judged against each module's validated members only (an admitted gene
-    does not help admit another).
+    does not help admit another). ``seed`` draws the genes of the control rate
+    (:attr:`PredictedExtension.control_rate`); a warning says when predicted candidates are
+    admitted less than :data:`MIN_RATE_RATIO` times as often as genes without predictions.
     """
     _check(min_mirnas, min_strength, alpha, fit_fraction)
     strong = predicted[predicted["strength"] >= min_strength]
     members = [modules.members]
     new_edges = []
     considered = []
+    controls = []
+    rng = np.random.default_rng(derive_seed(seed, "predicted_control"))
     for mid, (mirs, genes) in modules.groups().items():
+        linked = set(predicted.loc[predicted["mirna"].isin(mirs), "target"]) | set(genes)
+        pool = [g for g in z_mrna.index if g not in linked]
+        if pool:
+            sample = rng.choice(np.asarray(pool, dtype=object), min(CONTROL_GENES, len(pool)), replace=False)
+            controls.append(
+                expression_support(
+                    list(mirs),
+                    list(genes),
+                    pd.Index(sample),
+                    z_mirna,
+                    z_mrna,
+                    alpha=alpha,
+                    fit_fraction=fit_fraction,
+                )["supported"]
+            )
         pairs = strong[
             strong["mirna"].isin(mirs) & ~strong["target"].isin(genes) & strong["target"].isin(z_mrna.index)
         ]
@@ -170,6 +211,7 @@ def extend_with_predictions(
                 "repression_r",
                 "repression_level",
                 "supported",
+                "reason",
                 "module_id",
                 "n_predicting_mirnas",
             ]
@@ -185,6 +227,7 @@ def extend_with_predictions(
             "repression_r",
             "repression_level",
             "admitted",
+            "reason",
         ]
     ]
     all_members = pd.concat(members, ignore_index=True)[MEMBER_COLUMNS]
@@ -225,8 +268,21 @@ def extend_with_predictions(
         fit_fraction,
         alpha,
     )
+    admission_rate = n_added / len(candidates) if len(candidates) else float("nan")
+    tested = pd.concat(controls, ignore_index=True) if controls else pd.Series(dtype=bool)
+    control_rate = float(tested.mean()) if len(tested) else float("nan")
+    if len(candidates) and np.isfinite(control_rate) and admission_rate < MIN_RATE_RATIO * control_rate:
+        warnings.warn(
+            f"Predicted targets are admitted hardly more often than genes without any prediction pass "
+            f"the same expression support ({100 * admission_rate:.1f}% of {len(candidates)} predicted "
+            f"candidates against {100 * control_rate:.1f}% of {len(tested)} genes without one): on these "
+            f"data the {n_added} members added through predictions rest mostly on co-expression. Prefer the "
+            "modules without --predicted, or a stricter --predicted-alpha / --predicted-min-mirnas.",
+            DataQualityWarning,
+            stacklevel=2,
+        )
     extended = ModuleSet(all_members, edges[[*EDGE_COLUMNS, *EVIDENCE_COLUMNS]], modules.confidence)
-    return PredictedExtension(extended, candidates.reset_index(drop=True))
+    return PredictedExtension(extended, candidates.reset_index(drop=True), admission_rate, control_rate)
 
 
 def expression_support_only(

@@ -82,8 +82,7 @@ def report_warnings(evaluations: Sequence[Evaluation], manifest: Mapping[str, An
 
     Every warning recorded in the run's manifest (``warnings``) and raised by the current command
     (:mod:`mirmodules._warnings_log`); from the run's manifest: more than 5% of the miRNA or mRNA
-    ids dropped, an autoencoder stopped
-    by its budget, K chosen by a fallback rule, changed inputs; from the evaluations: modules that
+    ids dropped, K chosen by a fallback rule, changed inputs; from the evaluations: modules that
     share all their miRNAs, fewer than 3 modules.
 
     Examples
@@ -118,13 +117,8 @@ def report_warnings(evaluations: Sequence[Evaluation], manifest: Mapping[str, An
             f"{lost} of {n_mrna} mRNA ids ({100 * lost / n_mrna:.0f}%) are not in the gene map and "
             "were dropped."
         )
-    for kind, info in manifest.get("training", {}).items():
-        if info.get("stop_reason") not in (None, "early_stopping"):
-            out.append(
-                f"The {kind} autoencoder stopped by its {info['stop_reason'].replace('_', ' ')} "
-                "budget before early stopping (see the loss curve); check that modules hold "
-                "across seeds (mirmodules stability)."
-            )
+    # an autoencoder stopped by its step budget is in the run's own warnings when its validation
+    # loss was still falling (the defaults' budget stops most runs, which is not worth a warning)
     for kind, info in manifest.get("clustering", {}).items():
         if info.get("rule") in ("kneedle", "max_second_difference"):
             out.append(
@@ -330,7 +324,9 @@ def _structure_figure(
     mirs, genes = evaluation.modules.groups()[mid]
     if len(mirs) + len(genes) <= NETWORK_MAX_NODES:
         return _figure(
-            "miRNAs (red) and their validated targets (blue) in the module (Fig. 8).",
+            "miRNAs (red) and their validated targets (blue) in the module (Fig. 8)"
+            + ("; dashed purple: targets that joined through predicted targets." if "evidence" in
+               evaluation.modules.edges else "."),
             plots.plot_module_network(evaluation.modules, mid),
         )
     caption = (
@@ -473,7 +469,8 @@ def _predicted_members(evaluation: Evaluation, module_id: str) -> list[tuple[str
     validated = set(edges.loc[edges["evidence"] != "predicted", "target"])
     only = sorted(set(edges["target"]) - validated)
     shown = ", ".join(only[:12]) + (f" and {len(only) - 12} more" if len(only) > 12 else "")
-    return [("members through predictions", f"{len(only)} mRNAs" + (f": {shown}" if only else ""))]
+    label = f"{len(only)} mRNA{'' if len(only) == 1 else 's'}"
+    return [("members through predictions", label + (f": {shown}" if only else ""))]
 
 
 def _module_sections(

@@ -140,22 +140,8 @@ def write_module_tables(
     else:
         summary = modules.summary()
     if "evidence" in modules.edges:  # with --predicted: members by the evidence that reaches them
-        summary = summary.merge(evidence_counts(modules), on="module_id", how="left")
+        summary = summary.merge(modules.evidence_counts(), on="module_id", how="left")
     summary.to_csv(folder / "module_summary.tsv", sep="\t", index=False, float_format="%.6g")
-
-
-def evidence_counts(modules: ModuleSet) -> pd.DataFrame:
-    """Per module, its mRNAs by the evidence that links them to its miRNAs: ``n_mrnas_validated``
-    (a validated interaction, predicted too or not) and ``n_mrnas_predicted_only`` (reached only
-    through predicted targets)."""
-    edges = modules.edges
-    validated = edges[edges["evidence"] != "predicted"].groupby("module_id")["target"].nunique()
-    reached = edges.groupby("module_id")["target"].apply(set)
-    via_validated = edges[edges["evidence"] != "predicted"].groupby("module_id")["target"].apply(set)
-    ids = modules.summary()["module_id"]
-    only = [len(reached.get(m, set()) - via_validated.get(m, set())) for m in ids]
-    n_validated = validated.reindex(ids, fill_value=0).to_numpy()
-    return pd.DataFrame({"module_id": ids, "n_mrnas_validated": n_validated, "n_mrnas_predicted_only": only})
 
 
 def write_module_exports(modules: ModuleSet, folder: str | Path, prepared: PreparedInputs) -> None:

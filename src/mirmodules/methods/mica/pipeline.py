@@ -296,7 +296,28 @@ def run_mica(
             result = _run_mica_stages(prepared, config=config, progress=progress, timings=timings)
         else:
             result = _run_mica_consensus(prepared, config=config, progress=progress, timings=timings)
-    return apply_predicted(apply_min_confidence(result, config.min_confidence), config)
+    result = apply_min_confidence(result, config.min_confidence)
+    _warn_large_merged(result.modules, config)
+    return apply_predicted(result, config)
+
+
+#: A merged module with more mRNAs than this is warned about (a merge may have joined programmes).
+LARGE_MERGED_MRNAS = 150
+
+
+def _warn_large_merged(modules: ModuleSet, config: MicaConfig) -> None:
+    """A warning when merging pieces left modules larger than :data:`LARGE_MERGED_MRNAS` mRNAs: on
+    real data dominated by a few programmes (SPONGE's BRCA set) merging joins programmes, not
+    pieces of one (docs/method_choices.md, found, not fixed)."""
+    if config.merge == "none" or not modules.n_modules:
+        return
+    sizes = modules.summary().set_index("module_id")["n_mrnas"]
+    large = sizes[sizes > LARGE_MERGED_MRNAS]
+    if len(large):
+        logger.warning("%d of %d modules have more than %d mRNAs (largest %s: %d) after merging pieces "
+                       "(--merge pieces); where the data hold a few broad programmes, merging may join "
+                       "different ones: compare with --merge none.", len(large), len(sizes),
+                       LARGE_MERGED_MRNAS, large.idxmax(), int(large.max()))
 
 
 def apply_predicted(result: MicaResult, config: MicaConfig) -> MicaResult:
@@ -313,11 +334,13 @@ def apply_predicted(result: MicaResult, config: MicaConfig) -> MicaResult:
     extension = extend_with_predictions(
         result.modules, prepared.predicted, z_mirna, z_mrna, min_mirnas=config.predicted_min_mirnas,
         min_strength=config.predicted_min_strength, alpha=config.predicted_alpha,
-        fit_fraction=config.predicted_fit_fraction)
+        fit_fraction=config.predicted_fit_fraction, seed=derive_seed(config.seed, "predicted"))
     candidates = extension.candidates
     record = {"pairs_used": len(prepared.predicted), "genes_considered": len(candidates),
               "genes_admitted": int(candidates["admitted"].sum()),
-              "modules_extended": int(candidates.loc[candidates["admitted"], "module_id"].nunique())}
+              "modules_extended": int(candidates.loc[candidates["admitted"], "module_id"].nunique()),
+              "admission_rate": extension.admission_rate,
+              "control_rate_without_prediction": extension.control_rate}
     manifest = {**result.manifest, "predicted": record, "result": _result_summary(extension.modules)}
     return replace(result, modules=extension.modules, manifest=manifest, predicted_candidates=candidates)
 
