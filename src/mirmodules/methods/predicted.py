@@ -273,11 +273,11 @@ def extend_with_predictions(
     control_rate = float(tested.mean()) if len(tested) else float("nan")
     if len(candidates) and np.isfinite(control_rate) and admission_rate < MIN_RATE_RATIO * control_rate:
         warnings.warn(
-            f"Predicted targets are admitted hardly more often than genes without any prediction pass "
-            f"the same expression support ({100 * admission_rate:.1f}% of {len(candidates)} predicted "
-            f"candidates against {100 * control_rate:.1f}% of {len(tested)} genes without one): on these "
-            f"data the {n_added} members added through predictions rest mostly on co-expression. Prefer the "
-            "modules without --predicted, or a stricter --predicted-alpha / --predicted-min-mirnas.",
+            f"Predicted candidates pass the expression support hardly more often than genes without a "
+            f"prediction ({100 * admission_rate:.1f}% of {len(candidates)} against {100 * control_rate:.1f}% "
+            f"of {len(tested)}): in these data the predictions do not enrich for repressed genes, and the "
+            f"{n_added} members they add are chosen mostly by expression. Check them (held-out samples, "
+            "docs: benchmarks, predicted targets) or compare with the run without --predicted.",
             DataQualityWarning,
             stacklevel=2,
         )
