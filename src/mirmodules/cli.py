@@ -426,10 +426,10 @@ def check_log_file(log_file: str, args: argparse.Namespace) -> Path:
 
 def _setup_logging(
     verbose: int, *, quiet: bool, log_file: str | Path | None = None
-) -> logging.Handler | None:
+) -> list[logging.Handler]:
     """Handlers for stderr (and ``log_file``) on the package's logger (Python warnings reach it
-    through :mod:`mirmodules._warnings_log`); returns the file handler (closed by :func:`main` at
-    the end), if any."""
+    through :mod:`mirmodules._warnings_log`); returns them, for :func:`main` to remove (and close)
+    at the end, so that a command called from Python leaves no handler on a stream behind."""
     level = logging.WARNING if quiet else (logging.DEBUG if verbose > 1 else logging.INFO)
     handler = logging.StreamHandler(sys.stderr)
     handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(message)s", "%H:%M:%S"))
@@ -445,8 +445,8 @@ def _setup_logging(
         file_handler.setLevel(min(level, logging.INFO))
         root.addHandler(file_handler)
         root.setLevel(min(level, logging.INFO))
-        return file_handler
-    return None
+        return [handler, file_handler]
+    return [handler]
 
 
 def _input_paths(args: argparse.Namespace) -> list[str]:
@@ -890,11 +890,11 @@ def main(argv: Sequence[str] | None = None) -> int:
         "annotate": _cmd_annotate,
         "data": _cmd_data,
     }
-    file_handler = None
+    handlers_added: list[logging.Handler] = []
     try:
         _refuse_special_files(args)
         log_file = check_log_file(args.log_file, args) if args.log_file else None
-        file_handler = _setup_logging(args.verbose, quiet=args.quiet, log_file=log_file)
+        handlers_added = _setup_logging(args.verbose, quiet=args.quiet, log_file=log_file)
         if args.command != "data":
             _resolve_references(args)
         out = getattr(args, "out", None)
@@ -925,9 +925,10 @@ def main(argv: Sequence[str] | None = None) -> int:
               "content.", file=sys.stderr)
         return 130
     finally:
-        if file_handler is not None:
-            logging.getLogger("mirmodules").removeHandler(file_handler)
-            file_handler.close()
+        for added in handlers_added:
+            logging.getLogger("mirmodules").removeHandler(added)
+            if isinstance(added, logging.FileHandler):
+                added.close()
 
 
 if __name__ == "__main__":  # pragma: no cover
