@@ -9,6 +9,7 @@ subprocess so that peak memory (max RSS of that child) is that of a real `mirmod
     python benchmarks/bench_tcga_scale.py --scaling             # the cost-growth table (pan-cancer last)
     python benchmarks/bench_tcga_scale.py --pan-cancer          # 9,000 x 20,000 x 700 alone
     python benchmarks/bench_tcga_scale.py -- --preset paper     # flags after -- go to `run`
+    python benchmarks/bench_tcga_scale.py --predicted-pairs 200000  # with a predicted table
 """
 
 from __future__ import annotations
@@ -34,7 +35,7 @@ PAN_CANCER = (20000, 9000, 700)
 
 def measure(work: Path, *, n_samples: int, n_mirnas: int, n_mrnas: int, n_modules: int,
             false_positive_rate: float, seed: int, noise_model: str, run_args: list[str],
-            verbose: bool = True) -> dict:
+            verbose: bool = True, predicted_pairs: int | None = None) -> dict:
     """Simulate one cohort, run `mirmodules run` on it in a child process, return the figures."""
     start = time.perf_counter()
     cohort = simulate_cohort(
@@ -42,6 +43,7 @@ def measure(work: Path, *, n_samples: int, n_mirnas: int, n_mrnas: int, n_module
         n_modules=n_modules, mirnas_per_module=(3, 8), mrnas_per_module=(20, 80),
         false_positive_rate=false_positive_rate, seed=seed, noise_model=noise_model,
         missing_rate=0.1 if noise_model == "gaussian" else 0.3,
+        **({"predicted_chance_pairs": predicted_pairs} if predicted_pairs else {}),
     )
     paths = cohort.write(work / "data")
     if verbose:
@@ -49,7 +51,8 @@ def measure(work: Path, *, n_samples: int, n_mirnas: int, n_mrnas: int, n_module
     out = work / "run"
     cmd = [sys.executable, "-m", "mirmodules.cli", "-q", "run", "--mirna", str(paths["mirna"]),
            "--mrna", str(paths["mrna"]), "--interactions", str(paths["interactions"]),
-           "--out", str(out), "--overwrite", "--seed", str(seed), *run_args]
+           "--out", str(out), "--overwrite", "--seed", str(seed), *run_args,
+           *(["--predicted", str(paths["predicted"])] if predicted_pairs else [])]
     if verbose:
         print("running:", " ".join(cmd[1:]))
     # the child's peak RSS: run it through /usr/bin/time-like accounting in a fresh process
@@ -110,6 +113,9 @@ def main() -> None:
     parser.add_argument("--min-samples", type=int, default=None,
                         help="with --scaling: skip the shapes with fewer samples than this")
     parser.add_argument("--workdir", default=None, help="keep files here (default: a temp folder)")
+    parser.add_argument("--predicted-pairs", type=int, default=None, metavar="N",
+                        help="also give the run the cohort's predicted table with N chance pairs "
+                        "(besides the pairs inside the planted modules): the cost of --predicted")
     parser.add_argument("run_args", nargs="*", help="extra flags for `mirmodules run` (after --)")
     args = parser.parse_args()
     work = Path(args.workdir or tempfile.mkdtemp(prefix="mirmodules_bench_"))
@@ -117,8 +123,11 @@ def main() -> None:
               "false_positive_rate": args.false_positive_rate, "seed": args.seed,
               "noise_model": args.noise_model, "run_args": args.run_args}
     if not args.scaling and not args.pan_cancer:
-        result = measure(work, n_samples=args.n_samples, n_mrnas=args.n_mrnas, **common)
+        result = measure(work, n_samples=args.n_samples, n_mrnas=args.n_mrnas,
+                         predicted_pairs=args.predicted_pairs, **common)
         _print_run(result, args)
+        if args.predicted_pairs:
+            print("predicted:", json.dumps(result["manifest"].get("predicted")))
         return
     print(f"{'mRNAs':>6s} {'samples':>7s} {'wall s':>7s} {'peak MiB':>8s} {'read':>5s} {'AE':>6s} "
           f"{'K-means':>7s} {'write':>5s} {'K':>4s} {'pools':>5s} {'recovery':>8s}")
