@@ -464,7 +464,9 @@ def test_merge_needs_both_a_shared_mirna_set_and_co_varying_mrnas():
     # 0 and 2 share a, b (2 of the smaller 2) and co-vary; 1 co-varies but shares 1 of 2 with 2
     # (overlap 0.5: joins at min_overlap 0.5, not at 0.75); 3 shares miRNAs but not the profile
     assert merge_groups(modules, z, min_overlap=0.75) == [[0, 2], [1], [3]]
-    assert merge_groups(modules, z, min_overlap=0.5) == [[0, 1, 2], [3]]
+    assert merge_groups(modules, z, min_overlap=0.5, linkage="single") == [[0, 1, 2], [3]]
+    # 0 ~ 2 ~ 1 is a chain (0 and 1 share no miRNA): complete linkage (default) keeps 1 apart
+    assert merge_groups(modules, z, min_overlap=0.5) == [[0, 2], [1], [3]]
     # the profile is what keeps 3 apart: with any correlation accepted it joins 0
     assert merge_groups([modules[0], modules[3]], z, min_correlation=-1.0) == [[0, 1]]
 

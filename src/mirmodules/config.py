@@ -240,6 +240,10 @@ class MicaConfig:
                                     "mRNA profiles", "modules")
     merge_overlap: float = _opt(0.5, "merge=pieces: least share of the smaller miRNA set that two "
                                 "modules share", "modules")
+    merge_linkage: str = _opt("complete", "merge=pieces: complete: every two pieces of a merged module "
+                              "must be related (default); single: modules joined by a chain of related "
+                              "pairs are one (which joined whole programmes on SPONGE's BRCA set)",
+                              "modules", ("single", "complete"))
     predicted_min_mirnas: int = _opt(1, "with --predicted: a gene joins a module through predictions "
                                      "only when at least this many of the module's miRNAs are predicted "
                                      "to target it (all of them when the module has fewer)", "modules")

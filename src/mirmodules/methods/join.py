@@ -125,6 +125,7 @@ def join_modules(
     merge: Merge = "none",
     merge_correlation: float = 0.8,
     merge_overlap: float = 0.5,
+    merge_linkage: str = "complete",
 ) -> JoinedModules:
     """Build modules from cluster labels and interactions (see module docstring).
 
@@ -258,7 +259,8 @@ def join_modules(
             raise InputDataError(msg)
         z_mrna_merge = z_mrna if needs_z else _standardised(mrna_profiles)
         pieces = merge_groups([(a, b) for a, b, _ in candidates], z_mrna_merge,
-                              min_correlation=merge_correlation, min_overlap=merge_overlap)
+                              min_correlation=merge_correlation, min_overlap=merge_overlap,
+                              linkage=merge_linkage)
         if len(pieces) < len(candidates):
             logger.info("stage 3: %d modules merged into %d (pieces of one programme: mRNA mean "
                         "profiles r >= %.2f, miRNA overlap >= %.2f)", len(candidates), len(pieces),
@@ -276,13 +278,16 @@ def merge_groups(
     *,
     min_correlation: float = 0.8,
     min_overlap: float = 0.5,
+    linkage: str = "complete",
 ) -> list[list[int]]:
     """Indices of ``modules`` (miRNAs, mRNAs) that are pieces of one programme, grouped.
 
     Two modules are pieces of one when the mean profiles of their mRNAs (rows of the standardised
     ``z_mrna``) correlate at ``min_correlation`` or more and their miRNA sets overlap: the shared
-    miRNAs are at least ``min_overlap`` of the smaller set. Groups are the connected components of
-    that relation, in order of their first module.
+    miRNAs are at least ``min_overlap`` of the smaller set. With ``linkage="complete"`` (default) a
+    group's modules are all related two by two (complete linkage on the relation); ``"single"``
+    takes the connected components, so that a chain of related modules is one group. Groups come
+    in order of their first module.
 
     >>> import numpy as np
     >>> t = np.linspace(0, 6, 40)
@@ -293,6 +298,7 @@ def merge_groups(
     """
     check_in_range(min_correlation, "merge_correlation", low=-1.0, high=1.0)
     check_in_range(min_overlap, "merge_overlap", low=0.0, high=1.0)
+    check_one_of(linkage, "merge_linkage", ("single", "complete"))
     n_samples = z_mrna.shape[1]
     centroids = []
     for _, mrnas in modules:
@@ -309,7 +315,29 @@ def merge_groups(
             shared = len(mirna_sets[i] & mirna_sets[j])
             if shared and shared >= min_overlap * min(len(mirna_sets[i]), len(mirna_sets[j])):
                 graph.add_edge(i, j)
-    return sorted((sorted(c) for c in nx.connected_components(graph)), key=lambda g: g[0])
+    if linkage == "single":
+        return sorted((sorted(c) for c in nx.connected_components(graph)), key=lambda g: g[0])
+    return _complete_groups(graph)
+
+
+def _complete_groups(graph: nx.Graph) -> list[list[int]]:
+    """Groups in which every two modules are related (complete linkage on the relation), so that a
+    chain of related modules (A ~ B ~ C, A not ~ C) is not one group."""
+    from scipy.cluster.hierarchy import fcluster, linkage
+
+    nodes = sorted(graph.nodes)
+    if len(nodes) < 2:
+        return [[n] for n in nodes]
+    distance = np.ones((len(nodes), len(nodes)))
+    for i, j in graph.edges:
+        distance[i, j] = distance[j, i] = 0.0
+    np.fill_diagonal(distance, 0.0)
+    condensed = distance[np.triu_indices(len(nodes), k=1)]
+    labels = fcluster(linkage(condensed, method="complete"), t=0.5, criterion="distance")
+    groups: dict[int, list[int]] = {}
+    for node, label in zip(nodes, labels, strict=True):
+        groups.setdefault(int(label), []).append(node)
+    return sorted(groups.values(), key=lambda g: g[0])
 
 
 def _merged(

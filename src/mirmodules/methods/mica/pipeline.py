@@ -260,6 +260,7 @@ def _cluster_and_join_once(
         merge=config.merge,  # type: ignore[arg-type]
         merge_correlation=config.merge_correlation,
         merge_overlap=config.merge_overlap,
+        merge_linkage=config.merge_linkage,
     )
     timings["stage3_modules"] = time.perf_counter() - start
     _memory.mark("stage3_modules")
@@ -307,8 +308,8 @@ LARGE_MERGED_MRNAS = 150
 
 def _warn_large_merged(modules: ModuleSet, config: MicaConfig) -> None:
     """A warning when merging pieces left modules larger than :data:`LARGE_MERGED_MRNAS` mRNAs: on
-    real data dominated by a few programmes (SPONGE's BRCA set) merging joins programmes, not
-    pieces of one (docs/method_choices.md, found, not fixed)."""
+    real data dominated by a few programmes (SPONGE's BRCA set) merging can join programmes, not
+    pieces of one (docs/method_choices.md, "Merging by complete linkage")."""
     if config.merge == "none" or not modules.n_modules:
         return
     sizes = modules.summary().set_index("module_id")["n_mrnas"]
