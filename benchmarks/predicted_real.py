@@ -28,14 +28,13 @@ import warnings
 
 import numpy as np
 import pandas as pd
-from real_data_summary import DATA, SETS
+from real_data_summary import DATA, SETS, prepare_set
 from scipy.stats import mannwhitneyu
 from trust_planted import seed_stability
 
 from mirmodules import MicaConfig, evaluate_modules
 from mirmodules.inputs.annotations import read_families, read_gene_sets
 from mirmodules.inputs.identifiers import load_mirbase_tables
-from mirmodules.inputs.prepared import prepare_from_files
 from mirmodules.methods.join import _standardised_centroid, repression_threshold, standardised_profiles
 from mirmodules.methods.mica.pipeline import apply_predicted, run_mica
 from mirmodules.methods.predicted import expression_support_only
@@ -79,8 +78,7 @@ def main() -> None:
         if name == "sponge_brca" and args.gene_map is None:
             print(f"{name}: left out (needs --gene-map)")
             continue
-        folder, prefix, mirbase, families_file, go_file, _ = SETS[name]
-        base = DATA / folder
+        _, _, mirbase, families_file, go_file, _ = SETS[name]
         mirbase_paths = [DATA / p for p in mirbase]
         name_map = load_mirbase_tables(mirbase_paths)
         families = read_families(DATA / families_file, name_map=name_map)
@@ -88,17 +86,9 @@ def main() -> None:
             read_gene_sets(DATA / "genesets_go_kegg" / go_file),
             read_gene_sets(DATA / "genesets_go_kegg" / "KEGG_2011_symbol.gmt.gz"),
         ]
-        prepared_by = {}
-        for source in args.sources:
-            prepared_by[source], _, _ = prepare_from_files(
-                base / f"{prefix}_mirna_expression.tsv.gz",
-                base / f"{prefix}_mrna_expression.tsv.gz",
-                DATA / "mirtarbase_hsa" / "hsa_MTI_full.tsv.gz",
-                mirbase_paths=mirbase_paths,
-                gene_map_path=args.gene_map if name == "sponge_brca" else None,
-                config=MicaConfig(),
-                predicted_paths=[DATA / SOURCES[source]],
-            )
+        prepared_by = {source: prepare_set(name, gene_map=args.gene_map if name == "sponge_brca" else None,
+                                           predicted_paths=[DATA / SOURCES[source]])
+                       for source in args.sources}
         first = prepared_by[args.sources[0]]
         plain = dataclasses.replace(first, predicted=None)
         # all samples: seeds 0 and 1, enrichment and stability with and without

@@ -44,6 +44,19 @@ SETS = {
 }
 
 
+def prepare_set(name: str, *, gene_map: str | None = None, predicted_paths=(), config=None):
+    """The prepared inputs of a real set (all miRTarBase evidence, the set's miRBase tables)."""
+    from mirmodules.inputs.prepared import prepare_from_files
+
+    folder, prefix, mirbase, *_ = SETS[name]
+    base = DATA / folder
+    prepared, _, _ = prepare_from_files(
+        base / f"{prefix}_mirna_expression.tsv.gz", base / f"{prefix}_mrna_expression.tsv.gz",
+        DATA / "mirtarbase_hsa" / "hsa_MTI_full.tsv.gz", mirbase_paths=[DATA / p for p in mirbase],
+        gene_map_path=gene_map, config=config or MicaConfig(), predicted_paths=predicted_paths)
+    return prepared
+
+
 def parameter(text: str) -> tuple[str, object]:
     name, _, value = text.partition("=")
     try:

@@ -17,12 +17,12 @@ import argparse
 import warnings
 
 import pandas as pd
-from real_data_summary import DATA, SETS
+from real_data_summary import DATA, SETS, prepare_set
 
 import mirmodules.evaluation.survival as survival
 from mirmodules import MicaConfig, simulate_cohort
 from mirmodules.evaluation.survival import match_clinical, module_survival, read_clinical
-from mirmodules.inputs.prepared import prepare_from_files, prepare_inputs
+from mirmodules.inputs.prepared import prepare_inputs
 from mirmodules.methods.mica.pipeline import run_mica
 
 
@@ -67,12 +67,9 @@ def main() -> None:
     torch.set_num_threads(1)
     warnings.simplefilter("ignore")
     for name in args.sets:
-        folder, prefix, mirbase, *_ = SETS[name]
+        folder, prefix, *_ = SETS[name]
         base = DATA / folder
-        prepared, _, _ = prepare_from_files(
-            base / f"{prefix}_mirna_expression.tsv.gz", base / f"{prefix}_mrna_expression.tsv.gz",
-            DATA / "mirtarbase_hsa" / "hsa_MTI_full.tsv.gz", mirbase_paths=[DATA / p for p in mirbase],
-            config=MicaConfig())
+        prepared = prepare_set(name)
         modules = run_mica(prepared, config=MicaConfig(seed=0, threads=1)).modules
         clinical = match_clinical(prepared.samples, read_clinical(base / f"{prefix}_clinical.tsv.gz"))
         report(name, modules, prepared.mirna, clinical)

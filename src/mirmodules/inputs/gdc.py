@@ -490,11 +490,7 @@ def read_isoform_counts(data: bytes, *, name: str = "isoform file") -> tuple[pd.
     InputDataError
         The header is not an isoform quantification header.
     """
-    try:
-        return _read_isoforms(_decompress(data, name), name)
-    except _Unreadable as exc:
-        msg = f"{name}: {exc}"
-        raise InputDataError(msg) from exc
+    return _read_or_refuse(_read_isoforms, data, name)
 
 
 def _table_header_check(data: bytes, name: str, expected: tuple[str, ...], kind: str, data_type: str) -> None:
@@ -613,6 +609,15 @@ def _read_isoforms(data: bytes, name: str) -> tuple[pd.Series, dict[str, int]]:
     return (reads.groupby(level=0).sum() if reads.index.has_duplicates else reads.sort_index()), totals
 
 
+def _read_or_refuse(reader: Callable[[bytes, str], Any], data: bytes, name: str) -> Any:
+    """``reader`` on the (decompressed) file; a file it cannot read is an :class:`InputDataError`."""
+    try:
+        return reader(_decompress(data, name), name)
+    except _Unreadable as exc:
+        msg = f"{name}: {exc}"
+        raise InputDataError(msg) from exc
+
+
 def read_precursor_counts(data: bytes, *, name: str = "miRNA file") -> pd.Series:
     """Read counts per precursor (``miRNA_ID``) of a GDC ``mirnas.quantification.txt`` file.
 
@@ -621,11 +626,7 @@ def read_precursor_counts(data: bytes, *, name: str = "miRNA file") -> pd.Series
     InputDataError
         The header is not a miRNA quantification header.
     """
-    try:
-        return _read_precursors(_decompress(data, name), name)
-    except _Unreadable as exc:
-        msg = f"{name}: {exc}"
-        raise InputDataError(msg) from exc
+    return _read_or_refuse(_read_precursors, data, name)
 
 
 def _read_precursors(data: bytes, name: str) -> pd.Series:
