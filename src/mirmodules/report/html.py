@@ -292,7 +292,7 @@ FOLLOW_UP_LEGEND = (
 def _follow_up_blocks(evaluations: Sequence[Evaluation]) -> list[dict[str, str]]:
     blocks = []
     for e in evaluations:
-        table = follow_up_table(e).drop(columns=["family_q", "term_q", "reasons"])
+        table = follow_up_table(e).drop(columns=["reasons"])
         blocks.append(
             {
                 "method": e.method,
@@ -329,13 +329,15 @@ def _structure_figure(
                evaluation.modules.edges else "."),
             plots.plot_module_network(evaluation.modules, mid),
         )
+    predicted = "evidence" in evaluation.modules.edges
     caption = (
         f"The module's {len(mirs)} miRNAs x {len(genes)} mRNAs as a clustered heat map "
         f"(more than {NETWORK_MAX_NODES} members make a network unreadable): "
     )
     caption += (
         "Pearson r of every miRNA-mRNA pair over the samples, blue = negative; dots mark the "
-        "module's interactions."
+        "module's interactions"
+        + (" (hollow purple: through predicted targets only)." if predicted else ".")
         if mirna_expression is not None and mrna_expression is not None
         else "its interactions."
     )

@@ -238,9 +238,11 @@ def plot_module_heatmap(
     row_of = {m: i for i, m in enumerate(mirs)}
     col_of = {g: j for j, g in enumerate(genes)}
     links = np.zeros((len(mirs), len(genes)))
-    for mirna, target in zip(edges["mirna"], edges["target"], strict=True):
+    # 1: a validated interaction; 2: one that only predicted targets give (runs with --predicted)
+    kinds = edges["evidence"].eq("predicted").map({True: 2.0, False: 1.0}) if "evidence" in edges else None
+    for k, (mirna, target) in enumerate(zip(edges["mirna"], edges["target"], strict=True)):
         if mirna in row_of and target in col_of:
-            links[row_of[mirna], col_of[target]] = 1.0
+            links[row_of[mirna], col_of[target]] = 1.0 if kinds is None else float(kinds.iloc[k])
     have_expression = (
         mirna_expression is not None
         and mrna_expression is not None
@@ -264,10 +266,17 @@ def plot_module_heatmap(
     if have_expression:
         image = ax.imshow(shown, cmap="RdBu_r", vmin=-1, vmax=1, aspect="auto", interpolation="nearest")
         ax.figure.colorbar(image, ax=ax, shrink=0.7, label="Pearson r")
-        ys, xs = np.nonzero(links[np.ix_(rows, cols)])
-        ax.scatter(xs, ys, s=max(1.0, 60.0 / max(len(mirs), len(genes)) ** 0.5), c="black", marker=".")
+        ordered = links[np.ix_(rows, cols)]
+        size = max(1.0, 60.0 / max(len(mirs), len(genes)) ** 0.5)
+        ys, xs = np.nonzero(ordered == 1.0)
+        ax.scatter(xs, ys, s=size, c="black", marker=".")
+        ys, xs = np.nonzero(ordered == 2.0)
+        if len(xs):  # predicted-only interactions: hollow, in the network figure's purple
+            ax.scatter(xs, ys, s=3 * size, facecolors="none", edgecolors=_PREDICTED_COLOUR, marker="o",
+                       linewidths=0.6)
     else:
-        ax.imshow(shown, cmap="Greys", vmin=0, vmax=1, aspect="auto", interpolation="nearest")
+        ax.imshow(np.minimum(shown, 1.0), cmap="Greys", vmin=0, vmax=1, aspect="auto",
+                  interpolation="nearest")
     omitted = []
     if len(mirs) <= max_labels:
         ax.set_yticks(range(len(mirs)), [mirs[i] for i in rows], fontsize=max(4, 8 - len(mirs) // 20))
