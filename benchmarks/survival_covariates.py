@@ -19,21 +19,21 @@ import warnings
 import pandas as pd
 from real_data_summary import DATA, SETS, prepare_set
 
-import mirmodules.evaluation.survival as survival
 from mirmodules import MicaConfig, simulate_cohort
-from mirmodules.evaluation.survival import match_clinical, module_survival, read_clinical
+from mirmodules.evaluation.survival import (
+    EVENTS_PER_COVARIATE,
+    match_clinical,
+    module_survival,
+    read_clinical,
+)
 from mirmodules.inputs.prepared import prepare_inputs
 from mirmodules.methods.mica.pipeline import run_mica
 
 
 def scored(modules, mirna, clinical, *, rule: bool) -> pd.DataFrame:
-    """Survival of every module with the rule, or with it off (one covariate per event allowed)."""
-    saved = survival.EVENTS_PER_COVARIATE
-    survival.EVENTS_PER_COVARIATE = saved if rule else 1
-    try:
-        return module_survival(modules, mirna, clinical, seed=0).summary
-    finally:
-        survival.EVENTS_PER_COVARIATE = saved
+    """Survival of every module with the rule, or with every miRNA as a covariate."""
+    per_covariate = EVENTS_PER_COVARIATE if rule else None
+    return module_survival(modules, mirna, clinical, seed=0, events_per_covariate=per_covariate).summary
 
 
 def best_match(members: frozenset[str], truth: dict[str, frozenset[str]]) -> str:

@@ -121,7 +121,7 @@ def test_months_in_the_column_name_are_converted_and_short_days_warned(tmp_path,
     assert "short for days" not in caplog.text
 
 
-def test_a_gmt_given_as_families_names_gene_sets(tmp_path, capsys):
+def test_a_gmt_given_as_families_names_gene_sets(tmp_path):
     from mirmodules.inputs.annotations import read_families
 
     gmt = tmp_path / "pathways.txt"
@@ -153,7 +153,7 @@ def test_mirtarbase_xlsx_is_read_as_interactions(tmp_path):
     assert read_interactions(path, evidence="strong").table["target"].tolist() == ["PTEN"]
 
 
-def test_an_xlsx_that_is_not_a_workbook_is_an_error(tmp_path):
+def test_a_tsv_named_xlsx_is_read_as_a_tsv(tmp_path):
     path = tmp_path / "pairs.xlsx"
     path.write_text("mirna\ttarget\nhsa-miR-1\tG1\n")  # a TSV under the wrong name reads as a TSV
     assert read_interactions(path).table["target"].tolist() == ["G1"]

@@ -176,10 +176,11 @@ def test_predicted_same_seed_same_table_and_written(tmp_path):
     back = pd.read_csv(path, sep="\t")
     assert list(back.columns) == ["mirna", "target", "score"]
     pd.testing.assert_frame_equal(back, a.predicted)
-    recorded = json.loads((tmp_path / "simulation.json").read_text())["notes"]
-    assert recorded["prediction_parameters"] == {"predicted_coverage": 0.6, "predicted_member_coverage": 0.9,
-                                                 "predicted_chance_pairs": None}
-    assert recorded["predicted_pairs"] == len(a.predicted)
+    recorded = json.loads((tmp_path / "simulation.json").read_text())
+    assert {k: recorded["parameters"][k] for k in ("predicted_coverage", "predicted_member_coverage",
+                                                   "predicted_chance_pairs")} == {
+        "predicted_coverage": 0.6, "predicted_member_coverage": 0.9, "predicted_chance_pairs": None}
+    assert recorded["notes"]["predicted_pairs"] == len(a.predicted)
 
 
 def test_cli_simulate_writes_the_predicted_table(tmp_path, capsys):

@@ -633,15 +633,7 @@ def _cmd_compare(args: argparse.Namespace) -> int:
         runs=finished,
         progress=True,
     )
-    files = [
-        args.mirna,
-        args.mrna,
-        args.interactions,
-        *args.mirbase,
-        *(p for p in (args.gene_map, args.families, args.clinical, args.truth, args.gene_network) if p),
-        *args.gene_sets,
-        *args.predicted,
-    ]
+    files = [*_input_paths(args), *extra_inputs, *args.gene_sets]
     from mirmodules import __version__
     from mirmodules._versions import package_versions
 

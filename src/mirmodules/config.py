@@ -336,7 +336,6 @@ class MicaConfig:
         check_in_range(self.merge_correlation, "merge_correlation", low=-1.0, high=1.0)
         check_in_range(self.merge_overlap, "merge_overlap", low=0.0, high=1.0)
         check_in_range(self.min_confidence, "min_confidence", low=0.0, high=1.0)
-        check_one_of(self.predicted_score, "predicted_score", ("auto", "lower", "higher"))
         check_in_range(self.predicted_min_mirnas, "predicted_min_mirnas", low=1, integer=True)
         check_in_range(self.predicted_min_strength, "predicted_min_strength", low=0.0, high=1.0)
         check_in_range(self.predicted_alpha, "predicted_alpha", low=0.0, high=0.5, low_inclusive=False)
@@ -532,6 +531,13 @@ class SimulationParameters:
     survival_effect: float = 0.8
     noise_model: str = "gaussian"
     seed: int = 0
+    #: Probability that a (miRNA, mRNA) pair inside a planted module is in the predicted-target
+    #: table, the planted pairs missing from the interaction table included
+    predicted_coverage: float = 0.6
+    #: Probability that a planted mRNA has at least one predicted pair to its module's miRNAs
+    predicted_member_coverage: float = 0.9
+    #: Chance pairs (random miRNA x mRNA outside the modules); None: three times the module pairs
+    predicted_chance_pairs: int | None = None
 
     def validate(self) -> None:
         """Raise :class:`~mirmodules.exceptions.InputDataError` for impossible settings."""
@@ -557,3 +563,7 @@ class SimulationParameters:
         check_in_range(self.n_random_gene_sets, "n_random_gene_sets", low=0, integer=True)
         check_in_range(self.seed, "seed", low=0, integer=True)
         check_one_of(self.noise_model, "noise_model", NOISE_MODELS)
+        check_in_range(self.predicted_coverage, "predicted_coverage", low=0.0, high=1.0)
+        check_in_range(self.predicted_member_coverage, "predicted_member_coverage", low=0.0, high=1.0)
+        if self.predicted_chance_pairs is not None:
+            check_in_range(self.predicted_chance_pairs, "predicted_chance_pairs", low=0, integer=True)

@@ -60,6 +60,9 @@ MEMBER_COLUMNS = ["module_id", "feature", "kind"]
 
 
 EDGE_COLUMNS = ["module_id", "mirna", "target"]
+#: Edge columns that runs with predicted targets add: ``evidence`` (``validated``, ``predicted``
+#: or ``both``) and ``predicted_score`` (the source's raw score, empty when not predicted).
+EVIDENCE_COLUMNS = ["evidence", "predicted_score"]
 
 
 SUMMARY_COLUMNS = ["module_id", "n_mirnas", "n_mrnas", "n_edges", "density", "confidence"]
@@ -106,20 +109,28 @@ class ModuleSet:
         out["confidence"] = self.confidence_of().reindex(out["module_id"]).to_numpy()
         return out.reset_index(drop=True)[SUMMARY_COLUMNS]
 
-    def evidence_counts(self) -> pd.DataFrame:
-        """Per module, its mRNAs by the evidence that links them to its miRNAs (runs with
-        predicted targets, whose edges carry ``evidence``): ``n_mrnas_validated`` (a validated
-        interaction, predicted too or not) and ``n_mrnas_predicted_only``; without ``evidence``
-        every mRNA counts as validated."""
+    def predicted_only_mrnas(self) -> dict[str, list[str]]:
+        """Per module, its mRNAs that only predicted targets link to its miRNAs (runs with
+        predicted targets, whose edges carry ``evidence``; empty lists otherwise)."""
         ids = self.summary()["module_id"]
         edges = self.edges
-        validated_edges = edges[edges["evidence"] != "predicted"] if "evidence" in edges else edges
+        if "evidence" not in edges:
+            return {m: [] for m in ids}
         reached = edges.groupby("module_id")["target"].apply(set)
-        validated = validated_edges.groupby("module_id")["target"].apply(set)
+        validated = edges[edges["evidence"] != "predicted"].groupby("module_id")["target"].apply(set)
+        return {m: sorted(reached.get(m, set()) - validated.get(m, set())) for m in ids}
+
+    def evidence_counts(self) -> pd.DataFrame:
+        """Per module, its mRNAs by the evidence that links them to its miRNAs:
+        ``n_mrnas_validated`` (a validated interaction, predicted too or not) and
+        ``n_mrnas_predicted_only`` (:meth:`predicted_only_mrnas`)."""
+        only = self.predicted_only_mrnas()
+        reached = self.edges.groupby("module_id")["target"].nunique()
+        ids = list(only)
         return pd.DataFrame({
             "module_id": ids,
-            "n_mrnas_validated": [len(validated.get(m, set())) for m in ids],
-            "n_mrnas_predicted_only": [len(reached.get(m, set()) - validated.get(m, set())) for m in ids],
+            "n_mrnas_validated": [int(reached.get(m, 0)) - len(only[m]) for m in ids],
+            "n_mrnas_predicted_only": [len(only[m]) for m in ids],
         })
 
     def confidence_of(self) -> pd.Series:

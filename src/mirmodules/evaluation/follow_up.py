@@ -19,6 +19,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from mirmodules.datatypes import ModuleGroups
 from mirmodules.evaluation.evaluate import Evaluation
 
 __all__ = ["CONFIDENT", "FOLLOW_UP_COLUMNS", "follow_up_table", "hub_degrees", "module_overview"]
@@ -89,13 +90,17 @@ def module_overview(evaluation: Evaluation) -> pd.DataFrame:
     return table
 
 
-def hub_degrees(evaluation: Evaluation, module_id: str, kind: str) -> pd.Series:
+def hub_degrees(
+    evaluation: Evaluation, module_id: str, kind: str, *, groups: ModuleGroups | None = None
+) -> pd.Series:
     """A module's miRNAs (``kind="mirna"``) or targets (``"target"``) by their number of
-    interactions inside the module, most first (ties by name)."""
+    interactions inside the module, most first (ties by name). ``groups``: the module set's
+    :meth:`~mirmodules.datatypes.ModuleSet.groups`, when the caller has them already."""
     edges = evaluation.modules.edges
     edges = edges[edges["module_id"] == module_id]
     degree = edges.groupby(kind).size()
-    members = evaluation.modules.groups()[module_id][0 if kind == "mirna" else 1]
+    groups = groups if groups is not None else evaluation.modules.groups()
+    members = groups[module_id][0 if kind == "mirna" else 1]
     degree = degree.reindex(members, fill_value=0)
     order = sorted(degree.index, key=lambda name: (-int(degree[name]), str(name)))
     return degree.loc[order].astype(int)
@@ -121,6 +126,8 @@ def follow_up_table(evaluation: Evaluation, *, n_hubs: int = 3, n_targets: int =
     if overview.empty:
         return pd.DataFrame(columns=FOLLOW_UP_COLUMNS)
     predicted_only = evaluation.modules.evidence_counts().set_index("module_id")["n_mrnas_predicted_only"]
+    significant = evaluation.significant_modules()
+    groups = evaluation.modules.groups()
     rows = []
     for _, row in overview.iterrows():
         mid = row["module_id"]
@@ -143,8 +150,7 @@ def follow_up_table(evaluation: Evaluation, *, n_hubs: int = 3, n_targets: int =
                 f"cross-validated survival: log-rank p {row['cv_logrank_p']:.2g}, HR {row['cv_hr']:.2f}"
             )
             tags.append("survival (CV)")
-        q_rewired, q_shuffled = row.get("q_rewired", np.nan), row.get("q_shuffled", np.nan)
-        if pd.notna(q_rewired) and q_rewired < opts.significance_q and q_shuffled < opts.significance_q:
+        if significant.get(mid, False):
             reasons.append("beats rewired networks and shuffled expression")
             tags.append("significant")
         rows.append(
@@ -157,8 +163,8 @@ def follow_up_table(evaluation: Evaluation, *, n_hubs: int = 3, n_targets: int =
                 "n_mrnas": int(row["n_mrnas"]),
                 "n_mrnas_predicted_only": int(predicted_only.get(mid, 0)),
                 "mean_correlation": row.get("mean_correlation", np.nan),
-                "hub_mirnas": _top(hub_degrees(evaluation, mid, "mirna"), n_hubs),
-                "top_targets": _top(hub_degrees(evaluation, mid, "target"), n_targets),
+                "hub_mirnas": _top(hub_degrees(evaluation, mid, "mirna", groups=groups), n_hubs),
+                "top_targets": _top(hub_degrees(evaluation, mid, "target", groups=groups), n_targets),
                 "best_family": row.get("best_family", ""),
                 "family_q": row.get("family_q", np.nan),
                 "best_term": row.get("best_term", ""),

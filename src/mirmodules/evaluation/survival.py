@@ -423,6 +423,7 @@ def module_survival(
     penalizer: float = 0.0,
     p_threshold: float = 0.05,
     seed: int = 0,
+    events_per_covariate: int | None = EVENTS_PER_COVARIATE,
 ) -> SurvivalAnalysis:
     """Risk-score model of every module (in-sample and ``cv_folds``-fold cross-validated).
 
@@ -448,6 +449,10 @@ def module_survival(
         mean of its miRNAs' profiles (one covariate; ``n_covariates`` 1 and a ``note``).
     seed
         Fold assignment.
+    events_per_covariate
+        A module with more miRNAs than one per this many events is scored on their mean profile;
+        ``None`` fits every miRNA as a covariate whatever the events (to measure what the rule does:
+        ``benchmarks/survival_covariates.py``).
     """
     from sklearn.model_selection import KFold, StratifiedKFold
 
@@ -484,7 +489,7 @@ def module_survival(
         }
         x = pd.DataFrame(expr.loc[mirs].to_numpy().T, columns=[f"x{i}" for i in range(len(mirs))])
         notes = []
-        if len(mirs) > max(1, n_events // EVENTS_PER_COVARIATE):
+        if events_per_covariate is not None and len(mirs) > max(1, n_events // events_per_covariate):
             # more covariates than about one per ten events overfit: the module is scored on one
             # summary, the mean of its miRNAs' (scaled) profiles
             notes.append(f"{len(mirs)} miRNAs for {n_events} events: scored on their mean profile")

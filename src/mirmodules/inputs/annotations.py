@@ -35,7 +35,7 @@ from mirmodules.inputs.identifiers import (
     _table_kind,
     harmonise_mirna_ids,
 )
-from mirmodules.inputs.io import _check_file, read_table
+from mirmodules.inputs.io import _check_file, _first_line, read_table
 
 __all__ = ["FamilyAnnotation", "GeneSetCollection", "read_families", "read_gene_sets"]
 
@@ -126,14 +126,9 @@ def _refuse_gmt(path: str | Path) -> None:
     that names the right option, before the table reader reports ragged rows."""
     path = Path(path)
     if not path.is_file():
-        return
-    name = path.name.lower().removesuffix(".gz")
-    opener = gzip.open if path.suffix == ".gz" else open
-    try:
-        with opener(path, "rt", encoding="utf-8", errors="replace") as handle:
-            fields = handle.readline().rstrip("\r\n").split("\t")
-    except (OSError, EOFError):
         return  # the table reader gives its own message
+    name = path.name.lower().removesuffix(".gz")
+    fields = _first_line(path).rstrip("\r\n").split("\t")
     described = len(fields) >= 3 and (
         fields[1].startswith(("http://", "https://", ">")) or fields[1] in ("", "na", "NA"))
     if name.endswith(".gmt") or described:

@@ -55,7 +55,7 @@ import pandas as pd
 
 from mirmodules.exceptions import DataQualityWarning, InputDataError
 from mirmodules.inputs.io import read_table
-from mirmodules.inputs.preprocessing import detect_scale
+from mirmodules.inputs.preprocessing import merge_renamed_rows
 
 logger = logging.getLogger(__name__)
 
@@ -395,10 +395,7 @@ def split_symbol_entrez(
     no_symbol = matched & symbols.isin(["", "?"]).to_numpy()
     kept = frame.loc[~no_symbol]
     kept = kept.set_axis(symbols[~no_symbol].to_numpy(), axis=0)
-    n_merged = int(kept.index.duplicated().sum())
-    if n_merged:
-        how = "sum" if detect_scale(kept.to_numpy()) == "counts" else "mean"
-        kept = kept.groupby(level=0, sort=False).agg(how)
+    kept, n_merged, _ = merge_renamed_rows(kept)
     counts = {"mrna_ids_symbol_entrez": int(matched.sum()), "mrna_ids_without_symbol": int(no_symbol.sum()),
               "mrna_rows_merged_by_symbol": n_merged}
     warnings.warn(

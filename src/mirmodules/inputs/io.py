@@ -606,9 +606,9 @@ class PredictedTable:
         stronger: ``-score`` for lower-is-stronger scores such as TargetScan's context++).
     direction
         ``lower`` (lower scores are stronger) or ``higher``.
-    n_rows_read, n_isomir_suffixes, n_duplicates
+    n_rows_read, n_isomir_suffixes, n_duplicates, n_empty_ids
         Rows in the file; rows whose miRNA carried an isomiR suffix (``.1``/``.2``); rows merged
-        into a pair listed before.
+        into a pair listed before; rows without a miRNA or target id (left out).
     """
 
     table: pd.DataFrame
@@ -616,11 +616,12 @@ class PredictedTable:
     n_rows_read: int
     n_isomir_suffixes: int
     n_duplicates: int
+    n_empty_ids: int = 0
 
     def counts(self) -> dict[str, int | str]:
         """The bookkeeping as a plain dict (for the manifest)."""
         return {"rows_read": self.n_rows_read, "score_direction": self.direction,
-                "isomir_suffixes_stripped": self.n_isomir_suffixes,
+                "isomir_suffixes_stripped": self.n_isomir_suffixes, "removed_empty_ids": self.n_empty_ids,
                 "duplicate_pairs_merged": self.n_duplicates, "pairs_kept": len(self.table)}
 
 
@@ -649,7 +650,7 @@ def read_predicted(path: str | Path, *, direction: ScoreDirection = "auto") -> P
     rename = {c: _PREDICTED_ALIASES[c] for c in frame.columns if c in _PREDICTED_ALIASES}
     frame = frame.rename(columns=rename)
     frame = frame.loc[:, ~frame.columns.duplicated()]
-    missing = [c for c in ("mirna", "target", "score") if c not in frame]
+    missing = [c for c in PREDICTED_COLUMNS if c not in frame]
     if missing:
         msg = (f"Predicted-target file {path} lacks column(s) {missing}; found {list(frame.columns)[:10]}. "
                "Expected 'mirna', 'target' and 'score' (TargetScan's context++ score, miRDB's target "
@@ -679,7 +680,8 @@ def read_predicted(path: str | Path, *, direction: ScoreDirection = "auto") -> P
     frame = frame.assign(score=scores.to_numpy())
     suffixed = frame["mirna"].str.match(_ISOMIR_SUFFIX)
     frame.loc[suffixed, "mirna"] = frame.loc[suffixed, "mirna"].str.replace(_ISOMIR_SUFFIX, r"\1", regex=True)
-    frame = frame[(frame["mirna"] != "") & (frame["target"] != "")]
+    empty = (frame["mirna"] == "") | (frame["target"] == "")
+    frame = frame[~empty.to_numpy()]
     frame["strength"] = -frame["score"] if direction == "lower" else frame["score"]
     before = len(frame)
     order = ["mirna", "target", "strength"]
@@ -691,4 +693,5 @@ def read_predicted(path: str | Path, *, direction: ScoreDirection = "auto") -> P
         raise InputDataError(msg)
     logger.info("read predicted targets %s: %d rows, %d unique pairs (scores: %s is stronger; %d isomiR "
                 "suffixes stripped)", path, n_read, len(frame), direction, int(suffixed.sum()))
-    return PredictedTable(frame, direction, n_read, int(suffixed.sum()), before - len(frame))
+    return PredictedTable(frame, direction, n_read, int(suffixed.sum()), before - len(frame),
+                          int(empty.sum()))

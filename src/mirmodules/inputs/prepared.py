@@ -40,7 +40,7 @@ from mirmodules.inputs.io import (
 )
 from mirmodules.inputs.preprocessing import (
     PreprocessingOptions,
-    detect_scale,
+    merge_renamed_rows,
     order_samples,
     preprocess_expression,
 )
@@ -162,15 +162,6 @@ def warn_dropped_ids(
     )
 
 
-def _merge_renamed_rows(frame: pd.DataFrame) -> tuple[pd.DataFrame, int, str]:
-    """Rows that mapping gave the same id, merged (summed for counts, averaged otherwise)."""
-    n_merged = int(frame.index.duplicated().sum())
-    if not n_merged:
-        return frame, 0, ""
-    how = "sum" if detect_scale(frame.to_numpy()) == "counts" else "mean"
-    return frame.groupby(level=0, sort=False).agg(how), n_merged, how
-
-
 def _harmonise_expression(
     mirna: pd.DataFrame, name_map: MirnaNameMap, species: str
 ) -> tuple[pd.DataFrame, pd.DataFrame, dict[str, int]]:
@@ -183,7 +174,7 @@ def _harmonise_expression(
     frame = frame.assign(_priority=priority)
     best = frame.groupby(level=0)["_priority"].transform("min")
     frame = frame[frame["_priority"] == best].drop(columns="_priority")
-    frame, n_collisions, how = _merge_renamed_rows(frame)
+    frame, n_collisions, how = merge_renamed_rows(frame)
     if n_collisions:
         logger.info("miRNA ids: %d rows merged into an id already present (%s)", n_collisions, how)
     counts = {
@@ -516,7 +507,7 @@ def _map_mrna_ids(
     kept = report[report["gene"] != ""]
     frame = pd.DataFrame(mrna.loc[kept["input_id"]].to_numpy(), index=kept["gene"].to_numpy(),
                          columns=mrna.columns)
-    frame, n_merged, _ = _merge_renamed_rows(frame)
+    frame, n_merged, _ = merge_renamed_rows(frame)
     dropped = report[report["gene"] == ""]
     counts = {
         "mrna_id_style": style,

@@ -138,6 +138,16 @@ def detect_scale(values: np.ndarray) -> Literal["counts", "linear", "log"]:
     return "log"
 
 
+def merge_renamed_rows(frame: pd.DataFrame) -> tuple[pd.DataFrame, int, str]:
+    """Rows that renaming gave the same id, merged (summed for counts, averaged otherwise); returns
+    the frame, the number of rows merged into another and how (``sum``, ``mean`` or ``""``)."""
+    n_merged = int(frame.index.duplicated().sum())
+    if not n_merged:
+        return frame, 0, ""
+    how = "sum" if detect_scale(frame.to_numpy()) == "counts" else "mean"
+    return frame.groupby(level=0, sort=False).agg(how), n_merged, how
+
+
 def _column_nansum(values: np.ndarray) -> np.ndarray:
     """``np.nansum(values, axis=0)`` to the last bit, without its full-size NaN-free copy.
 

@@ -20,7 +20,7 @@ Generative model (all draws from one seeded ``numpy.random.Generator``):
   random genes, and ``n_random_gene_sets`` random sets;
 * survival: the hazard grows with the programmes of the first ``n_prognostic_modules`` modules
   (log hazard ratio ``survival_effect`` per unit), exponential times, uniform censoring.
-* predicted targets (``predicted``, ``predicted.tsv``; see :class:`PredictionParameters`), drawn
+* predicted targets (``predicted``, ``predicted.tsv``; the ``predicted_*`` parameters), drawn
   from their own generator (``derive_seed(seed, "predicted")``) after everything else, so that
   they change no other output of a seed: each (miRNA, mRNA) pair inside a planted module is
   predicted with probability ``predicted_coverage``, the planted pairs missing from the
@@ -70,14 +70,13 @@ import json
 import logging
 import string
 from collections import Counter
-from dataclasses import asdict, dataclass, field, fields
+from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
 
 from mirmodules._random import derive_seed
-from mirmodules._validation import check_in_range
 from mirmodules.config import SimulationParameters
 from mirmodules.datatypes import ModuleSet, module_set_from_members
 from mirmodules.inputs.io import PREDICTED_COLUMNS
@@ -92,42 +91,6 @@ _GENE_PREFIXES = (
 
 
 
-
-
-@dataclass(frozen=True)
-class PredictionParameters:
-    """Settings of the simulated predicted-target table (see the module docstring).
-
-    They are keyword overrides of :func:`simulate_cohort` like the fields of
-    :class:`SimulationParameters` (``simulate_cohort(predicted_coverage=0.3)``); a
-    :class:`SimulationParameters` that has a field of the same name takes precedence.
-
-    Attributes
-    ----------
-    predicted_coverage
-        Probability that a (miRNA, mRNA) pair inside a planted module is predicted, default 0.6;
-        the planted pairs missing from the interaction table (``missing_rate``) included.
-    predicted_member_coverage
-        Probability that a planted mRNA has at least one predicted pair to its module's miRNAs,
-        default 0.9; the others have none (predictions miss some true targets).
-    predicted_chance_pairs
-        Number of chance pairs (random miRNA x random mRNA, outside the modules' blocks); ``None``
-        (default) for three times the number of module pairs predicted.
-    """
-
-    predicted_coverage: float = 0.6
-    predicted_member_coverage: float = 0.9
-    predicted_chance_pairs: int | None = None
-
-    def validate(self) -> None:
-        """Raise :class:`~mirmodules.exceptions.InputDataError` for impossible settings."""
-        check_in_range(self.predicted_coverage, "predicted_coverage", low=0.0, high=1.0)
-        check_in_range(self.predicted_member_coverage, "predicted_member_coverage", low=0.0, high=1.0)
-        if self.predicted_chance_pairs is not None:
-            check_in_range(self.predicted_chance_pairs, "predicted_chance_pairs", low=0, integer=True)
-
-
-_PREDICTION_FIELDS = tuple(f.name for f in fields(PredictionParameters))
 
 
 def _empty_predicted() -> pd.DataFrame:
@@ -395,7 +358,7 @@ def _predicted_scores(rng: np.random.Generator, n: int, magnitude: float) -> np.
 
 def _simulate_predicted(
     rng: np.random.Generator,
-    settings: PredictionParameters,
+    settings: SimulationParameters,
     module_mirnas: list[list[int]],
     module_mrnas: list[list[int]],
     mirna_names: list[str],
@@ -466,8 +429,7 @@ def simulate_cohort(parameters: SimulationParameters | None = None, **overrides:
     ----------
     parameters
         :class:`SimulationParameters`; keyword ``overrides`` replace single fields
-        (``simulate_cohort(n_samples=60, seed=3)``), the fields of :class:`PredictionParameters`
-        (``predicted_coverage``, ...) included.
+        (``simulate_cohort(n_samples=60, seed=3)``).
 
     Returns
     -------
@@ -480,15 +442,9 @@ def simulate_cohort(parameters: SimulationParameters | None = None, **overrides:
     2
     """
     params = parameters or SimulationParameters()
-    own = {f.name for f in fields(SimulationParameters)}
-    predicted_overrides = {k: overrides.pop(k) for k in list(overrides)
-                           if k in _PREDICTION_FIELDS and k not in own}
     if overrides:
         params = SimulationParameters(**{**asdict(params), **overrides})
     params.validate()
-    prediction = PredictionParameters(**{
-        **{k: getattr(params, k) for k in _PREDICTION_FIELDS if k in own}, **predicted_overrides})
-    prediction.validate()
     capped = {name: min(getattr(params, name), params.n_modules)
               for name in ("n_family_modules", "n_geneset_modules", "n_prognostic_modules")}
     params = SimulationParameters(**{**asdict(params), **capped})
@@ -611,7 +567,7 @@ def simulate_cohort(parameters: SimulationParameters | None = None, **overrides:
     })
     # predicted targets: their own generator, so that every output above is as without them
     predicted, predicted_counts = _simulate_predicted(
-        np.random.default_rng(derive_seed(params.seed, "predicted")), prediction, module_mirnas,
+        np.random.default_rng(derive_seed(params.seed, "predicted")), params, module_mirnas,
         module_mrnas, mirna_names, gene_names, set(table))
     notes = {
         "n_true_pairs": n_true,
@@ -620,7 +576,6 @@ def simulate_cohort(parameters: SimulationParameters | None = None, **overrides:
         "prognostic_modules": [f"T{m + 1:0{width}d}" for m in range(params.n_prognostic_modules)],
         "family_modules": [f"T{m + 1:0{width}d}" for m in range(params.n_family_modules)],
         "geneset_modules": [f"T{m + 1:0{width}d}" for m in range(params.n_geneset_modules)],
-        "prediction_parameters": asdict(prediction),
         **predicted_counts,
     }
     logger.info("simulated %d samples, %d miRNAs, %d mRNAs, %d modules, %d interactions, %d predicted "

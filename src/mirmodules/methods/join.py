@@ -48,6 +48,8 @@ logger = logging.getLogger(__name__)
 Combine = Literal["maxedge", "all_edges", "components"]
 Merge = Literal["none", "pieces"]
 MERGE_CHOICES = ("none", "pieces")
+#: How pieces are grouped for merging (:func:`merge_groups`).
+MERGE_LINKAGE_CHOICES = ("complete", "single")
 
 
 COMBINE_CHOICES = ("maxedge", "all_edges", "components")
@@ -298,7 +300,7 @@ def merge_groups(
     """
     check_in_range(min_correlation, "merge_correlation", low=-1.0, high=1.0)
     check_in_range(min_overlap, "merge_overlap", low=0.0, high=1.0)
-    check_one_of(linkage, "merge_linkage", ("single", "complete"))
+    check_one_of(linkage, "merge_linkage", MERGE_LINKAGE_CHOICES)
     n_samples = z_mrna.shape[1]
     centroids = []
     for _, mrnas in modules:

@@ -29,12 +29,11 @@ import pandas as pd
 
 from mirmodules._random import derive_seed
 from mirmodules._validation import check_in_range
-from mirmodules.datatypes import EDGE_COLUMNS, MEMBER_COLUMNS, ModuleSet
+from mirmodules.datatypes import EDGE_COLUMNS, EVIDENCE_COLUMNS, MEMBER_COLUMNS, ModuleSet
 from mirmodules.exceptions import DataQualityWarning
 from mirmodules.methods.join import _standardised_centroid, repression_threshold
 
 __all__ = [
-    "EVIDENCE_COLUMNS",
     "PredictedExtension",
     "expression_support",
     "expression_support_only",
@@ -43,8 +42,20 @@ __all__ = [
 
 logger = logging.getLogger(__name__)
 
-#: Edge columns added when predictions are given.
-EVIDENCE_COLUMNS = ["evidence", "predicted_score"]
+#: Columns of :func:`expression_support`.
+SUPPORT_COLUMNS = ["gene", "fit_r", "fit_level", "repression_r", "repression_level", "supported", "reason"]
+#: Columns of :attr:`PredictedExtension.candidates`.
+CANDIDATE_COLUMNS = [
+    "module_id",
+    "gene",
+    "n_predicting_mirnas",
+    "fit_r",
+    "fit_level",
+    "repression_r",
+    "repression_level",
+    "admitted",
+    "reason",
+]
 #: Genes without a predicted pair sampled per module for the control rate.
 CONTROL_GENES = 300
 #: Admission rate below this multiple of the control rate is warned about.
@@ -62,7 +73,7 @@ class PredictedExtension:
     candidates
         One row per (module, gene) considered: ``module_id``, ``gene``, ``n_predicting_mirnas``,
         ``fit_r`` (with the module's mean mRNA profile), ``fit_level``, ``repression_r`` (with the
-        mean miRNA profile), ``repression_level`` and ``admitted``.
+        mean miRNA profile), ``repression_level``, ``admitted`` and ``reason``.
     """
 
     modules: ModuleSet
@@ -72,6 +83,14 @@ class PredictedExtension:
     #: support: predictions add evidence only where the first is clearly above the second
     admission_rate: float = float("nan")
     control_rate: float = float("nan")
+
+
+def _unpredicted_genes(
+    mirnas: list[str], genes: list[str], predicted: pd.DataFrame, z_mrna: pd.DataFrame
+) -> pd.Index:
+    """The analysed genes outside a module with no predicted pair (of any strength) to its miRNAs."""
+    linked = predicted.loc[predicted["mirna"].isin(mirnas), "target"]
+    return z_mrna.index[~z_mrna.index.isin(linked) & ~z_mrna.index.isin(genes)]
 
 
 def _check(min_mirnas: int, min_strength: float, alpha: float, fit_fraction: float) -> None:
@@ -92,14 +111,14 @@ def expression_support(
     fit_fraction: float = 0.5,
 ) -> pd.DataFrame:
     """Rules 2 and 3 of the module docstring for ``candidates`` of a module with ``mirnas`` and
-    ``genes`` (rows of the standardised profiles ``z_mirna``, ``z_mrna``): columns ``gene``,
-    ``fit_r``, ``fit_level``, ``repression_r``, ``repression_level``, ``supported``."""
-    columns = ["gene", "fit_r", "fit_level", "repression_r", "repression_level", "supported"]
-    candidates = pd.Index([g for g in candidates if g in z_mrna.index and g not in set(genes)])
+    ``genes`` (rows of the standardised profiles ``z_mirna``, ``z_mrna``): :data:`SUPPORT_COLUMNS`
+    (``supported`` when both rules hold, ``reason`` in words)."""
+    candidates = pd.Index(candidates)
+    candidates = candidates[candidates.isin(z_mrna.index) & ~candidates.isin(genes)]
     mrna_centre = _standardised_centroid(z_mrna, genes)
     mirna_centre = _standardised_centroid(z_mirna, mirnas)
     if not len(candidates) or mrna_centre is None or mirna_centre is None:
-        return pd.DataFrame(columns=columns)
+        return pd.DataFrame(columns=SUPPORT_COLUMNS)
     n = z_mrna.shape[1]
     members_r = z_mrna.loc[genes].to_numpy() @ mrna_centre / n
     level = fit_fraction * float(np.median(members_r))
@@ -125,7 +144,7 @@ def expression_support(
                 ),
             ),
         },
-        columns=[*columns, "reason"],
+        columns=SUPPORT_COLUMNS,
     )
 
 
@@ -158,11 +177,11 @@ def extend_with_predictions(
     considered = []
     controls = []
     rng = np.random.default_rng(derive_seed(seed, "predicted_control"))
-    for mid, (mirs, genes) in modules.groups().items():
-        linked = set(predicted.loc[predicted["mirna"].isin(mirs), "target"]) | set(genes)
-        pool = [g for g in z_mrna.index if g not in linked]
-        if pool:
-            sample = rng.choice(np.asarray(pool, dtype=object), min(CONTROL_GENES, len(pool)), replace=False)
+    groups = modules.groups()
+    for mid, (mirs, genes) in groups.items():
+        pool = _unpredicted_genes(mirs, genes, predicted, z_mrna)
+        if len(pool):
+            sample = rng.choice(pool.to_numpy(dtype=object), min(CONTROL_GENES, len(pool)), replace=False)
             controls.append(
                 expression_support(
                     list(mirs),
@@ -203,33 +222,9 @@ def extend_with_predictions(
     candidates = (
         pd.concat(considered, ignore_index=True)
         if considered
-        else pd.DataFrame(
-            columns=[
-                "gene",
-                "fit_r",
-                "fit_level",
-                "repression_r",
-                "repression_level",
-                "supported",
-                "reason",
-                "module_id",
-                "n_predicting_mirnas",
-            ]
-        )
+        else pd.DataFrame(columns=[*SUPPORT_COLUMNS, "module_id", "n_predicting_mirnas"])
     )
-    candidates = candidates.rename(columns={"supported": "admitted"})[
-        [
-            "module_id",
-            "gene",
-            "n_predicting_mirnas",
-            "fit_r",
-            "fit_level",
-            "repression_r",
-            "repression_level",
-            "admitted",
-            "reason",
-        ]
-    ]
+    candidates = candidates.rename(columns={"supported": "admitted"})[CANDIDATE_COLUMNS]
     all_members = pd.concat(members, ignore_index=True)[MEMBER_COLUMNS]
     validated = modules.edges[EDGE_COLUMNS].assign(_validated=True)
     added = (
@@ -245,17 +240,14 @@ def extend_with_predictions(
     )
     edges = edges.drop(columns="_validated")
     # members and edges in the module set's usual order: by module, then by name
-    order = {mid: i for i, mid in enumerate(modules.groups())}
-    all_members = all_members.sort_values(
-        ["module_id", "kind", "feature"],
-        key=lambda s: s.map(order) if s.name == "module_id" else s,
-        kind="mergesort",
-    ).reset_index(drop=True)
-    edges = edges.sort_values(
-        ["module_id", "mirna", "target"],
-        key=lambda s: s.map(order) if s.name == "module_id" else s,
-        kind="mergesort",
-    ).reset_index(drop=True)
+    order = {mid: i for i, mid in enumerate(groups)}
+
+    def in_order(frame: pd.DataFrame, columns: list[str]) -> pd.DataFrame:
+        key = lambda col: col.map(order) if col.name == "module_id" else col  # noqa: E731
+        return frame.sort_values(columns, key=key, kind="mergesort").reset_index(drop=True)
+
+    all_members = in_order(all_members, ["module_id", "kind", "feature"])
+    edges = in_order(edges, ["module_id", "mirna", "target"])
     n_added = int(candidates["admitted"].sum())
     logger.info(
         "predicted targets: %d genes considered for %d modules, %d admitted (at least %d predicting "
@@ -300,8 +292,7 @@ def expression_support_only(
     _check(1, 0.0, alpha, fit_fraction)
     rows = []
     for mid, (mirs, genes) in modules.groups().items():
-        linked = set(predicted.loc[predicted["mirna"].isin(mirs), "target"])
-        pool = pd.Index([g for g in z_mrna.index if g not in linked])
+        pool = _unpredicted_genes(mirs, genes, predicted, z_mrna)
         support = expression_support(
             list(mirs), list(genes), pool, z_mirna, z_mrna, alpha=alpha, fit_fraction=fit_fraction
         )

@@ -289,10 +289,12 @@ FOLLOW_UP_LEGEND = (
 )
 
 
-def _follow_up_blocks(evaluations: Sequence[Evaluation]) -> list[dict[str, str]]:
+def _follow_up_blocks(
+    evaluations: Sequence[Evaluation], rankings: Sequence[pd.DataFrame]
+) -> list[dict[str, str]]:
     blocks = []
-    for e in evaluations:
-        table = follow_up_table(e).drop(columns=["reasons"])
+    for e, ranked in zip(evaluations, rankings, strict=True):
+        table = ranked.drop(columns=["reasons"])
         blocks.append(
             {
                 "method": e.method,
@@ -322,22 +324,20 @@ def _structure_figure(
     from mirmodules.report import plots
 
     mirs, genes = evaluation.modules.groups()[mid]
+    predicted = "evidence" in evaluation.modules.edges  # a run with --predicted
     if len(mirs) + len(genes) <= NETWORK_MAX_NODES:
         return _figure(
             "miRNAs (red) and their validated targets (blue) in the module (Fig. 8)"
-            + ("; dashed purple: targets that joined through predicted targets." if "evidence" in
-               evaluation.modules.edges else "."),
+            + ("; dashed purple: targets that joined through predicted targets." if predicted else "."),
             plots.plot_module_network(evaluation.modules, mid),
         )
-    predicted = "evidence" in evaluation.modules.edges
     caption = (
         f"The module's {len(mirs)} miRNAs x {len(genes)} mRNAs as a clustered heat map "
         f"(more than {NETWORK_MAX_NODES} members make a network unreadable): "
     )
     caption += (
         "Pearson r of every miRNA-mRNA pair over the samples, blue = negative; dots mark the "
-        "module's interactions"
-        + (" (hollow purple: through predicted targets only)." if predicted else ".")
+        "module's interactions" + (" (hollow purple: through predicted targets only)." if predicted else ".")
         if mirna_expression is not None and mrna_expression is not None
         else "its interactions."
     )
@@ -464,12 +464,9 @@ def _module_card(row: pd.Series, evaluation: Evaluation) -> list[dict[str, str]]
 
 def _predicted_members(evaluation: Evaluation, module_id: str) -> list[tuple[str, str]]:
     """The card line naming the mRNAs that joined through predicted targets (runs with --predicted)."""
-    edges = evaluation.modules.edges
-    if "evidence" not in edges:
+    if "evidence" not in evaluation.modules.edges:
         return []
-    edges = edges[edges["module_id"] == module_id]
-    validated = set(edges.loc[edges["evidence"] != "predicted", "target"])
-    only = sorted(set(edges["target"]) - validated)
+    only = evaluation.modules.predicted_only_mrnas()[module_id]
     shown = ", ".join(only[:12]) + (f" and {len(only) - 12} more" if len(only) > 12 else "")
     label = f"{len(only)} mRNA{'' if len(only) == 1 else 's'}"
     return [("members through predictions", label + (f": {shown}" if only else ""))]
@@ -477,6 +474,7 @@ def _predicted_members(evaluation: Evaluation, module_id: str) -> list[tuple[str
 
 def _module_sections(
     evaluations: Sequence[Evaluation],
+    rankings: Sequence[pd.DataFrame],
     max_module_sections: int,
     mirna_expression: pd.DataFrame | None,
     mrna_expression: pd.DataFrame | None,
@@ -484,8 +482,7 @@ def _module_sections(
     """Detail sections of every method's best-ranked modules (the follow-up order)."""
     sections: list[dict[str, Any]] = []
     notes = []
-    for e in evaluations:
-        ranked = follow_up_table(e)
+    for e, ranked in zip(evaluations, rankings, strict=True):
         chosen = ranked.head(max_module_sections)
         notes.append(f"{e.method}: {len(chosen)} of {len(ranked)} modules")
         for _, row in chosen.iterrows():
@@ -559,8 +556,9 @@ def build_report(
     primary = evaluations[0]
     summary = pd.concat([e.summary() for e in evaluations], ignore_index=True)
     figures = [*_run_figures(run_tables or {}), *_evaluation_figures(evaluations, summary)]
+    rankings = [follow_up_table(e) for e in evaluations]  # one ranking per method, for both uses
     sections, details_note = _module_sections(
-        evaluations, max_module_sections, mirna_expression, mrna_expression
+        evaluations, rankings, max_module_sections, mirna_expression, mrna_expression
     )
     options = asdict(primary.options)
     options_table = _html_table(
@@ -587,7 +585,7 @@ def build_report(
             ),
             figures=figures,
             follow_up_legend=FOLLOW_UP_LEGEND,
-            follow_up=[{**b, "table": _markup(b["table"])} for b in _follow_up_blocks(evaluations)],
+            follow_up=[{**b, "table": _markup(b["table"])} for b in _follow_up_blocks(evaluations, rankings)],
             module_tables=[{**b, "table": _markup(b["table"])} for b in _module_tables(evaluations)],
             module_sections=sections,
             details_note=details_note,

@@ -177,15 +177,15 @@ def plot_module_network(
     graph.add_edges_from(zip(edges["mirna"], edges["target"], strict=True))
     pos = {m: (0.0, 1 - (i + 0.5) / len(mirs)) for i, m in enumerate(mirs)}
     pos.update({g: (1.0, 1 - (i + 0.5) / len(genes)) for i, g in enumerate(genes)})
-    if "evidence" in edges:  # with --predicted: members that joined through predictions dashed
-        predicted = edges["evidence"] == "predicted"
-        solid = list(zip(edges.loc[~predicted, "mirna"], edges.loc[~predicted, "target"], strict=True))
+    # with --predicted, the targets that joined through predictions only are drawn dashed
+    predicted = (edges["evidence"].eq("predicted").to_numpy() if "evidence" in edges
+                 else np.zeros(len(edges), dtype=bool))
+    solid = list(zip(edges.loc[~predicted, "mirna"], edges.loc[~predicted, "target"], strict=True))
+    nx.draw_networkx_edges(graph, pos, edgelist=solid, ax=ax, alpha=0.35, width=0.7)
+    if predicted.any():
         dashed = list(zip(edges.loc[predicted, "mirna"], edges.loc[predicted, "target"], strict=True))
-        nx.draw_networkx_edges(graph, pos, edgelist=solid, ax=ax, alpha=0.35, width=0.7)
         nx.draw_networkx_edges(graph, pos, edgelist=dashed, ax=ax, alpha=0.6, width=0.7, style="dashed",
                                edge_color=_PREDICTED_COLOUR)
-    else:
-        nx.draw_networkx_edges(graph, pos, ax=ax, alpha=0.35, width=0.7)
     nx.draw_networkx_nodes(graph, pos, nodelist=mirs, node_color=_MIRNA_COLOUR, node_size=60, ax=ax)
     nx.draw_networkx_nodes(
         graph, pos, nodelist=genes, node_color=_MRNA_COLOUR, node_size=30, node_shape="s", ax=ax

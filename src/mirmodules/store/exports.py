@@ -16,7 +16,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from mirmodules.datatypes import ModuleSet
+from mirmodules.datatypes import EVIDENCE_COLUMNS, ModuleSet
 from mirmodules.inputs.preprocessing import standardise_rows
 from mirmodules.methods.join import interaction_correlations
 
@@ -68,7 +68,7 @@ def module_network(
         keys = pd.MultiIndex.from_arrays([out["source"], out["target"]])
         out["support_type"] = support["support_type"].reindex(keys).to_numpy()
         columns.append("support_type")
-    columns += [c for c in ("evidence", "predicted_score") if c in out]  # with --predicted
+    columns += [c for c in EVIDENCE_COLUMNS if c in out]  # with --predicted
     return out[columns].reset_index(drop=True)
 
 

@@ -46,7 +46,7 @@ import pandas as pd
 
 from mirmodules import _memory
 from mirmodules._warnings_log import collected
-from mirmodules.datatypes import MEMBER_COLUMNS, ModuleSet, PreparedInputs
+from mirmodules.datatypes import EDGE_COLUMNS, EVIDENCE_COLUMNS, MEMBER_COLUMNS, ModuleSet, PreparedInputs
 from mirmodules.exceptions import InputDataError
 from mirmodules.inputs.io import read_table
 from mirmodules.methods.mica.pipeline import MicaResult
@@ -73,8 +73,7 @@ def cytoscape_tables(
     edges = modules.edges.rename(columns={"mirna": "source", "target": "target"})
     edges = edges.assign(interaction="represses")[["source", "target", "interaction", "module_id"]]
     if network is not None:
-        extra = [c for c in ("correlation", "support_type", "evidence", "predicted_score")
-                 if c in network]
+        extra = [c for c in ("correlation", "support_type", *EVIDENCE_COLUMNS) if c in network]
         edges = edges.merge(network[["source", "target", "module_id", *extra]],
                             on=["source", "target", "module_id"], how="left")
     return nodes.reset_index(drop=True), edges.reset_index(drop=True)
@@ -278,8 +277,8 @@ def read_modules(path: str | Path) -> ModuleSet:
         summary = read_table(summary_path, what="Module summary", dtype={"module_id": str})
         if {"module_id", "confidence"} <= set(summary.columns) and summary["confidence"].notna().any():
             confidence = pd.to_numeric(summary.set_index("module_id")["confidence"], errors="coerce")
-    evidence = [c for c in ("evidence", "predicted_score") if c in edges]  # runs with --predicted
+    evidence = [c for c in EVIDENCE_COLUMNS if c in edges]  # runs with --predicted
     if "predicted_score" in edges:
         edges = edges.assign(predicted_score=pd.to_numeric(edges["predicted_score"], errors="coerce"))
-    edges = edges[["module_id", "mirna", "target", *evidence]]
+    edges = edges[[*EDGE_COLUMNS, *evidence]]
     return ModuleSet(members=members[MEMBER_COLUMNS], edges=edges, confidence=confidence)

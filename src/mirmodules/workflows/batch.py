@@ -69,6 +69,11 @@ class CohortSpec:
     settings: dict[str, Any] = field(default_factory=dict)
     predicted: tuple[str, ...] = ()
 
+    @property
+    def files(self) -> tuple[str, ...]:
+        """Every input file of the cohort."""
+        return (self.mirna, self.mrna, self.interactions, *self.mirbase, *self.predicted)
+
 
 @dataclass(frozen=True)
 class TaskSpec:
@@ -420,7 +425,7 @@ def run_batch(
     from mirmodules.store.atomic import check_output_path, mark_output_folder, write_text_atomic
 
     out = Path(out_dir)
-    inputs = [p for c in plan.cohorts for p in (c.mirna, c.mrna, c.interactions, *c.mirbase, *c.predicted)]
+    inputs = [p for c in plan.cohorts for p in c.files]
     # a batch resumes into its own folder: an existing one must be a folder mirmodules wrote
     check_output_path(out, overwrite=True, inputs=inputs)
     mark_output_folder(out, command="batch")
@@ -519,8 +524,7 @@ def run_batch(
         "versions": package_versions(),
         "plan": {"methods": list(plan.methods), "seeds": list(plan.seeds), "bootstraps": plan.bootstraps,
                  "cohorts": [c.name for c in plan.cohorts]},
-        "inputs": {c.name: [input_record(p) for p in (c.mirna, c.mrna, c.interactions, *c.mirbase,
-                                                      *c.predicted)] for c in plan.cohorts},
+        "inputs": {c.name: [input_record(p) for p in c.files] for c in plan.cohorts},
         "tasks": {str(k): int(v) for k, v in statuses.items()},
         "warnings": collected(),
     }
