@@ -125,7 +125,10 @@ def remove_owned(folder: str | Path) -> list[str]:
     foreign = set(foreign_files(folder))
     if foreign == {"."}:
         return ["."]
-    for rel in _files_below(folder, markers=True):
+    # markers last, the deepest first: a kill in the middle leaves a marker that still proves
+    # the rest, so the next run can finish the removal (without it, the folder would be foreign)
+    for rel in sorted(_files_below(folder, markers=True),
+                      key=lambda rel: (Path(rel).name == MARKER, -rel.count("/"))):
         if rel not in foreign:
             (folder / rel).unlink(missing_ok=True)
     for root, _dirs, _files in sorted(os.walk(folder, followlinks=False), key=lambda w: -len(w[0])):
