@@ -561,7 +561,8 @@ def test_offline_or_no_network_with_an_empty_cache_is_one_clear_message(gdc, tmp
     code, out = tcga(tmp_path, "cohort")
     err = capsys.readouterr().err
     assert code == 2 and err.count("\n") == 1
-    assert "Cannot reach the GDC API at http://127.0.0.1:9" in err and not out.exists()
+    assert "Cannot reach the GDC API at http://127.0.0.1:9 (the connection was refused)" in err
+    assert "mirmodules data assemble --sample-sheet" in err and "Pool" not in err and not out.exists()
 
 
 def test_max_files_takes_whole_patients_in_barcode_order(gdc, tmp_path):

@@ -201,11 +201,14 @@ def fetch_project(project: str, *, cache: str | Path | None = None, offline: boo
                 pass
         except requests.RequestException as exc:
             if not path.is_file():
-                msg = (f"Cannot reach the GDC API at {base} ({type(exc).__name__}: {exc}) and nothing for "
-                       f"{project} is cached in {path.parent.parent}. Check the network and run again.")
+                msg = (f"Cannot reach the GDC API at {base} ({network_reason(exc)}) and nothing for "
+                       f"{project} is cached in {path.parent.parent}. Check the network and run again, or "
+                       "download the files elsewhere (GDC Data Portal or gdc-client, with the sample "
+                       "sheet) and build the cohort with: mirmodules data assemble --sample-sheet SHEET "
+                       "--files DIR --out DIR")
                 raise InputDataError(msg) from exc
             logger.warning("cannot reach the GDC API at %s (%s); using the metadata of %s cached in %s",
-                           base, type(exc).__name__, project, path)
+                           base, network_reason(exc), project, path)
         else:
             if not files:
                 msg = (f"The GDC has no open STAR-Counts or miRNA isoform files for project {project} "
@@ -230,6 +233,27 @@ def fetch_project(project: str, *, cache: str | Path | None = None, offline: boo
         msg = (f"{path}: the cached GDC metadata is damaged ({exc}); delete it and run again with network "
                "access.")
         raise InputDataError(msg) from exc
+
+
+def network_reason(exc: BaseException) -> str:
+    """A short reason for a failed request, without the HTTP library's retry and pool details.
+
+    >>> network_reason(OSError("HTTPSConnectionPool(host='x', port=443): Max retries exceeded (Caused "
+    ...                        "by NameResolutionError: Failed to resolve 'x')"))
+    'the host name could not be resolved: no network or no DNS'
+    >>> network_reason(TimeoutError("read timed out"))
+    'the connection timed out'
+    """
+    text = str(exc).lower()
+    no_name = "the host name could not be resolved: no network or no DNS"
+    for needle, reason in (("resolve", no_name), ("name or service not known", no_name),
+                           ("refused", "the connection was refused"),
+                           ("timed out", "the connection timed out"),
+                           ("unreachable", "the network is unreachable"),
+                           ("ssl", "a secure connection could not be made (SSL)")):
+        if needle in text:
+            return reason
+    return type(exc).__name__
 
 
 def _md5(path: Path) -> str:
