@@ -3,7 +3,8 @@
 On real data there is no ground truth for a module's members. This benchmark splits the samples
 at random into a discovery half and a held-out half, runs MICA on the discovery half twice, with
 and without a rule (default: ``--refine-own-cluster admit`` against ``test``; ``--rule
-refine_alpha`` compares ``--refine-alpha 0.5`` with ``0.05``), and
+refine_alpha`` compares ``--refine-alpha 0.5`` with ``0.05``; ``--rule weak_targets``
+``--refine-weak-fraction 0.25`` with the defaults), and
 classifies the module interactions: *shared* (found both ways) and *added* (found only with the
 rule). In the held-out half it reports, for each class, the mean miRNA-mRNA correlation, the share
 negative and the share passing the one-sided 0.05 repression test, beside all validated
@@ -36,8 +37,9 @@ from mirmodules.inputs.prepared import prepare_from_files, prepare_inputs
 from mirmodules.methods.join import interaction_correlations, repression_threshold
 from mirmodules.methods.mica.pipeline import run_mica
 
-#: rule -> the settings without it
-WITHOUT = {"own_cluster": {"refine_own_cluster": "test"}, "refine_alpha": {"refine_alpha": 0.05}}
+#: rule -> (the settings with it, the settings without it); {} = the defaults
+RULES = {"own_cluster": ({}, {"refine_own_cluster": "test"}), "refine_alpha": ({}, {"refine_alpha": 0.05}),
+         "weak_targets": ({"refine_weak_fraction": 0.25}, {})}
 
 
 def module_pairs(prepared, config: MicaConfig) -> tuple[set, set]:
@@ -85,7 +87,7 @@ def main() -> None:
     parser.add_argument("--sets", nargs="+", default=["stategra_gbm", "cancersubtypes_gbm", "negbin"],
                         choices=["stategra_gbm", "cancersubtypes_gbm", "negbin"])
     parser.add_argument("--splits", type=int, default=2, help="random sample splits per set (seeds 0..)")
-    parser.add_argument("--rule", default="own_cluster", choices=list(WITHOUT))
+    parser.add_argument("--rule", default="own_cluster", choices=list(RULES))
     parser.add_argument("--n-random", type=int, default=5000)
     args = parser.parse_args()
     import torch
@@ -103,8 +105,9 @@ def main() -> None:
             half = dataclasses.replace(prepared, mirna=prepared.mirna[discovery],
                                        mrna=prepared.mrna[discovery])
             config = MicaConfig(seed=split, threads=1)
-            with_rule, not_validated = module_pairs(half, config)
-            without, _ = module_pairs(half, dataclasses.replace(config, **WITHOUT[args.rule]))
+            with_settings, without_settings = RULES[args.rule]
+            with_rule, not_validated = module_pairs(half, dataclasses.replace(config, **with_settings))
+            without, _ = module_pairs(half, dataclasses.replace(config, **without_settings))
             mirna_b, mrna_b = prepared.mirna[held_out], prepared.mrna[held_out]
             random_pairs = list(zip(rng.choice(mirna_b.index.to_numpy(), args.n_random),
                                     rng.choice(mrna_b.index.to_numpy(), args.n_random), strict=True))

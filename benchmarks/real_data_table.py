@@ -35,7 +35,7 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
-from real_data_summary import DATA, SETS, prepare_set
+from real_data_summary import DATA, SETS, parameter, prepare_set
 
 from mirmodules import MicaConfig, best_match_jaccard, evaluate_modules
 from mirmodules.datatypes import ModuleSet, PreparedInputs
@@ -88,8 +88,8 @@ def same_modules(a: ModuleSet, b: ModuleSet) -> bool:
 
 
 def measure(name: str, method: str, prepared: PreparedInputs, families: object, seeds: list[int],
-            n_bootstraps: int) -> dict:
-    config = MicaConfig(threads=1)
+            n_bootstraps: int, settings: dict | None = None) -> dict:
+    config = MicaConfig(threads=1, **(settings or {}))
     runs, seconds = [], []
     deterministic = False
     for k, seed in enumerate(seeds):
@@ -147,6 +147,8 @@ def main() -> None:
     parser.add_argument("--seeds", type=int, nargs="+", default=[0, 1, 2, 3])
     parser.add_argument("--n-bootstraps", type=int, default=3)
     parser.add_argument("--gene-map", default=None, help="Ensembl-to-symbol table for sponge_brca")
+    parser.add_argument("--param", action="append", type=parameter, default=[],
+                        help="a MicaConfig setting for every method, NAME=VALUE (repeatable)")
     args = parser.parse_args()
     if not DATA.exists():
         raise SystemExit(f"shared data folder not found: {DATA}")
@@ -170,7 +172,8 @@ def main() -> None:
               f"{prepared.mirna.shape[1]} samples, {len(prepared.interactions)} interactions; "
               + "; ".join(f"{m}: {d}" for m, d in transform.itertuples(index=False)), flush=True)
         for method in args.methods:
-            rows.append(measure(name, method, prepared, families, args.seeds, args.n_bootstraps))
+            rows.append(measure(name, method, prepared, families, args.seeds, args.n_bootstraps,
+                                dict(args.param)))
     table = pd.DataFrame(rows)
     print()
     print(table.to_string(index=False))
