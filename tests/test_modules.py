@@ -471,6 +471,91 @@ def test_merge_needs_both_a_shared_mirna_set_and_co_varying_mrnas():
     assert merge_groups([modules[0], modules[3]], z, min_correlation=-1.0) == [[0, 1]]
 
 
+@pytest.mark.parametrize(("option", "value"), [("min_correlation", 1.5), ("min_correlation", -1.5),
+                                             ("min_overlap", -0.1), ("min_overlap", 1.5),
+                                             ("linkage", "average")])
+def test_merge_groups_refuses_values_out_of_range_naming_the_setting(option, value):
+    from mirmodules.methods.join import merge_groups
+
+    z = pd.DataFrame([[1.0, -1.0], [-1.0, 1.0]], index=["g1", "g2"])
+    name = {"min_correlation": "merge_correlation", "min_overlap": "merge_overlap",
+            "linkage": "merge_linkage"}[option]
+    with pytest.raises(InputDataError, match=f"'{name}'"):
+        merge_groups([(["a"], ["g1"]), (["a"], ["g2"])], z, **{option: value})
+    # the ends of the ranges are allowed
+    assert merge_groups([(["a"], ["g1"])], z, min_correlation=-1.0, min_overlap=1.0) == [[0]]
+    assert merge_groups([(["a"], ["g1"])], z, min_correlation=1.0, min_overlap=0.0) == [[0]]
+
+
+def test_a_module_with_a_constant_mean_profile_is_never_merged():
+    import numpy as np
+
+    from mirmodules.methods.join import merge_groups
+
+    t = np.linspace(0, 6, 40)
+    # g1 and g2 cancel out: the module's mean profile is constant (no centroid), so it counts as
+    # uncorrelated with every other module (r = 0) and merges with none at a positive level
+    z = pd.DataFrame([np.sin(t), -np.sin(t), np.sin(t)], index=["g1", "g2", "g3"])
+    z = z.sub(z.mean(axis=1), axis=0).div(z.std(axis=1, ddof=0), axis=0)
+    assert merge_groups([(["a"], ["g1", "g2"]), (["a"], ["g3"])], z, min_correlation=0.1) == [[0], [1]]
+    assert merge_groups([(["a"], ["g1"]), (["a"], ["g3"])], z, min_correlation=0.1) == [[0, 1]]
+
+
+def test_repression_background_messages_defaults_and_edges(caplog):
+    import logging
+    import warnings
+
+    import numpy as np
+
+    from mirmodules.exceptions import DataQualityWarning
+    from mirmodules.methods.join import repression_background
+
+    rng = np.random.default_rng(5)
+    mirna = pd.DataFrame(rng.normal(size=(20, 40)), index=[f"m{i}" for i in range(20)])
+    mrna = pd.DataFrame(rng.normal(size=(60, 40)), index=[f"g{i}" for i in range(60)])
+    # the defaults: 2,000 pairs drawn with seed 0, the same every time
+    with caplog.at_level(logging.INFO, logger="mirmodules.methods.join"):
+        first = repression_background((10, 5), mirna, mrna, 0.05)
+    assert first == repression_background((10, 5), mirna, mrna, 0.05, n_pairs=2000, seed=0)
+    assert first != repression_background((10, 5), mirna, mrna, 0.05, n_pairs=2000, seed=1)
+    assert first["random_pairs"] == 2000
+    random_share = first["random_share_passing"]
+    assert 0 < random_share < 0.15
+    line = next(r.getMessage() for r in caplog.records if "random miRNA-mRNA pairs" in r.getMessage())
+    assert line == (f"stage 3: 50.0% of the 10 interactions passed the repression test, "
+                    f"{100 * random_share:.1f}% of 2000 random miRNA-mRNA pairs "
+                    f"(ratio {0.5 / random_share:.2f})")
+    # a weak excess (between 1x and 1.5x the random share): the weak-repression warning, with numbers
+    n_tested = 1000
+    passing = int(np.ceil(1.2 * random_share * n_tested))
+    share = passing / n_tested
+    with pytest.warns(DataQualityWarning) as caught:
+        repression_background((n_tested, passing), mirna, mrna, 0.05)
+    text = str(caught[0].message)
+    assert text.startswith(f"The interactions pass the repression test only {share / random_share:.2f} times")
+    assert f"({100 * share:.1f}% of {n_tested} against {100 * random_share:.1f}% of 2000)" in text
+    # exactly the random share: "no more often", not "only"
+    equal = round(random_share * 2000)
+    with pytest.warns(DataQualityWarning) as caught:
+        repression_background((2000, equal), mirna, mrna, 0.05)
+    assert [str(w.message).startswith("The interactions pass the repression test no more often")
+            for w in caught] == [True]
+    shares = f"({100 * random_share:.1f}% of 2000 against {100 * random_share:.1f}% of 2000)"
+    assert shares in str(caught[0].message)
+    # a strong excess, or nothing tested: no warning; nothing tested is a share of 0
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        strong = repression_background((10, 10), mirna, mrna, 0.05)
+        none = repression_background((0, 0), mirna, mrna, 0.05)
+    assert strong["share_passing"] == 1.0 and none["share_passing"] == 0.0
+    # no random pair passes (a level no correlation reaches): the ratio is undefined, said so in the log
+    caplog.clear()
+    with caplog.at_level(logging.INFO, logger="mirmodules.methods.join"):
+        record = repression_background((10, 5), mirna, mrna, 1e-12)
+    assert record["random_share_passing"] == 0.0 and record["ratio"] is None
+    assert any(r.getMessage().endswith("(ratio undefined)") for r in caplog.records)
+
+
 def test_weak_route_admits_a_weak_target_only_through_an_interaction_that_passed_the_join_test():
     import numpy as np
 
