@@ -464,11 +464,22 @@ def test_merge_needs_both_a_shared_mirna_set_and_co_varying_mrnas():
     # 0 and 2 share a, b (2 of the smaller 2) and co-vary; 1 co-varies but shares 1 of 2 with 2
     # (overlap 0.5: joins at min_overlap 0.5, not at 0.75); 3 shares miRNAs but not the profile
     assert merge_groups(modules, z, min_overlap=0.75) == [[0, 2], [1], [3]]
+    assert merge_groups(modules, z, min_overlap=0.75, linkage="single") == [[0, 2], [1], [3]]
     assert merge_groups(modules, z, min_overlap=0.5, linkage="single") == [[0, 1, 2], [3]]
     # 0 ~ 2 ~ 1 is a chain (0 and 1 share no miRNA): complete linkage (default) keeps 1 apart
     assert merge_groups(modules, z, min_overlap=0.5) == [[0, 2], [1], [3]]
     # the profile is what keeps 3 apart: with any correlation accepted it joins 0
     assert merge_groups([modules[0], modules[3]], z, min_correlation=-1.0) == [[0, 1]]
+    # no shared miRNA, no merge, even when any overlap is enough
+    assert merge_groups([(["a"], ["g1"]), (["b"], ["g2"])], z, min_overlap=0.0) == [[0], [1]]
+    # "at min_correlation or more": a pair exactly at the level merges
+    from mirmodules.methods.join import _standardised_centroid
+
+    pair = [(["a"], ["g1"]), (["a"], ["h1"])]
+    r = float(_standardised_centroid(z, ["g1"]) @ _standardised_centroid(z, ["h1"]) / z.shape[1])
+    assert -0.9 < r < 0.9
+    assert merge_groups(pair, z, min_correlation=r) == [[0, 1]]
+    assert merge_groups(pair, z, min_correlation=r + 1e-9) == [[0], [1]]
 
 
 @pytest.mark.parametrize(("option", "value"), [("min_correlation", 1.5), ("min_correlation", -1.5),
@@ -511,37 +522,52 @@ def test_repression_background_messages_defaults_and_edges(caplog):
     from mirmodules.methods.join import repression_background
 
     rng = np.random.default_rng(5)
-    mirna = pd.DataFrame(rng.normal(size=(20, 40)), index=[f"m{i}" for i in range(20)])
-    mrna = pd.DataFrame(rng.normal(size=(60, 40)), index=[f"g{i}" for i in range(60)])
+    factor = rng.normal(size=40)  # one programme that lowers the genes as the miRNAs rise
+    mirna = pd.DataFrame(rng.normal(size=(20, 40)) + 0.5 * factor, index=[f"m{i}" for i in range(20)])
+    mrna = pd.DataFrame(rng.normal(size=(60, 40)) - 0.5 * factor, index=[f"g{i}" for i in range(60)])
+    keys = ["interactions_tested", "interactions_passing", "share_passing", "random_pairs",
+            "random_share_passing", "ratio"]
     # the defaults: 2,000 pairs drawn with seed 0, the same every time
     with caplog.at_level(logging.INFO, logger="mirmodules.methods.join"):
-        first = repression_background((10, 5), mirna, mrna, 0.05)
-    assert first == repression_background((10, 5), mirna, mrna, 0.05, n_pairs=2000, seed=0)
-    assert first != repression_background((10, 5), mirna, mrna, 0.05, n_pairs=2000, seed=1)
-    assert first["random_pairs"] == 2000
+        first = repression_background((10, 9), mirna, mrna, 0.05)
+    assert list(first) == keys
+    assert first == repression_background((10, 9), mirna, mrna, 0.05, n_pairs=2000, seed=0)
+    assert first != repression_background((10, 9), mirna, mrna, 0.05, n_pairs=2000, seed=1)
+    assert first["random_pairs"] == 2000 and first["interactions_passing"] == 9
     random_share = first["random_share_passing"]
-    assert 0 < random_share < 0.15
+    assert 0.2 < random_share < 0.55  # the programme makes random pairs pass often
     line = next(r.getMessage() for r in caplog.records if "random miRNA-mRNA pairs" in r.getMessage())
-    assert line == (f"stage 3: 50.0% of the 10 interactions passed the repression test, "
+    assert line == (f"stage 3: 90.0% of the 10 interactions passed the repression test, "
                     f"{100 * random_share:.1f}% of 2000 random miRNA-mRNA pairs "
-                    f"(ratio {0.5 / random_share:.2f})")
-    # a weak excess (between 1x and 1.5x the random share): the weak-repression warning, with numbers
+                    f"(ratio {0.9 / random_share:.2f})")
+    # a weak excess (between 1x and 1.5x the random share): the weak-repression warning, with its
+    # numbers, pointing at the caller
     n_tested = 1000
     passing = int(np.ceil(1.2 * random_share * n_tested))
     share = passing / n_tested
     with pytest.warns(DataQualityWarning) as caught:
         repression_background((n_tested, passing), mirna, mrna, 0.05)
+    assert len(caught) == 1 and caught[0].filename == __file__
     text = str(caught[0].message)
     assert text.startswith(f"The interactions pass the repression test only {share / random_share:.2f} times")
     assert f"({100 * share:.1f}% of {n_tested} against {100 * random_share:.1f}% of 2000)" in text
+    assert text.endswith("pairs share too. Prefer modules with high confidence and check them with "
+                         "significance (--significance) and held-out samples.")
+    # exactly 1.5 times the random share is not weak
+    k = round(random_share * 2000)
+    assert 3 * k / 4000 == 1.5 * random_share
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        repression_background((4000, 3 * k), mirna, mrna, 0.05)
     # exactly the random share: "no more often", not "only"
-    equal = round(random_share * 2000)
     with pytest.warns(DataQualityWarning) as caught:
-        repression_background((2000, equal), mirna, mrna, 0.05)
-    assert [str(w.message).startswith("The interactions pass the repression test no more often")
-            for w in caught] == [True]
-    shares = f"({100 * random_share:.1f}% of 2000 against {100 * random_share:.1f}% of 2000)"
-    assert shares in str(caught[0].message)
+        repression_background((2000, k), mirna, mrna, 0.05)
+    assert len(caught) == 1 and caught[0].filename == __file__
+    text = str(caught[0].message)
+    assert text.startswith("The interactions pass the repression test no more often")
+    assert f"({100 * random_share:.1f}% of 2000 against {100 * random_share:.1f}% of 2000)" in text
+    assert text.endswith("Check the interaction evidence (--evidence) and the samples; "
+                         "docs/method_choices.md, GBM.")
     # a strong excess, or nothing tested: no warning; nothing tested is a share of 0
     with warnings.catch_warnings():
         warnings.simplefilter("error")
@@ -551,7 +577,7 @@ def test_repression_background_messages_defaults_and_edges(caplog):
     # no random pair passes (a level no correlation reaches): the ratio is undefined, said so in the log
     caplog.clear()
     with caplog.at_level(logging.INFO, logger="mirmodules.methods.join"):
-        record = repression_background((10, 5), mirna, mrna, 1e-12)
+        record = repression_background((10, 9), mirna, mrna, 1e-300)
     assert record["random_share_passing"] == 0.0 and record["ratio"] is None
     assert any(r.getMessage().endswith("(ratio undefined)") for r in caplog.records)
 
