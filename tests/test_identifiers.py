@@ -138,6 +138,66 @@ def test_describe_id_style():
     assert "mature names with arm (1" in text
 
 
+def test_describe_id_style_names_every_style_by_hand():
+    ids = ["hsa-miR-21", "MI0000077", "hsa-mir-21", "hsa-let-7a-1", "hsa-miR-21-5p", "hsa-let-7b",
+           "MIMAT0000076", "ENSG00000141510", " hsa-miR-9 ", "TP53"]
+    assert describe_id_style(ids) == (
+        "mature names without arm (3, e.g. 'hsa-miR-21'); precursor names (2, e.g. 'hsa-mir-21'); "
+        "other ids (2, e.g. 'ENSG00000141510'); MI (precursor) accessions (1, e.g. 'MI0000077'); "
+        "mature names with arm (1, e.g. 'hsa-miR-21-5p'); MIMAT accessions (1, e.g. 'MIMAT0000076')"
+    )
+    assert describe_id_style([]) == "no ids"
+
+
+def _write(tmp_path, name, frame):
+    path = tmp_path / name
+    frame.to_csv(path, sep="\t", index=False)
+    return path
+
+
+def test_every_mirbase_table_layout_is_read_by_its_columns(tmp_path, caplog):
+    import logging
+
+    mature = _write(tmp_path, "mature.tsv", pd.DataFrame({
+        "mature_id": ["hsa-miR-21-5p", " hsa-miR-21-3p ", "mmu-miR-21a-5p", "hsa-miR-x"],
+        "mature_acc": ["MIMAT0000076", "MIMAT0004494", "MIMAT0000530", "not-an-accession"]}))
+    family = _write(tmp_path, "family.tsv", pd.DataFrame({
+        "mirna": ["hsa-miR-21-5p", "hsa-miR-9-5p"], "mature_acc": ["MIMAT0000076", "MIMAT0000441"],
+        "mirna_v18": ["hsa-miR-21", "hsa-miR-9"], "family": ["mir-21", "mir-9"]}))
+    only_family = _write(tmp_path, "only_family.tsv", pd.DataFrame({
+        "mirna": ["hsa-miR-155-5p"], "mature_acc": ["MIMAT0000646"]}))
+    precursor = _write(tmp_path, "precursor.tsv", pd.DataFrame({
+        "precursor_id": ["hsa-mir-21", "hsa-mir-21"], "precursor_acc": ["MI0000077", "MI0000077"],
+        "mature_id": ["hsa-miR-21", "hsa-miR-21*"], "mature_acc": ["MIMAT0000076", "MIMAT0004494"]}))
+    targetscan = _write(tmp_path, "targetscan.tsv", pd.DataFrame({
+        "miR family": ["miR-17-5p"], "MiRBase ID": ["hsa-miR-17-5p"],
+        "MiRBase Accession": ["MIMAT0000070"], "Species ID": ["9606"]}))
+    precursor_family = _write(tmp_path, "precursor_family.tsv", pd.DataFrame({
+        "mirna": ["hsa-mir-1"], "precursor_acc": ["MI0000651"]}))
+    with caplog.at_level(logging.INFO, logger="mirmodules.inputs.identifiers"):
+        name_map = load_mirbase_tables([targetscan, precursor, only_family, family, mature,
+                                        precursor_family])
+    # the canonical name of an accession comes from the highest-ranked table: mature, then the
+    # family tables, then precursor-to-mature, then TargetScan (whatever the order of the files)
+    assert name_map.canonical == {
+        "MIMAT0000076": "hsa-miR-21-5p", "MIMAT0004494": "hsa-miR-21-3p", "MIMAT0000441": "hsa-miR-9-5p",
+        "MIMAT0000646": "hsa-miR-155-5p", "MIMAT0000070": "hsa-miR-17-5p"}  # no mouse, no bad accession
+    assert name_map.sources == tuple(map(str, (mature, only_family, family, precursor, targetscan,
+                                               precursor_family)))
+    assert name_map.name_to_accessions == {
+        "hsa-miR-21-5p": frozenset({"MIMAT0000076"}), "hsa-miR-21-3p": frozenset({"MIMAT0004494"}),
+        "hsa-miR-9-5p": frozenset({"MIMAT0000441"}), "hsa-miR-21": frozenset({"MIMAT0000076"}),
+        "hsa-miR-9": frozenset({"MIMAT0000441"}), "hsa-miR-155-5p": frozenset({"MIMAT0000646"}),
+        "hsa-miR-21*": frozenset({"MIMAT0004494"}), "hsa-miR-17-5p": frozenset({"MIMAT0000070"})}
+    both_arms = frozenset({"MIMAT0000076", "MIMAT0004494"})
+    assert name_map.precursor_to_accessions == {"hsa-mir-21": both_arms, "MI0000077": both_arms}
+    assert ("miRBase tables: 5 mature accessions, 8 names, 2 precursor keys"
+            in [r.getMessage() for r in caplog.records])
+    # another species keeps its own names only
+    mouse = load_mirbase_tables([mature], species="mmu")
+    assert mouse.canonical == {"MIMAT0000530": "mmu-miR-21a-5p"}
+
+
 @pytest.mark.realdata
 def test_real_mirbase_tables_map_gbm_accessions():
     mature = shared_file("mirbase", "mature_v22_hsa.tsv.gz")

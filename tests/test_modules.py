@@ -328,6 +328,36 @@ def test_partial_correlation_given_own_cluster_matches_residual_oracle():
     assert np.isnan(partial_some["g4"]) and not np.isnan(partial_some["c1"])
 
 
+def test_own_cluster_membership_of_an_unknown_label_is_all_false():
+
+    from mirmodules.methods.join import _own_clusters, standardised_profiles
+
+    _, mrna_clusters, _, mirna, mrna = _background_fixture()
+    _, z = standardised_profiles(mirna, mrna)
+    own = _own_clusters(z, mrna_clusters)
+    label = mrna_clusters.iloc[0]
+    inside = own.in_cluster(label)
+    assert inside.dtype == bool and inside.sum() == (mrna_clusters.reindex(z.index) == label).sum()
+    nowhere = own.in_cluster("no such cluster")
+    assert nowhere.dtype == bool and nowhere.shape == (len(z),) and not nowhere.any()
+
+
+def test_centroid_correlation_by_hand_and_nan_for_a_constant_centroid():
+    import warnings
+
+    import numpy as np
+
+    from mirmodules.methods.join import centroid_correlation
+
+    mir = pd.DataFrame([[1.0, 2.0, 3.0, 4.0]])
+    assert centroid_correlation(mir, pd.DataFrame([[4.0, 3.0, 2.0, 1.0]])) == pytest.approx(-1.0)
+    # two mRNAs that cancel out: their mean profile is constant, the correlation undefined
+    flat = pd.DataFrame([[1.0, 2.0, 3.0, 4.0], [4.0, 3.0, 2.0, 1.0]])
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # no 0/0 on the way
+        assert np.isnan(centroid_correlation(mir, flat))
+
+
 def test_repression_background_matches_a_pearson_oracle_and_warns_when_there_is_no_excess():
     import numpy as np
     from scipy import stats
