@@ -196,6 +196,10 @@ def test_every_mirbase_table_layout_is_read_by_its_columns(tmp_path, caplog):
     # another species keeps its own names only
     mouse = load_mirbase_tables([mature], species="mmu")
     assert mouse.canonical == {"MIMAT0000530": "mmu-miR-21a-5p"}
+    # TargetScan's two columns alone are enough
+    bare = _write(tmp_path, "bare.tsv", pd.DataFrame({"MiRBase ID": ["hsa-miR-17-5p"],
+                                                      "MiRBase Accession": ["MIMAT0000070"]}))
+    assert load_mirbase_tables([bare]).canonical == {"MIMAT0000070": "hsa-miR-17-5p"}
 
 
 @pytest.mark.realdata
