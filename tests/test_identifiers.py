@@ -240,8 +240,25 @@ def test_gene_ids_map_through_the_best_matching_column():
     assert report["id_column"].iloc[0] == "ensembl_gene_id"
     assert map_gene_ids(["672", "7157"], table)["gene"].tolist() == ["BRCA1", "TP53"]
     assert map_gene_ids(["BRCC1"], table)["gene"].tolist() == ["BRCA1"]     # a previous symbol
+    # a map whose Ensembl ids carry versions matches ids with other versions
+    versioned = table.assign(ensembl_gene_id=table["ensembl_gene_id"] + ".5")
+    assert map_gene_ids(["ENSG00000141510.17"], versioned)["gene"].tolist() == ["TP53"]
     with pytest.raises(InputDataError, match="no symbol column"):
         map_gene_ids(ids, table.drop(columns="symbol"))
+
+
+def test_unknown_precursor_ids_and_case_only_clashes_are_not_mapped(tmp_path):
+    mature = pd.DataFrame({"mature_id": ["hsa-miR-10a-5p", "hsa-miR-10A-5p", "hsa-miR-21-5p"],
+                           "mature_acc": ["MIMAT0000253", "MIMAT9000253", "MIMAT0000076"]})
+    precursor = pd.DataFrame({"precursor_id": ["hsa-mir-21"], "precursor_acc": ["MI0000077"],
+                              "mature_id": ["hsa-miR-21-5p"], "mature_acc": ["MIMAT0000076"]})
+    paths = [tmp_path / "mature.tsv", tmp_path / "precursor.tsv"]
+    mature.to_csv(paths[0], sep="\t", index=False)
+    precursor.to_csv(paths[1], sep="\t", index=False)
+    name_map = load_mirbase_tables(paths)
+    table = harmonise_mirna_ids(["MI9999999", "MI0000077", "hsa-mir-99", "hsa-MIR-10A-5P"], name_map)
+    assert table["status"].tolist() == ["unmatched", "precursor", "unmatched", "ambiguous"]
+    assert table["mirna"].tolist() == ["", "hsa-miR-21-5p", "", ""]
 
 
 def test_an_ambiguous_name_is_dropped_not_mapped_to_its_first_accession():

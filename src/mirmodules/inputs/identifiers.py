@@ -299,11 +299,9 @@ def _resolve(s: str, nm: MirnaNameMap, species: str, *, variant: bool = False) -
         )
         if len(arms) == 1 and not star:
             return "arm_inferred", arms
-        if len(arms) == 2:
+        if len(arms) == 2:  # (at most two arms: 5p and 3p)
             by_age = sorted(arms, key=_accession_number)
             return ("arm_star", frozenset(by_age[1:])) if star else ("arm_dominant", frozenset(by_age[:1]))
-        if len(arms) > 1:
-            return "ambiguous", arms
     accs = nm.lookup_lower(s)
     if len(accs) == 1:
         return "case_insensitive", accs
