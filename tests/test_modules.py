@@ -151,9 +151,25 @@ def test_refinement_fraction_one_admits_only_features_closer_than_the_median_mem
 
 
 def test_refinement_needs_profiles():
-    mirna_clusters, mrna_clusters, edges, _, _ = _refine_fixture()
+    mirna_clusters, mrna_clusters, edges, mirna, _ = _refine_fixture()
     with pytest.raises(InputDataError, match="need mirna_profiles"):
         modules_from_clusters(mirna_clusters, mrna_clusters, edges, refine="centroid")
+    # both profiles, not one of them
+    message = ("repression='edges' / refine='none' need mirna_profiles and mrna_profiles to correlate "
+               "profiles.")
+    with pytest.raises(InputDataError) as raised:
+        modules_from_clusters(mirna_clusters, mrna_clusters, edges, repression="edges", mirna_profiles=mirna)
+    assert str(raised.value) == message
+
+
+@pytest.mark.parametrize("setting", ["combine", "repression", "refine", "refine_own_cluster", "merge"])
+def test_join_refuses_an_unknown_choice_naming_the_setting(setting):
+    from mirmodules.methods.join import join_modules
+
+    mirna_clusters, mrna_clusters, edges, mirna, mrna = _refine_fixture()
+    with pytest.raises(InputDataError, match=f"The '{setting}' parameter must be one of"):
+        join_modules(mirna_clusters, mrna_clusters, edges, mirna_profiles=mirna, mrna_profiles=mrna,
+                     **{setting: "no-such-choice"})
 
 
 def _background_fixture():
