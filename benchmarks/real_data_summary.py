@@ -25,6 +25,8 @@ import os
 import warnings
 from pathlib import Path
 
+import pandas as pd
+
 from mirmodules import MicaConfig, evaluate_modules, run_from_files
 from mirmodules.evaluation.survival import read_clinical
 from mirmodules.inputs.annotations import read_families, read_gene_sets
@@ -55,6 +57,26 @@ def prepare_set(name: str, *, gene_map: str | None = None, predicted_paths=(), c
         DATA / "mirtarbase_hsa" / "hsa_MTI_full.tsv.gz", mirbase_paths=[DATA / p for p in mirbase],
         gene_map_path=gene_map, config=config or MicaConfig(), predicted_paths=predicted_paths)
     return prepared
+
+
+def set_families(families_file: str, mirbase: list[str]):
+    """A set's miRNA families, their names mapped with the set's miRBase tables."""
+    return read_families(DATA / families_file, name_map=load_mirbase_tables([DATA / p for p in mirbase]))
+
+
+def seed_stability_by_module(runs) -> list[tuple[object, pd.Series]]:
+    """Each run with modules as the reference in turn: (the run, the mean best-match Jaccard of each
+    of its modules in the other runs, indexed by module id)."""
+    from mirmodules import best_match_jaccard
+
+    out = []
+    for i, run in enumerate(runs):
+        if run.n_modules == 0:
+            continue
+        others = [best_match_jaccard(run, o).set_index("module_id")["jaccard"]
+                  for j, o in enumerate(runs) if j != i]
+        out.append((run, pd.concat(others, axis=1).mean(axis=1)))
+    return out
 
 
 def parameter(text: str) -> tuple[str, object]:
@@ -91,7 +113,7 @@ def main() -> None:
                                 mirbase_paths=mirbase_paths,
                                 gene_map_path=args.gene_map if name == "sponge_brca" else None,
                                 config=MicaConfig(**{"seed": seed, "threads": 1, **settings}))
-        families = read_families(DATA / families_file, name_map=load_mirbase_tables(mirbase_paths))
+        families = set_families(families_file, mirbase)
         gene_sets = [read_gene_sets(DATA / "genesets_go_kegg" / go_file),
                      read_gene_sets(DATA / "genesets_go_kegg" / "KEGG_2011_symbol.gmt.gz")]
         evaluation = evaluate_modules(result.modules, result.prepared, families=families,

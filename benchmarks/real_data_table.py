@@ -35,13 +35,11 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
-from real_data_summary import DATA, SETS, parameter, prepare_set
+from real_data_summary import DATA, SETS, parameter, prepare_set, seed_stability_by_module, set_families
 
-from mirmodules import MicaConfig, best_match_jaccard, evaluate_modules
+from mirmodules import MicaConfig, evaluate_modules
 from mirmodules.datatypes import ModuleSet, PreparedInputs
 from mirmodules.evaluation.topology import module_topology
-from mirmodules.inputs.annotations import read_families
-from mirmodules.inputs.identifiers import load_mirbase_tables
 from mirmodules.inputs.prepared import prepare_from_files
 from mirmodules.methods.registry import run_method
 from mirmodules.workflows.stability import stability
@@ -57,29 +55,20 @@ def prepare(name: str, gene_map: str | None) -> tuple[PreparedInputs, object]:
     if name == "mirsm_brca":
         folder, prefix, mirbase, families_file = MIRSM
         base = DATA / folder
-        mirbase_paths = [DATA / p for p in mirbase]
         # already log2-scale and KNN-imputed (README); auto would detect "log" too, say it outright
         prepared, _, _ = prepare_from_files(
             base / f"{prefix}_mirna_expression.tsv.gz", base / f"{prefix}_mrna_expression.tsv.gz",
-            DATA / "mirtarbase_hsa" / "hsa_MTI_full.tsv.gz", mirbase_paths=mirbase_paths,
+            DATA / "mirtarbase_hsa" / "hsa_MTI_full.tsv.gz", mirbase_paths=[DATA / p for p in mirbase],
             config=MicaConfig(transform="none"))
     else:
         _, _, mirbase, families_file, _, _ = SETS[name]
-        mirbase_paths = [DATA / p for p in mirbase]
         prepared = prepare_set(name, gene_map=gene_map if name == "sponge_brca" else None)
-    families = read_families(DATA / families_file, name_map=load_mirbase_tables(mirbase_paths))
-    return prepared, families
+    return prepared, set_families(families_file, mirbase)
 
 
 def seed_stability(runs: list[ModuleSet]) -> float:
     """Each run as the reference in turn: mean best-match Jaccard of its modules in the other runs."""
-    values = []
-    for i, run in enumerate(runs):
-        if run.n_modules == 0:
-            continue
-        others = [best_match_jaccard(run, o).set_index("module_id")["jaccard"]
-                  for j, o in enumerate(runs) if j != i]
-        values.append(pd.concat(others, axis=1).mean(axis=1))
+    values = [stability for _, stability in seed_stability_by_module(runs)]
     return float(pd.concat(values).mean()) if values else float("nan")
 
 

@@ -21,13 +21,10 @@ import warnings
 import numpy as np
 import pandas as pd
 from real_data_stability import settings
-from real_data_summary import DATA, SETS
+from real_data_summary import DATA, SETS, prepare_set, seed_stability_by_module, set_families
 
-from mirmodules import MicaConfig, best_match_jaccard, evaluate_modules
+from mirmodules import MicaConfig, evaluate_modules
 from mirmodules.evaluation.topology import module_topology
-from mirmodules.inputs.annotations import read_families
-from mirmodules.inputs.identifiers import load_mirbase_tables
-from mirmodules.inputs.prepared import prepare_from_files
 from mirmodules.methods.mica.pipeline import run_mica
 
 
@@ -46,27 +43,17 @@ def main() -> None:
     torch.set_num_threads(1)
     warnings.simplefilter("ignore")
     for name in args.sets:
-        folder, prefix, mirbase, families_file, _, _ = SETS[name]
-        base = DATA / folder
-        mirbase_paths = [DATA / path for path in mirbase]
-        prepared, _, _ = prepare_from_files(
-            base / f"{prefix}_mirna_expression.tsv.gz", base / f"{prefix}_mrna_expression.tsv.gz",
-            DATA / "mirtarbase_hsa" / "hsa_MTI_full.tsv.gz", mirbase_paths=mirbase_paths, config=MicaConfig())
-        families = read_families(DATA / families_file, name_map=load_mirbase_tables(mirbase_paths))
+        _, _, mirbase, families_file, _, _ = SETS[name]
+        prepared = prepare_set(name)
+        families = set_families(families_file, mirbase)
         for text in args.settings:
             start = time.perf_counter()
             runs = [run_mica(prepared, config=MicaConfig(seed=seed, threads=1, **settings(text))).modules
                     for seed in args.seeds]
             seconds = (time.perf_counter() - start) / len(runs)
-            rows = []
-            for i, run in enumerate(runs):
-                if run.n_modules == 0:
-                    continue
-                others = [best_match_jaccard(run, o).set_index("module_id")["jaccard"]
-                          for j, o in enumerate(runs) if j != i]
-                stability = pd.concat(others, axis=1).mean(axis=1)
-                rows.append(pd.DataFrame({"stability": stability,
-                                          "confidence": run.confidence_of().reindex(stability.index)}))
+            rows = [pd.DataFrame({"stability": stability,
+                                  "confidence": run.confidence_of().reindex(stability.index)})
+                    for run, stability in seed_stability_by_module(runs)]
             per_module = pd.concat(rows, ignore_index=True)
             full = per_module["confidence"] >= 1.0 - 1e-9
             topo = module_topology(runs[0], mirna_expression=prepared.mirna, mrna_expression=prepared.mrna)
