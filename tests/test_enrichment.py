@@ -103,7 +103,9 @@ def test_family_enrichment_background_and_bh_over_all_tests():
     np.testing.assert_allclose(table["q_value"], multipletests(table["p_value"], method="fdr_bh")[1])
 
 
-def test_term_enrichment_background_size_limits_and_hand_p():
+def test_term_enrichment_background_size_limits_and_hand_p(caplog):
+    import logging
+
     coll = GeneSetCollection(
         "toy",
         {
@@ -115,8 +117,11 @@ def test_term_enrichment_background_size_limits_and_hand_p():
     )
     mods = _modules({"M1": (["a", "b"], ["g1", "g2", "g10", "u1"])})
     analysed = [f"g{i}" for i in range(1, 11)] + ["u1"]  # u1 is in no term: outside the background
-    table = term_enrichment(mods, coll, analysed, min_term_size=2, max_term_size=5, p_threshold=0.05)
+    with caplog.at_level(logging.INFO, logger="mirmodules.evaluation.enrichment"):
+        table = term_enrichment(mods, coll, analysed, min_term_size=2, max_term_size=5, p_threshold=0.05)
     assert table["term_id"].tolist() == ["T1"]
+    assert ("toy: 1 terms tested (size 2-5 in a background of 9 mRNAs), 1 tests, 0 at q < 0.05 with >= 3 "
+            "genes (0 at raw p < 0.05)") in caplog.messages
     row = table.iloc[0]
     assert row["background_size"] == 9  # g1..g9 (g10 and u1 are in no term)
     assert (row["n_in_module"], row["n_module_annotated"], row["term_size"]) == (2, 2, 3)
@@ -124,6 +129,10 @@ def test_term_enrichment_background_size_limits_and_hand_p():
     assert row["genes"] == "g1;g2"
     assert row["term_name"] == "first"
     assert not row["significant"]
+    # a module gene that is the background's last gene and in no tested term (g9: only in T3)
+    both = _modules({"M1": (["a", "b"], ["g1", "g2", "g10", "u1"]), "M2": (["a"], ["g4", "g9"])})
+    pd.testing.assert_frame_equal(term_enrichment(both, coll, analysed, min_term_size=2, max_term_size=5,
+                                                  p_threshold=0.05), table)
 
 
 def test_strict_terms_need_q_and_three_genes_lenient_terms_only_raw_p():
@@ -148,9 +157,14 @@ def test_invalid_thresholds_are_clear_errors():
     coll = GeneSetCollection("toy", {"T1": frozenset({"g1"})}, {})
     with pytest.raises(InputDataError, match="max_term_size"):
         term_enrichment(mods, coll, ["g1"], min_term_size=10, max_term_size=5)
+    for name, value in [("q_threshold", 1.5), ("p_threshold", -0.1), ("min_overlap", 0)]:
+        with pytest.raises(InputDataError, match=rf"^The '{name}' parameter must be"):
+            term_enrichment(mods, coll, ["g1"], min_term_size=1, **{name: value})
     fam = FamilyAnnotation(pd.DataFrame(columns=["mirna", "family_id", "family_name"]), "empty")
     with pytest.raises(InputDataError, match="q_threshold"):
         family_enrichment(mods, fam, ["a"], q_threshold=2.0)
+    with pytest.raises(InputDataError, match=r"^The 'min_family_size' parameter must be a number in"):
+        family_enrichment(mods, fam, ["a"], min_family_size=0)
 
 
 def test_read_families_plain_and_targetscan_and_errors(tmp_path):

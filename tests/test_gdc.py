@@ -225,6 +225,9 @@ def test_the_output_is_read_as_it_is_and_the_writer_round_trips(tmp_path):
     first = (tmp_path / "m.tsv.gz").read_bytes()
     write_count_matrix(tmp_path / "m.tsv.gz", matrix)
     assert (tmp_path / "m.tsv.gz").read_bytes() == first  # no time stamp: reproducible bytes
+    assert first[4:8] == bytes(4)  # the gzip header's time field, even when the clock moves on
+    with pytest.raises(ValueError, match=r"^write_count_matrix takes non-negative counts only\.$"):
+        write_count_matrix(tmp_path / "neg.tsv.gz", -matrix)
 
 
 def test_readers_on_the_spec_examples():
@@ -617,6 +620,33 @@ def test_assemble_from_folder_api_and_missing_folder(tmp_path):
     with pytest.raises(InputDataError, match="not a folder"):
         assemble_from_folder(sheet, tmp_path / "nope")
 
+
+def test_save_cohort_records_what_it_wrote_in_the_manifest(tmp_path, caplog):
+    import logging
+
+    from mirmodules.store.cohort_folder import save_cohort
+
+    sheet, folder = write_download(tmp_path)
+    cohort = assemble_from_folder(sheet, folder)
+    with caplog.at_level(logging.INFO, logger="mirmodules.store.cohort_folder"):
+        out = save_cohort(cohort, tmp_path / "cohort", command="mirmodules data assemble x",
+                          inputs={"sample_sheet": sheet, "clinical": None}, source={"api": "loopback"})
+    assert f"wrote {out}" in caplog.messages
+    manifest = json.loads((out / "manifest.json").read_text())
+    assert manifest["command"] == "mirmodules data assemble x"  # a string is kept as it is
+    assert manifest["inputs"] == {"sample_sheet": {"path": str(sheet), "resolved": str(sheet.resolve())}}
+    assert manifest["source"] == {"api": "loopback"}
+    assert manifest["parameters"] == json.loads(json.dumps(cohort.parameters)) and manifest["parameters"]
+    assert manifest["rules"] == cohort.rules and manifest["warnings"] == list(cohort.warnings)
+    assert manifest["outputs"] == {
+        "mrna.tsv.gz": {"rows": MRNA.shape[0], "samples": MRNA.shape[1], "ids": "gene symbols"},
+        "mirna.tsv.gz": {"rows": MIRNA.shape[0], "samples": MIRNA.shape[1],
+                         "ids": "miRBase accessions (MIMAT)"},
+        "clinical.tsv": None}
+    assert not (out / "clinical.tsv").exists()
+    assert [f["file_id"] for f in manifest["files"]] == cohort.samples["file_id"].tolist()
+    listed = save_cohort(cohort, tmp_path / "again", command=["mirmodules", "data", "assemble", "a b"])
+    assert json.loads((listed / "manifest.json").read_text())["command"] == "mirmodules data assemble 'a b'"
 
 def test_the_gdc_page_uses_existing_commands_and_flags():
     import re

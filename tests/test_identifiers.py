@@ -245,6 +245,17 @@ def test_gene_ids_map_through_the_best_matching_column():
     assert map_gene_ids(["ENSG00000141510.17"], versioned)["gene"].tolist() == ["TP53"]
     with pytest.raises(InputDataError, match="no symbol column"):
         map_gene_ids(ids, table.drop(columns="symbol"))
+    # a previous symbol of two genes is ambiguous; the first column wins a tie of hits
+    shared = table.assign(prev_symbol=["OLD1", "OLD1|RNF53", ""])
+    report = map_gene_ids(["OLD1", "RNF53", "OLD2"], shared)
+    assert report.columns.tolist() == ["input_id", "gene", "status", "id_column"]
+    assert report.values.tolist() == [["OLD1", "", "ambiguous", "prev_symbol"],
+                                      ["RNF53", "BRCA1", "mapped", "prev_symbol"],
+                                      ["OLD2", "", "unmatched", "prev_symbol"]]
+    tie = pd.DataFrame({"symbol": ["TP53"], "a": ["X1"], "b": ["X1"]})
+    assert map_gene_ids(["X1"], tie)["id_column"].tolist() == ["a"]
+    none = map_gene_ids(["Q"], tie)
+    assert none.values.tolist() == [["Q", "", "unmatched", "a"]]
 
 
 def test_unknown_precursor_ids_and_case_only_clashes_are_not_mapped(tmp_path):
@@ -279,3 +290,125 @@ def test_an_ambiguous_name_is_dropped_not_mapped_to_its_first_accession():
     assert rows.iloc[0]["n_candidates"] == 2
     exact = report[report["input_id"] == "hsa-miR-9-5p"].iloc[0]
     assert (exact["status"], exact["mirna"]) == ("exact", "hsa-miR-9-5p")
+
+
+@pytest.mark.parametrize(("ids", "expected"), [
+    # the majority decides, each id counting once
+    (["ENSG00000141510", "ENSG00000012048", "TP53"], "ensembl"),
+    (["ENSG00000141510.16", "ENSG00000012048.2", "ENSG00000141510", "7157", "672"], "ensembl_versioned"),
+    (["7157", "672", "ENSG00000141510", "TP53"], "entrez"),
+    (["HGNC:11998", "HGNC:1100", "7157", "TP53"], "hgnc"),
+    (["TP53", "BRCA1", "HGNC:11998", "ENSG00000141510"], "symbol"),
+    (["ENSG00000141510", "ENSG00000012048", "7157", "672", "672"], "entrez"),
+    (["HGNC:11998", "HGNC:1", "TP53", "MYC", "KRAS"], "symbol"),
+    ([], "symbol"),
+])
+def test_detect_gene_id_style_counts_every_id_once(ids, expected):
+    from mirmodules.inputs.identifiers import detect_gene_id_style
+
+    assert detect_gene_id_style(ids) == expected
+
+
+def test_split_symbol_entrez_by_hand():
+    import warnings
+
+    from mirmodules.exceptions import DataQualityWarning
+    from mirmodules.inputs.identifiers import split_symbol_entrez
+
+    # half the ids in the Firehose form is not most of them: nothing changes, nothing is said
+    half = pd.DataFrame({"s1": [1.0, 2.0]}, index=["TP53|7157", "MYC"])
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        same, counts = split_symbol_entrez(half)
+    assert same is half and counts == {}
+    one = pd.DataFrame({"s1": [1.0]}, index=["TP53|7157"])
+    with pytest.warns(DataQualityWarning, match="1 of 1 row ids"):
+        assert split_symbol_entrez(one)[0].index.tolist() == ["TP53"]
+    assert split_symbol_entrez(one.iloc[:0])[1] == {}
+    frame = pd.DataFrame({"s1": [1.0, 2.0, 3.5, 4.5, 5.0], "s2": [1.5, 1.5, 1.5, 1.5, 1.5]},
+                         index=["?|100130426", " TP53 |7157", "SLC35E2|728661", "SLC35E2|9906", "KRAS"])
+    with pytest.warns(DataQualityWarning) as caught:
+        out, counts = split_symbol_entrez(frame, what="tumour.tsv")
+    assert out.index.tolist() == ["TP53", "SLC35E2", "KRAS"]    # an id of another form is kept as it is
+    assert out.loc["SLC35E2"].tolist() == [4.0, 1.5]            # averaged (not counts)
+    assert counts == {"mrna_ids_symbol_entrez": 4, "mrna_ids_without_symbol": 1,
+                      "mrna_rows_merged_by_symbol": 1}
+    assert str(caught[0].message) == (
+        "tumour.tsv: 4 of 5 row ids are SYMBOL|ENTREZ (Firehose style, e.g. '?|100130426'); they are keyed "
+        "by their symbol. 1 id(s) without a symbol ('?|...') were dropped and 1 row(s) sharing a symbol "
+        "merged. To key by Entrez instead, rewrite the ids and give --gene-map.")
+    blank = pd.DataFrame({"s1": [1.0, 2.0, 3.0]}, index=["|1", "A|2", "B|3"])
+    with pytest.warns(DataQualityWarning, match="^mRNA expression: 3 of 3 row ids"):
+        assert split_symbol_entrez(blank)[0].index.tolist() == ["A", "B"]  # an empty symbol is none
+
+
+def test_every_resolution_status_by_hand(tmp_path):
+    mature = pd.DataFrame({
+        "mature_id": ["hsa-miR-1-5p", "hsa-miR-1-3p", "hsa-miR-7-5p", "hsa-miR-9-5p", "hsa-miR-9-5p",
+                      "hsa-miR-10a-5p", "hsa-miR-11", "hsa-miR-12c", "hsa-miR-12C"],
+        # miR-1's 5p arm is the older accession only when the number is read from its 7 digits
+        "mature_acc": ["MIMAT1000005", "MIMAT0000020", "MIMAT0000030", "MIMAT0000040", "MIMAT0000041",
+                       "MIMAT0000050", "MIMAT0000060", "MIMAT0000070", "MIMAT0000071"]})
+    precursor = pd.DataFrame({"precursor_id": ["hsa-mir-7-1", "hsa-mir-7-1"],
+                              "precursor_acc": ["MI0000010", "MI0000010"],
+                              "mature_id": ["hsa-miR-7", "hsa-miR-7*"],
+                              "mature_acc": ["MIMAT0000030", "MIMAT0000031"]})
+    paths = [tmp_path / "mature.tsv", tmp_path / "precursor.tsv"]
+    mature.to_csv(paths[0], sep="\t", index=False)
+    precursor.to_csv(paths[1], sep="\t", index=False)
+    name_map = load_mirbase_tables(paths)
+    cases = {
+        "hsa-miR-7-5p": ("exact", ["hsa-miR-7-5p"], 1),
+        "hsa-miR-7": ("alias", ["hsa-miR-7-5p"], 1),
+        "miR-7-5p": ("exact", ["hsa-miR-7-5p"], 1),                      # species prefix added
+        "MIMAT0000030": ("accession", ["hsa-miR-7-5p"], 1),
+        "MIMAT0000099": ("unmatched", [""], 0),
+        "MI0000010": ("precursor", ["hsa-miR-7-5p", "hsa-miR-7*"], 2),      # in accession order
+        "hsa-mir-7-1": ("precursor", ["hsa-miR-7-5p", "hsa-miR-7*"], 2),
+        "hsa-miR-9-5p": ("ambiguous", [""], 2),
+        "hsa-miR-10a": ("arm_inferred", ["hsa-miR-10a-5p"], 1),
+        "hsa-miR-1": ("arm_dominant", ["hsa-miR-1-3p"], 1),             # MIMAT0000020 is the older
+        "hsa-miR-1*": ("arm_star", ["hsa-miR-1-5p"], 1),
+        "hsa-miR-10A-5P": ("case_insensitive", ["hsa-miR-10a-5p"], 1),
+        "hsa-mir-12c": ("ambiguous", [""], 2),                          # 12c and 12C ignoring case
+        "hsa-miR-10": ("suffix_variant", ["hsa-miR-10a-5p"], 1),
+        "hsa-miR-11a": ("suffix_variant", ["hsa-miR-11"], 1),
+        "hsa-miR-13": ("unmatched", [""], 0),
+    }
+    table = harmonise_mirna_ids(list(cases), name_map, source="mirna_expression")
+    assert table.columns.tolist() == ["source", "input_id", "mirna", "status", "n_candidates"]
+    assert (table["source"] == "mirna_expression").all()
+    got = {i: (g["status"].iloc[0], g["mirna"].tolist(), int(g["n_candidates"].iloc[0]))
+           for i, g in table.groupby("input_id", sort=False)}
+    assert got == cases
+    # an empty map checks nothing and keeps every id once, stripped, with the default source
+    empty = harmonise_mirna_ids([" hsa-miR-1 ", "x", "x"], load_mirbase_tables([]))
+    assert empty.values.tolist() == [["input", " hsa-miR-1 ", "hsa-miR-1", "unchecked", 1],
+                                     ["input", "x", "x", "unchecked", 1]]
+
+
+def test_mirbase_rows_with_missing_cells_are_skipped_and_an_unknown_layout_is_named(tmp_path):
+    mature = tmp_path / "mature.tsv"
+    mature.write_text("mature_id\tmature_acc\n\tMIMAT0000001\nhsa-miR-2\t\nhsa-miR-3\tMIMAT0000003\n")
+    precursor = tmp_path / "precursor.tsv"
+    precursor.write_text("precursor_id\tprecursor_acc\tmature_id\tmature_acc\n"
+                         "hsa-mir-4\tMI0000004\thsa-miR-4\t\n"          # no mature accession
+                         "\tMI0000005\thsa-miR-5\tMIMAT0000005\n"       # no precursor name
+                         "hsa-mir-6\t\thsa-miR-6\tMIMAT0000006\n")      # no precursor accession
+    name_map = load_mirbase_tables([mature, precursor])
+    assert name_map.canonical == {"MIMAT0000003": "hsa-miR-3", "MIMAT0000005": "hsa-miR-5",
+                                  "MIMAT0000006": "hsa-miR-6"}
+    assert name_map.precursor_to_accessions == {"MI0000005": frozenset({"MIMAT0000005"}),
+                                                "hsa-mir-6": frozenset({"MIMAT0000006"})}
+    odd = tmp_path / "odd.tsv"
+    odd.write_text("a\tb\tc\td\te\tf\tg\th\ti\n" + "\t".join("x" * 9) + "\n")
+    with pytest.raises(InputDataError) as raised:
+        load_mirbase_tables([odd])
+    assert str(raised.value) == (
+        f"miRBase table {odd}: columns ['a', 'b', 'c', 'd', 'e', 'f', 'g', 'h'] match no known format. "
+        "Expected mature_id+mature_acc, mirna+mature_acc(+mirna_v18), "
+        "precursor_id+precursor_acc+mature_id+mature_acc, or TargetScan's 'MiRBase ID'+'MiRBase Accession'.")
+    empty = tmp_path / "empty.tsv"
+    empty.write_text("")
+    with pytest.raises(InputDataError, match="miRBase table"):
+        load_mirbase_tables([empty])

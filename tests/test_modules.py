@@ -172,6 +172,32 @@ def test_join_refuses_an_unknown_choice_naming_the_setting(setting):
                      **{setting: "no-such-choice"})
 
 
+@pytest.mark.parametrize(("setting", "value", "expected"), [
+    ("min_mirnas", 0, "The 'min_mirnas' parameter must be an integer in [1, inf]; got 0 instead."),
+    ("min_mirnas", 1.5, "The 'min_mirnas' parameter must be an integer; got 1.5 instead."),
+    ("min_mrnas", 0, "The 'min_mrnas' parameter must be an integer in [1, inf]; got 0 instead."),
+    ("min_mrnas", 2.0, "The 'min_mrnas' parameter must be an integer; got 2.0 instead."),
+    ("refine_alpha", 0.0, "The 'refine_alpha' parameter must be a number in (0.0, 0.5]; got 0.0 instead."),
+    ("refine_alpha", 0.6, "The 'refine_alpha' parameter must be a number in (0.0, 0.5]; got 0.6 instead."),
+])
+def test_join_refuses_sizes_and_levels_out_of_range_naming_the_setting(setting, value, expected):
+    from mirmodules.methods.join import join_modules
+
+    mirna_clusters, mrna_clusters, edges, mirna, mrna = _refine_fixture()
+    with pytest.raises(InputDataError) as raised:
+        join_modules(mirna_clusters, mrna_clusters, edges, mirna_profiles=mirna, mrna_profiles=mrna,
+                     **{setting: value})
+    assert str(raised.value) == expected
+
+
+def test_join_accepts_the_smallest_sizes():
+    from mirmodules.methods.join import join_modules
+
+    mirna_clusters, mrna_clusters, edges, mirna, mrna = _refine_fixture()
+    modules = join_modules(mirna_clusters, mrna_clusters, edges, mirna_profiles=mirna, mrna_profiles=mrna,
+                           min_mirnas=1, min_mrnas=1, refine_alpha=0.5)
+    assert modules.modules.n_modules >= 1
+
 def _background_fixture():
     """Module A: miRNAs a1, a2 and mRNAs g1-g3 (cluster 0), whose profile is a programme plus a
     background B. g4 is a member that the cut put among genes driven by another background C
@@ -358,6 +384,31 @@ def test_own_cluster_membership_of_an_unknown_label_is_all_false():
     assert nowhere.dtype == bool and nowhere.shape == (len(z),) and not nowhere.any()
 
 
+
+def test_own_clusters_of_unclustered_features_are_empty_and_nan():
+    import numpy as np
+
+    from mirmodules.methods.join import _own_clusters, standardised_profiles
+
+    _, mrna_clusters, _, mirna, mrna = _background_fixture()
+    _, z = standardised_profiles(mirna, mrna)
+    # nothing clustered: a float NaN per feature, code -1, no centroid row, no label
+    none = _own_clusters(z, pd.Series(dtype=object))
+    assert none.correlation.dtype == float and none.correlation.index.equals(z.index)
+    assert none.correlation.isna().all()
+    assert none.codes.tolist() == [-1] * len(z)
+    assert none.centroids.shape == (0, z.shape[1]) and len(none.labels) == 0
+    assert not none.in_cluster(mrna_clusters.iloc[0]).any()
+    centroid = np.ones(z.shape[1])
+    assert none.partial(pd.Series(0.5, index=z.index), centroid).isna().all()
+    # two features unclustered: code -1, a float NaN, the others in their own cluster
+    some = _own_clusters(z, mrna_clusters.drop(["g4", "c1"]))
+    unclustered = z.index.isin(["g4", "c1"])
+    assert (some.codes[unclustered] == -1).all() and (some.codes[~unclustered] >= 0).all()
+    assert some.correlation.dtype == float
+    assert some.correlation[unclustered].isna().all() and some.correlation[~unclustered].notna().all()
+    assert len(some.labels) == mrna_clusters.drop(["g4", "c1"]).nunique() == len(some.centroids)
+    assert some.centroids.shape[1] == z.shape[1]
 def test_centroid_correlation_by_hand_and_nan_for_a_constant_centroid():
     import warnings
 
@@ -372,6 +423,12 @@ def test_centroid_correlation_by_hand_and_nan_for_a_constant_centroid():
     with warnings.catch_warnings():
         warnings.simplefilter("error")  # no 0/0 on the way
         assert np.isnan(centroid_correlation(mir, flat))
+    # nearly cancelling mRNAs leave a small but real mean profile: still a correlation (Pearson's
+    # of the mean standardised profiles, here with a product of norms far below 1)
+    almost = pd.DataFrame([[1.0, 2.0, 3.0, 4.0], [4.0, 3.0, 2.0, 0.9]])
+    z = almost.sub(almost.mean(axis=1), axis=0).div(almost.std(axis=1, ddof=0), axis=0).mean()
+    expected = np.corrcoef(mir.iloc[0], z)[0, 1]
+    assert np.isfinite(expected) and centroid_correlation(mir, almost) == pytest.approx(expected)
 
 
 def test_repression_background_matches_a_pearson_oracle_and_warns_when_there_is_no_excess():
@@ -656,6 +713,35 @@ def test_weak_route_admits_a_weak_target_only_through_an_interaction_that_passed
     assert "weak" not in base and "weak2" not in base
     assert "weak" in weak and "weak2" not in weak
 
+    # a member with no interaction stays, a module miRNA without any interaction is allowed
+    unlinked = {"m0": {*members[:5], "weak"}, "m1": set(members[:5])}
+    kept = refine_module(["m0", "m1", "m2"], members, unlinked, zm, zg, weak_fraction=0.25,
+                         strong_targets_of={"m0": {*members[:5], "weak"}})
+    assert kept[0] == ["m0", "m1", "m2"] and kept[1] == [*members, "weak"]
+    assert ("m2", "g0") not in kept[2] and ("m0", "weak") in kept[2]
+    # own clusters on the weak route: a feature in the module's home cluster fits it
+    from mirmodules.methods.join import _own_clusters
+
+    own = (_own_clusters(zm, pd.Series(0, index=zm.index)), _own_clusters(zg, pd.Series(0, index=zg.index)))
+    at_home = refine_module(["m0", "m1", "m2"], members, targets_of, zm, zg, weak_fraction=0.25,
+                            strong_targets_of=strong, own=own, home=(0, 0))[1]
+    assert at_home == weak
+
+
+def test_refine_module_defaults_to_the_centroid_rule_and_needs_both_weak_settings():
+    from mirmodules.methods.join import _own_clusters, refine_module, standardised_profiles
+
+    mirna_clusters, mrna_clusters, edges, mirna, mrna = _background_fixture()
+    z_mirna, z_mrna = standardised_profiles(mirna, mrna)
+    own = (_own_clusters(z_mirna, mirna_clusters), _own_clusters(z_mrna, mrna_clusters))
+    targets_of = edges.groupby("mirna")["target"].apply(set).to_dict()
+    args = (["a1", "a2"], ["g1", "g2", "g3"], targets_of, z_mirna, z_mrna)
+    # g4 is held back by its own cluster under the centroid rule, taken back by the partial one
+    assert refine_module(*args, own=own)[1] == ["g1", "g2", "g3"]
+    assert refine_module(*args, own=own, partial=True)[1] == ["g1", "g2", "g3", "g4"]
+    # the weak route needs both its fraction and the interactions that passed the join's test
+    everything = {m: set(mrna.index) for m in ("a1", "a2")}
+    assert refine_module(*args, strong_targets_of=everything)[1] == refine_module(*args)[1]
 
 def test_recovery_scores_by_hand_and_when_a_side_is_empty():
     kinds = ["mirna", "mrna", "mrna", "mrna", "mirna", "mrna", "mrna"]
@@ -670,3 +756,98 @@ def test_recovery_scores_by_hand_and_when_a_side_is_empty():
     zero = {"recovery": 0.0, "relevance": 0.0}
     assert recovery_scores(truth, empty) == {**zero, "n_truth": 2.0, "n_found": 0.0}
     assert recovery_scores(empty, found) == {**zero, "n_truth": 0.0, "n_found": 1.0}
+
+
+def test_repression_threshold_at_its_edges():
+    import numpy as np
+    from scipy.stats import norm
+
+    from mirmodules.methods.join import repression_threshold
+
+    # three samples leave no degree of freedom for Fisher's z (n - 3 = 0): no threshold
+    assert repression_threshold(3, 0.05) == 0.0 and repression_threshold(2, 0.05) == 0.0
+    assert repression_threshold(4, 0.05) == pytest.approx(np.tanh(norm.ppf(0.05)))
+    assert repression_threshold(40, 0.5) == 0.0
+    for alpha, expected in [(0.0, "got 0.0"), (-0.1, "got -0.1"), (0.6, "got 0.6")]:
+        with pytest.raises(InputDataError) as raised:
+            repression_threshold(40, alpha)
+        assert str(raised.value) == (f"The 'repression_alpha' parameter must be a number in (0.0, 0.5]; "
+                                     f"{expected} instead.")
+
+
+def test_join_logs_what_the_repression_test_set_aside_and_the_refinement_added(caplog):
+    import logging
+
+    import numpy as np
+    from scipy import stats
+
+    from mirmodules.methods.join import join_modules, repression_threshold
+
+    mirna_clusters, mrna_clusters, edges, mirna, mrna = _refine_fixture()
+    n = mirna.shape[1]
+    level = repression_threshold(n, 0.05)
+    r = [stats.pearsonr(mirna.loc[m], mrna.loc[t])[0]
+         for m, t in zip(edges["mirna"], edges["target"], strict=True)]
+    set_aside = int((np.asarray(r) >= level).sum())
+    assert 0 < set_aside < len(edges)  # the fixture's g5 and g6 interactions, not the others
+    with caplog.at_level(logging.INFO, logger="mirmodules.methods.join"):
+        joined = join_modules(mirna_clusters, mrna_clusters, edges, repression="edges", refine="centroid",
+                              mirna_profiles=mirna, mrna_profiles=mrna, repression_alpha=0.05)
+    assert (f"stage 3: {set_aside} of {len(edges)} interactions not negatively correlated here "
+            f"(r >= {level:.3f}, one-sided alpha 0.05), set aside") in caplog.messages
+    assert joined.repression_counts == (len(edges), len(edges) - set_aside)
+    cores = sum(len(a) + len(b) for a, b in joined.cores.values())
+    members = sum(len(m) for m in joined.modules.as_sets().values())
+    assert members > cores  # the refinement took back a3 and g4
+    assert (f"stage 3: refinement added {members - cores} features to {len(joined.cores)} modules "
+            "(refine=centroid, fraction 0.50)") in caplog.messages
+
+
+
+def test_components_keeps_a_valid_component_after_one_that_is_too_small():
+    from mirmodules.methods.join import join_modules
+
+    # component 1: one miRNA with five targets (5 interactions, too few miRNAs); component 2: two
+    # miRNAs with two targets (4 interactions). The bigger one is looked at first and set aside.
+    edges = pd.DataFrame([("m1", f"g{i}") for i in range(5)]
+                         + [(m, t) for m in ("m2", "m3") for t in ("t1", "t2")], columns=["mirna", "target"])
+    mirna_clusters = _series({"m1": 0, "m2": 0, "m3": 0})
+    mrna_clusters = _series({**{f"g{i}": 0 for i in range(5)}, "t1": 0, "t2": 0})
+    joined = join_modules(mirna_clusters, mrna_clusters, edges, combine="components", repression="any",
+                          refine="none", min_mirnas=2, min_mrnas=2)
+    assert list(joined.modules.as_sets().values()) == [{"m2", "m3", "t1", "t2"}]
+
+
+def test_merge_with_the_repression_test_off_logs_and_needs_profiles(caplog):
+    import logging
+
+    from mirmodules.methods.join import join_modules
+
+    mirna, mrna, inter, mir_clusters, mrna_clusters = _split_module_fixture()
+    with caplog.at_level(logging.INFO, logger="mirmodules.methods.join"):
+        joined = join_modules(mir_clusters, mrna_clusters, inter, repression="any", refine="none",
+                              mirna_profiles=mirna, mrna_profiles=mrna, merge="pieces")
+    assert len(joined.modules.as_sets()) == 2   # the two pieces of the first module are one again
+    assert ("stage 3: 4 cluster pairs with interactions, 3 modules kept" in caplog.messages)
+    assert ("stage 3: 3 modules merged into 2 (pieces of one programme: mRNA mean profiles r >= 0.80, "
+            "miRNA overlap >= 0.50)") in caplog.messages
+    # a miRNA overlap required above what the pieces share keeps them apart
+    apart = join_modules(mir_clusters, mrna_clusters, inter, repression="any", refine="none",
+                         mirna_profiles=mirna, mrna_profiles=mrna, merge="pieces", merge_overlap=1.0)
+    assert len(apart.modules.as_sets()) == 2
+    with pytest.raises(InputDataError) as raised:
+        join_modules(mir_clusters, mrna_clusters, inter, repression="any", refine="none", merge="pieces")
+    assert str(raised.value) == ("merge needs mirna_profiles and mrna_profiles to correlate the modules' "
+                                 "mean profiles.")
+
+
+def test_join_takes_the_weak_target_route_from_join_modules():
+    from mirmodules.methods.join import join_modules
+
+    mirna_clusters, mrna_clusters, edges, mirna, mrna = _refine_fixture()
+    joined = join_modules(mirna_clusters, mrna_clusters, edges, repression="edges", refine="centroid",
+                          mirna_profiles=mirna, mrna_profiles=mrna, refine_weak_fraction=0.25)
+    plain = join_modules(mirna_clusters, mrna_clusters, edges, repression="edges", refine="centroid",
+                         mirna_profiles=mirna, mrna_profiles=mrna)
+    weak, base = joined.modules.groups()["M001"], plain.modules.groups()["M001"]
+    assert set(base[1]) <= set(weak[1]) and set(base[0]) <= set(weak[0])

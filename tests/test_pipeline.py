@@ -119,6 +119,12 @@ def test_run_directory_contents_and_manifest(small_cohort, fast_config, tmp_path
                 "cytoscape_nodes.tsv", "cytoscape_edges.tsv", "modules.graphml", "manifest.json"}
     assert expected <= {p.name for p in out.iterdir()}
     assert not (out / "codes_mirna.tsv.gz").exists()  # miRNAs are not clustered by default
+    sse = pd.read_csv(out / "sse_curve.tsv", sep="\t")
+    expected_sse = result.clusterings["mrna"].sse_curve
+    assert sse["sse"].dtype == float and sse.loc[sse["kind"] == "mrna", "sse"].to_numpy() == pytest.approx(
+        expected_sse["sse"].to_numpy(), rel=1e-7)
+    codes = pd.read_csv(out / "codes_mrna.tsv.gz", sep="\t", index_col=0)
+    assert codes.index.name == "feature" and len(codes) == result.prepared.mrna.shape[0]
     manifest = json.loads((out / "manifest.json").read_text())
     assert "mirna" not in manifest["training"] and manifest["clustering"]["mirna"]["k"] == 1
     assert manifest["inputs"]["mirna"]["sha256"] and len(manifest["samples"]["order"]) == 40
@@ -140,6 +146,12 @@ def test_run_directory_contents_and_manifest(small_cohort, fast_config, tmp_path
 
     graph = nx.read_graphml(out / "modules.graphml")
     assert graph.number_of_edges() == result.modules.edges[["mirna", "target"]].drop_duplicates().shape[0]
+    # every edge says what it is and carries the pair's correlation in the data as its weight
+    edges = pd.read_csv(out / "cytoscape_edges.tsv", sep="\t")
+    assert edges.columns[0] == "source" and not edges.columns.str.startswith("Unnamed").any()
+    r = edges.drop_duplicates(["source", "target"]).set_index(["source", "target"])["correlation"]
+    for src, tgt, attrs in graph.edges(data=True):
+        assert attrs["interaction"] == "represses" and attrs["weight"] == pytest.approx(r[(src, tgt)])
     with pytest.raises(InputDataError, match="not empty"):
         save_result(result, out)
 

@@ -112,6 +112,10 @@ def test_evaluation_tables_on_disk(evaluated_run):
     assert len(survival) == evaluation.modules.n_modules
     info = json.loads((out / "evaluation.json").read_text())
     assert info["options"]["cv_folds"] == 3 and info["inputs"]["clinical"]["matched"] == 40
+    assert info["inputs"]["families"]["source"] == f"{evaluated_run[1]['families']} (plain)"
+    gene_sets = info["inputs"]["gene_sets"][0]
+    n_mrnas = len(pd.read_csv(evaluated_run[1]["mrna"], sep="\t", index_col=0))  # none filtered here
+    assert gene_sets["terms"] > 0 and gene_sets["analysed_mrnas"] == n_mrnas
 
 
 def test_evaluate_command_and_its_errors(evaluated_run, tmp_path, capsys):
@@ -229,3 +233,7 @@ def test_strict_and_lenient_term_counts_are_not_interchangeable(small_cohort):
     row = evaluate_modules(small_cohort.truth, prepared, gene_sets=[collection], options=options)
     summary = row.summary().iloc[0]
     assert (summary["n_term_enriched"], summary["n_term_enriched_lenient"]) == (1, 2)
+    # what the evaluation records of its gene sets (manifest.json's inputs)
+    assert row.inputs["gene_sets"] == [{"collection": "handmade", "terms": 3,
+                                        "analysed_mrnas_annotated": len(prepared.mrna.index),
+                                        "analysed_mrnas": len(prepared.mrna.index)}]

@@ -515,6 +515,17 @@ def test_remove_owned_keeps_what_it_did_not_write(tmp_path):
     assert (tmp_path / "outside.txt").exists()
 
 
+def test_marking_an_existing_folder_again_keeps_its_token_and_adds_files(tmp_path):
+    from mirmodules.store.atomic import mark_output_folder
+
+    folder = tmp_path / "f"
+    mark_output_folder(folder, command="test", files=["a.tsv"])
+    token = json.loads((folder / MARKER).read_text())["token"]
+    mark_output_folder(folder, command="test", files=["c.tsv"])   # a resumed batch
+    record = json.loads((folder / MARKER).read_text())
+    assert record["token"] == token and set(record["files"]) >= {"a.tsv", "c.tsv"}
+
+
 def test_evaluate_will_not_replace_a_folder_that_holds_the_run_s_recorded_inputs(tmp_path, capsys):
     sim = tmp_path / "sim"
     assert main(_sim_args(sim)) == 0

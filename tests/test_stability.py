@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import logging
 import sys
 from dataclasses import replace
 
@@ -47,6 +48,9 @@ def test_rewiring_keeps_every_degree_and_changes_the_edges():
     assert not rewired.duplicated().any()
     kept = len(edges.merge(rewired, on=["mirna", "target"]))
     assert kept < 0.2 * len(edges)
+    # one edge cannot be swapped: it comes back as it is, with the two columns only
+    one = pd.DataFrame({"mirna": ["m1"], "target": ["g1"], "evidence": ["strong"]})
+    pd.testing.assert_frame_equal(rewire_bipartite(one, np.random.default_rng(1)), one[["mirna", "target"]])
 
 
 def test_deterministic_method_over_seeds_has_stability_one(planted):
@@ -57,7 +61,7 @@ def test_deterministic_method_over_seeds_has_stability_one(planted):
     assert list(result.per_run["kind"]) == ["seed"] * 3
 
 
-def test_planted_modules_are_stable_and_significant_permuted_ones_are_not(planted):
+def test_planted_modules_are_stable_and_significant_permuted_ones_are_not(planted, caplog):
     cohort, prepared = planted
     result = stability(prepared, "mirsynergy", n_seeds=1, n_bootstraps=4)
     assert result.score > 0.6, result.per_run
@@ -68,8 +72,16 @@ def test_planted_modules_are_stable_and_significant_permuted_ones_are_not(plante
     freq = co_membership(sets)
     assert freq["frequency"].between(0, 1).all() and freq["frequency"].max() == 1.0
 
-    significance = module_significance(cohort.truth, prepared, n_null=99, seed=0)
+    with caplog.at_level(logging.INFO, logger="mirmodules.evaluation.perturbation"):
+        significance = module_significance(cohort.truth, prepared, n_null=99, seed=0)
     assert (significance["q_rewired"] < 0.05).all() and (significance["q_shuffled"] < 0.05).all()
+    n = len(significance)
+    assert f"significance: {n} of {n} modules at q < 0.05 against rewiring, {n} against shuffling" in (
+        caplog.messages)
+    # each module has its own null mean (rewiring keeps every degree, so it follows the module's size)
+    assert significance["rewired_mean_network_edges"].nunique() == n
+    with pytest.raises(InputDataError, match="'n_null' parameter must be an integer"):
+        module_significance(cohort.truth, prepared, n_null=9.5)
     # modules of random members: neither denser in interactions nor anti-correlated
     rng = np.random.default_rng(3)
     random_groups = [
@@ -139,7 +151,9 @@ def test_batch_on_a_local_cluster_survives_failures_and_resumes(three_cohorts):
     out = folder / "out"
     with (
         LocalCluster(
-            n_workers=2, threads_per_worker=1, processes=True, host="127.0.0.1", dashboard_address=None
+            n_workers=2, threads_per_worker=1, processes=True, host="127.0.0.1", dashboard_address=None,
+            # a free port for the scheduler's HTTP server: 8787 may be held by another process
+            scheduler_kwargs={"dashboard": False, "dashboard_address": "127.0.0.1:0"},
         ) as cluster,
         Client(cluster) as client,
     ):

@@ -23,7 +23,9 @@ def _module(mirnas, genes=("g1", "g2"), module_id="M1"):
     return module_set_from_members(pd.DataFrame(rows, columns=["module_id", "feature", "kind"]))
 
 
-def test_tcga_matching_rules_and_counts():
+def test_tcga_matching_rules_and_counts(caplog):
+    import logging
+
     clinical = pd.DataFrame(
         {
             "sample": ["TCGA-AA-0001", "TCGA-AA-0002", "TCGA-AA-0004"],
@@ -38,8 +40,10 @@ def test_tcga_matching_rules_and_counts():
         "TCGA-AA-0003-01A",  # no clinical row
         "tcga-aa-0004-01a",
     ]  # lower case still matches
-    match = match_clinical(samples, clinical)
+    with caplog.at_level(logging.INFO, logger="mirmodules.evaluation.survival"):
+        match = match_clinical(samples, clinical)
     assert match.table["patient"].tolist() == ["TCGA-AA-0001", "TCGA-AA-0004"]
+    assert f"clinical matching: {match.counts}" in caplog.messages
     assert match.counts == {
         "samples": 5,
         "matched": 2,
@@ -66,6 +70,37 @@ def test_read_clinical_options_and_errors(tmp_path):
     with pytest.raises(InputDataError, match="maybe"):
         read_clinical(bad)
 
+
+
+def test_read_clinical_event_codes_line_numbers_and_short_times(tmp_path, caplog):
+    import logging
+
+    path = tmp_path / "clin.tsv"
+    path.write_text("sample\tos_time_days\tos_event\n" + "".join(
+        f"P{i}\t{t}\t{e}\n" for i, (t, e) in enumerate(
+            [(10, "1.0"), (20, "0.0"), (30, "TRUE"), (40, "false"), (50, "deceased"), (60, "Living"),
+             (70, "  "), (80, "1"), (90, "0"), (100, "dead"), (110, "alive")])))
+    with caplog.at_level(logging.INFO, logger="mirmodules.evaluation.survival"):
+        table = read_clinical(path)
+    assert table["os_event"].tolist() == [1, 0, 1, 0, 1, 0, 1, 0, 1, 0]  # P6's blank event: not used
+    assert "P6" not in table["sample"].tolist()
+    assert ("clinical: 1 of 11 rows lack a time or an event and are not used" in caplog.messages)
+    assert any(m == (f"Clinical file {path}: the longest time in 'os_time_days' is 110, short for days "
+                     "(TCGA follow-up runs to thousands of days); if the times are months, name the column "
+                     "with 'months' (e.g. os_time_months, --clinical-time-column os_time_months) and they "
+                     "are converted to days.") for m in caplog.messages)
+    infinite = tmp_path / "inf.tsv"
+    infinite.write_text("sample\tos_time_days\tos_event\nP1\t10\t1\nP2\tinf\t0\n")
+    with pytest.raises(InputDataError) as raised:
+        read_clinical(infinite)
+    assert str(raised.value) == f"Clinical file {infinite}: time column 'os_time_days' is infinite on line 3."
+
+
+def test_median_groups_put_a_tie_at_the_median_low():
+    from mirmodules.evaluation.survival import _median_groups
+
+    assert _median_groups(np.array([1.0, 2.0, 2.0, 3.0])).tolist() == ["low", "low", "low", "high"]
+    assert _median_groups(np.array([1.0, np.nan])).tolist() == ["", ""]
 
 def test_risk_group_comparison_matches_lifelines():
     rng = np.random.default_rng(1)
@@ -104,7 +139,61 @@ def test_module_risk_score_matches_a_direct_lifelines_pipeline():
     assert row["converged"] and row["prognostic_in_sample"] and row["hr"] > 1
     assert row["cv_converged"] and row["cv_logrank_p"] < 0.05
     assert (result.risk_scores["risk_group"] == "high").sum() == n // 2
+    assert row["n_events"] == int(event.sum()) and row["n_patients"] == n and row["n_covariates"] == 2
 
+
+def test_module_survival_columns_log_line_and_penalizer(caplog):
+    import logging
+
+    from mirmodules.evaluation.survival import SURVIVAL_COLUMNS
+
+    rng = np.random.default_rng(4)
+    n = 60
+    samples = [f"P{i:03d}" for i in range(n)]
+    expr = pd.DataFrame(rng.standard_normal((2, n)), index=["a", "b"], columns=samples)
+    time = rng.exponential(200 / np.exp(0.9 * expr.loc["a"].to_numpy()))
+    clinical = pd.DataFrame({"sample": samples, "os_time_days": time, "os_event": np.ones(n, dtype=int)})
+    match = match_clinical(samples, clinical)
+    with caplog.at_level(logging.INFO, logger="mirmodules.evaluation.survival"):
+        result = module_survival(_module(["a", "b"]), expr, match, cv_folds=3, seed=0)
+    assert result.summary.columns.tolist() == list(SURVIVAL_COLUMNS)
+    row = result.summary.iloc[0]
+    expected = (f"survival: 1 modules, {int(row['prognostic_in_sample'])} prognostic (log-rank p < 0.05), "
+                f"{int(row['cv_prognostic'])} cross-validated")
+    assert expected in caplog.messages
+    with pytest.raises(InputDataError, match="'penalizer'"):
+        module_survival(_module(["a", "b"]), expr, match, penalizer=-0.1)
+
+
+
+@pytest.mark.parametrize(("n_events", "splitter"), [(12, "stratified"), (37, "stratified"), (38, "plain")])
+def test_cross_validated_scores_match_a_direct_sklearn_and_lifelines_pipeline(n_events, splitter):
+    from sklearn.model_selection import KFold, StratifiedKFold
+
+    rng = np.random.default_rng(7)
+    n = 40
+    samples = [f"P{i:03d}" for i in range(n)]
+    expr = pd.DataFrame(rng.standard_normal((2, n)), index=["a", "b"], columns=samples)
+    time = rng.exponential(200 / np.exp(0.7 * expr.loc["a"].to_numpy()))
+    event = np.zeros(n, dtype=int)
+    event[rng.choice(n, n_events, replace=False)] = 1
+    clinical = pd.DataFrame({"sample": samples, "os_time_days": time, "os_event": event})
+    result = module_survival(_module(["a", "b"]), expr, match_clinical(samples, clinical), cv_folds=3, seed=5,
+                             events_per_covariate=None)
+    # direct: folds stratified by event when every fold can hold events and non-events (3 censored
+    # patients in 3 folds is the edge that still stratifies; 2 is not), a Cox fit per training part,
+    # the held-out part scored by it, then the median split and the log-rank test
+    folds = (StratifiedKFold if splitter == "stratified" else KFold)(3, shuffle=True, random_state=5)
+    frame = pd.DataFrame({"x0": expr.loc["a"], "x1": expr.loc["b"]}).reset_index(drop=True)
+    expected = np.empty(n)
+    for train, test in folds.split(np.zeros(n), event):
+        train_frame = frame.iloc[train].reset_index(drop=True).assign(T=time[train], E=event[train])
+        cph = CoxPHFitter().fit(train_frame, "T", "E")
+        expected[test] = cph.predict_log_partial_hazard(frame.iloc[test]).to_numpy()
+    np.testing.assert_allclose(result.risk_scores["cv_risk_score"], expected, rtol=1e-6)
+    high = expected > np.median(expected)
+    p = logrank_test(time[high], time[~high], event[high], event[~high]).p_value
+    assert result.summary.iloc[0]["cv_logrank_p"] == pytest.approx(p, rel=1e-6)
 
 def test_non_convergence_is_recorded_not_raised():
     n = 30

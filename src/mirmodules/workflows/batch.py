@@ -454,6 +454,9 @@ def run_batch(
                     processes=True,
                     host="127.0.0.1",
                     dashboard_address=None,
+                    # the scheduler's own HTTP server on a free port: on its default (8787) it only
+                    # warns and moves when another cluster or notebook holds that port
+                    scheduler_kwargs={"dashboard": False, "dashboard_address": "127.0.0.1:0"},
                 )
                 own_client = Client(cluster)
             client = own_client
