@@ -121,7 +121,9 @@ def test_without_tables_ids_pass_unchecked():
 
 def test_summary_counts_ids_once(tables):
     report = harmonise_mirna_ids(["hsa-mir-21", "hsa-miR-155", "MIMAT0000062"], tables, source="x")
-    summary = summarise_harmonisation(report).set_index("status")["n_ids"].to_dict()
+    table = summarise_harmonisation(report)
+    assert table.columns.tolist() == ["source", "status", "n_ids"] and table.index.tolist() == [0, 1, 2]
+    summary = table.set_index("status")["n_ids"].to_dict()
     assert summary == {"accession": 1, "arm_dominant": 1, "precursor": 1}
 
 

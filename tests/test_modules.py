@@ -831,10 +831,10 @@ def test_merge_with_the_repression_test_off_logs_and_needs_profiles(caplog):
     assert ("stage 3: 4 cluster pairs with interactions, 3 modules kept" in caplog.messages)
     assert ("stage 3: 3 modules merged into 2 (pieces of one programme: mRNA mean profiles r >= 0.80, "
             "miRNA overlap >= 0.50)") in caplog.messages
-    # a miRNA overlap required above what the pieces share keeps them apart
+    # a profile correlation required above what the pieces reach keeps them apart
     apart = join_modules(mir_clusters, mrna_clusters, inter, repression="any", refine="none",
-                         mirna_profiles=mirna, mrna_profiles=mrna, merge="pieces", merge_overlap=1.0)
-    assert len(apart.modules.as_sets()) == 2
+                         mirna_profiles=mirna, mrna_profiles=mrna, merge="pieces", merge_correlation=0.999)
+    assert len(apart.modules.as_sets()) == 3
     with pytest.raises(InputDataError) as raised:
         join_modules(mir_clusters, mrna_clusters, inter, repression="any", refine="none", merge="pieces")
     assert str(raised.value) == ("merge needs mirna_profiles and mrna_profiles to correlate the modules' "

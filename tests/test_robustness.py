@@ -912,6 +912,7 @@ def test_modules_edited_by_hand_with_unknown_features_are_warned_about(cohort_di
     ("module_edges.tsv", "missing_column", "lack column"),
     ("module_edges.tsv", "random_bytes", "not UTF-8"),
     ("module_edges.tsv", "unterminated_quote", "could not be parsed"),
+    ("module_summary.tsv", "random_bytes", "Module summary"),
 ])
 def test_damaged_run_tables_are_one_line_errors(table, damage, expect, cohort_dir, tmp_path, capsys):
     run = tmp_path / "run"
