@@ -68,7 +68,7 @@ def prepare(name: str, gene_map: str | None) -> tuple[PreparedInputs, object]:
 
 def seed_stability(runs: list[ModuleSet]) -> float:
     """Each run as the reference in turn: mean best-match Jaccard of its modules in the other runs."""
-    values = [stability for _, stability in seed_stability_by_module(runs)]
+    values = [per_module for _, per_module in seed_stability_by_module(runs)]
     return float(pd.concat(values).mean()) if values else float("nan")
 
 

@@ -648,6 +648,7 @@ def test_save_cohort_records_what_it_wrote_in_the_manifest(tmp_path, caplog):
     listed = save_cohort(cohort, tmp_path / "again", command=["mirmodules", "data", "assemble", "a b"])
     assert json.loads((listed / "manifest.json").read_text())["command"] == "mirmodules data assemble 'a b'"
 
+
 def test_the_gdc_page_uses_existing_commands_and_flags():
     import re
 

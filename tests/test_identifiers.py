@@ -265,10 +265,8 @@ def test_unknown_precursor_ids_and_case_only_clashes_are_not_mapped(tmp_path):
                            "mature_acc": ["MIMAT0000253", "MIMAT9000253", "MIMAT0000076"]})
     precursor = pd.DataFrame({"precursor_id": ["hsa-mir-21"], "precursor_acc": ["MI0000077"],
                               "mature_id": ["hsa-miR-21-5p"], "mature_acc": ["MIMAT0000076"]})
-    paths = [tmp_path / "mature.tsv", tmp_path / "precursor.tsv"]
-    mature.to_csv(paths[0], sep="\t", index=False)
-    precursor.to_csv(paths[1], sep="\t", index=False)
-    name_map = load_mirbase_tables(paths)
+    name_map = load_mirbase_tables([_write(tmp_path, "mature.tsv", mature),
+                                    _write(tmp_path, "precursor.tsv", precursor)])
     table = harmonise_mirna_ids(["MI9999999", "MI0000077", "hsa-mir-99", "hsa-MIR-10A-5P"], name_map)
     assert table["status"].tolist() == ["unmatched", "precursor", "unmatched", "ambiguous"]
     assert table["mirna"].tolist() == ["", "hsa-miR-21-5p", "", ""]
@@ -355,10 +353,8 @@ def test_every_resolution_status_by_hand(tmp_path):
                               "precursor_acc": ["MI0000010", "MI0000010"],
                               "mature_id": ["hsa-miR-7", "hsa-miR-7*"],
                               "mature_acc": ["MIMAT0000030", "MIMAT0000031"]})
-    paths = [tmp_path / "mature.tsv", tmp_path / "precursor.tsv"]
-    mature.to_csv(paths[0], sep="\t", index=False)
-    precursor.to_csv(paths[1], sep="\t", index=False)
-    name_map = load_mirbase_tables(paths)
+    name_map = load_mirbase_tables([_write(tmp_path, "mature.tsv", mature),
+                                    _write(tmp_path, "precursor.tsv", precursor)])
     cases = {
         "hsa-miR-7-5p": ("exact", ["hsa-miR-7-5p"], 1),
         "hsa-miR-7": ("alias", ["hsa-miR-7-5p"], 1),

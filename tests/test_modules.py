@@ -194,9 +194,13 @@ def test_join_accepts_the_smallest_sizes():
     from mirmodules.methods.join import join_modules
 
     mirna_clusters, mrna_clusters, edges, mirna, mrna = _refine_fixture()
-    modules = join_modules(mirna_clusters, mrna_clusters, edges, mirna_profiles=mirna, mrna_profiles=mrna,
-                           min_mirnas=1, min_mrnas=1, refine_alpha=0.5)
-    assert modules.modules.n_modules >= 1
+    groups = {size: join_modules(mirna_clusters, mrna_clusters, edges, mirna_profiles=mirna,
+                                 mrna_profiles=mrna, min_mirnas=size, min_mrnas=size,
+                                 refine_alpha=0.5).modules.groups() for size in (1, 2)}
+    # a module of one miRNA or one mRNA is kept only at size 1
+    assert groups[2] == {"M001": (["a1", "a2"], ["g1", "g2", "g3"])}
+    assert groups[1] == {**groups[2], "M002": (["a1", "a3"], ["g4"]), "M003": (["a3"], ["g7"])}
+
 
 def _background_fixture():
     """Module A: miRNAs a1, a2 and mRNAs g1-g3 (cluster 0), whose profile is a programme plus a
@@ -371,7 +375,6 @@ def test_partial_correlation_given_own_cluster_matches_residual_oracle():
 
 
 def test_own_cluster_membership_of_an_unknown_label_is_all_false():
-
     from mirmodules.methods.join import _own_clusters, standardised_profiles
 
     _, mrna_clusters, _, mirna, mrna = _background_fixture()
@@ -382,7 +385,6 @@ def test_own_cluster_membership_of_an_unknown_label_is_all_false():
     assert inside.dtype == bool and inside.sum() == (mrna_clusters.reindex(z.index) == label).sum()
     nowhere = own.in_cluster("no such cluster")
     assert nowhere.dtype == bool and nowhere.shape == (len(z),) and not nowhere.any()
-
 
 
 def test_own_clusters_of_unclustered_features_are_empty_and_nan():
@@ -409,6 +411,8 @@ def test_own_clusters_of_unclustered_features_are_empty_and_nan():
     assert some.correlation[unclustered].isna().all() and some.correlation[~unclustered].notna().all()
     assert len(some.labels) == mrna_clusters.drop(["g4", "c1"]).nunique() == len(some.centroids)
     assert some.centroids.shape[1] == z.shape[1]
+
+
 def test_centroid_correlation_by_hand_and_nan_for_a_constant_centroid():
     import warnings
 
@@ -743,6 +747,7 @@ def test_refine_module_defaults_to_the_centroid_rule_and_needs_both_weak_setting
     everything = {m: set(mrna.index) for m in ("a1", "a2")}
     assert refine_module(*args, strong_targets_of=everything)[1] == refine_module(*args)[1]
 
+
 def test_recovery_scores_by_hand_and_when_a_side_is_empty():
     kinds = ["mirna", "mrna", "mrna", "mrna", "mirna", "mrna", "mrna"]
     truth = module_set_from_members(pd.DataFrame({
@@ -803,7 +808,6 @@ def test_join_logs_what_the_repression_test_set_aside_and_the_refinement_added(c
             "(refine=centroid, fraction 0.50)") in caplog.messages
 
 
-
 def test_components_keeps_a_valid_component_after_one_that_is_too_small():
     from mirmodules.methods.join import join_modules
 
@@ -828,7 +832,7 @@ def test_merge_with_the_repression_test_off_logs_and_needs_profiles(caplog):
         joined = join_modules(mir_clusters, mrna_clusters, inter, repression="any", refine="none",
                               mirna_profiles=mirna, mrna_profiles=mrna, merge="pieces")
     assert len(joined.modules.as_sets()) == 2   # the two pieces of the first module are one again
-    assert ("stage 3: 4 cluster pairs with interactions, 3 modules kept" in caplog.messages)
+    assert "stage 3: 4 cluster pairs with interactions, 3 modules kept" in caplog.messages
     assert ("stage 3: 3 modules merged into 2 (pieces of one programme: mRNA mean profiles r >= 0.80, "
             "miRNA overlap >= 0.50)") in caplog.messages
     # a profile correlation required above what the pieces reach keeps them apart
@@ -842,12 +846,27 @@ def test_merge_with_the_repression_test_off_logs_and_needs_profiles(caplog):
 
 
 def test_join_takes_the_weak_target_route_from_join_modules():
+    import numpy as np
+
     from mirmodules.methods.join import join_modules
 
-    mirna_clusters, mrna_clusters, edges, mirna, mrna = _refine_fixture()
-    joined = join_modules(mirna_clusters, mrna_clusters, edges, repression="edges", refine="centroid",
-                          mirna_profiles=mirna, mrna_profiles=mrna, refine_weak_fraction=0.25)
-    plain = join_modules(mirna_clusters, mrna_clusters, edges, repression="edges", refine="centroid",
-                         mirna_profiles=mirna, mrna_profiles=mrna)
-    weak, base = joined.modules.groups()["M001"], plain.modules.groups()["M001"]
-    assert set(base[1]) <= set(weak[1]) and set(base[0]) <= set(weak[0])
+    # the weak-route fixture at the join's level: "weak" follows the module's programme weakly,
+    # its interaction with m0 passes the repression test, and K-means put it among unrelated genes
+    rng = np.random.default_rng(2)
+    n = 80
+    p = rng.standard_normal(n)
+    rows = {f"g{i}": -p + 0.4 * rng.standard_normal(n) for i in range(6)}
+    rows["weak"] = -0.35 * p + rng.standard_normal(n)
+    rows |= {f"x{i}": rng.standard_normal(n) for i in range(8)}
+    genes = pd.DataFrame(rows).T
+    mirs = pd.DataFrame({f"m{i}": p + 0.4 * rng.standard_normal(n) for i in range(3)}).T
+    members = [f"g{i}" for i in range(6)]
+    edges = pd.DataFrame([(m, g) for m in ("m0", "m1", "m2") for g in members] + [("m0", "weak")],
+                         columns=["mirna", "target"])
+    mirna_clusters = pd.Series(0, index=mirs.index)
+    mrna_clusters = pd.Series({**dict.fromkeys(members, 0), "weak": 1, **{f"x{i}": 1 for i in range(8)}})
+    groups = {w: join_modules(mirna_clusters, mrna_clusters, edges, repression="edges", refine="centroid",
+                              mirna_profiles=mirs, mrna_profiles=genes,
+                              refine_weak_fraction=w).modules.groups() for w in (None, 0.25)}
+    assert groups[None] == {"M001": (["m0", "m1", "m2"], members)}
+    assert groups[0.25] == {"M001": (["m0", "m1", "m2"], [*members, "weak"])}

@@ -71,7 +71,6 @@ def test_read_clinical_options_and_errors(tmp_path):
         read_clinical(bad)
 
 
-
 def test_read_clinical_event_codes_line_numbers_and_short_times(tmp_path, caplog):
     import logging
 
@@ -84,11 +83,11 @@ def test_read_clinical_event_codes_line_numbers_and_short_times(tmp_path, caplog
         table = read_clinical(path)
     assert table["os_event"].tolist() == [1, 0, 1, 0, 1, 0, 1, 0, 1, 0]  # P6's blank event: not used
     assert "P6" not in table["sample"].tolist()
-    assert ("clinical: 1 of 11 rows lack a time or an event and are not used" in caplog.messages)
-    assert any(m == (f"Clinical file {path}: the longest time in 'os_time_days' is 110, short for days "
-                     "(TCGA follow-up runs to thousands of days); if the times are months, name the column "
-                     "with 'months' (e.g. os_time_months, --clinical-time-column os_time_months) and they "
-                     "are converted to days.") for m in caplog.messages)
+    assert "clinical: 1 of 11 rows lack a time or an event and are not used" in caplog.messages
+    assert (f"Clinical file {path}: the longest time in 'os_time_days' is 110, short for days (TCGA "
+            "follow-up runs to thousands of days); if the times are months, name the column with 'months' "
+            "(e.g. os_time_months, --clinical-time-column os_time_months) and they are converted to "
+            "days.") in caplog.messages
     infinite = tmp_path / "inf.tsv"
     infinite.write_text("sample\tos_time_days\tos_event\nP1\t10\t1\nP2\tinf\t0\n")
     with pytest.raises(InputDataError) as raised:
@@ -101,6 +100,7 @@ def test_median_groups_put_a_tie_at_the_median_low():
 
     assert _median_groups(np.array([1.0, 2.0, 2.0, 3.0])).tolist() == ["low", "low", "low", "high"]
     assert _median_groups(np.array([1.0, np.nan])).tolist() == ["", ""]
+
 
 def test_risk_group_comparison_matches_lifelines():
     rng = np.random.default_rng(1)
@@ -165,7 +165,6 @@ def test_module_survival_columns_log_line_and_penalizer(caplog):
         module_survival(_module(["a", "b"]), expr, match, penalizer=-0.1)
 
 
-
 @pytest.mark.parametrize(("n_events", "splitter"), [(12, "stratified"), (37, "stratified"), (38, "plain")])
 def test_cross_validated_scores_match_a_direct_sklearn_and_lifelines_pipeline(n_events, splitter):
     from sklearn.model_selection import KFold, StratifiedKFold
@@ -194,6 +193,7 @@ def test_cross_validated_scores_match_a_direct_sklearn_and_lifelines_pipeline(n_
     high = expected > np.median(expected)
     p = logrank_test(time[high], time[~high], event[high], event[~high]).p_value
     assert result.summary.iloc[0]["cv_logrank_p"] == pytest.approx(p, rel=1e-6)
+
 
 def test_non_convergence_is_recorded_not_raised():
     n = 30

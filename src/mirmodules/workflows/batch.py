@@ -52,7 +52,8 @@ from mirmodules.config import MicaConfig
 from mirmodules.exceptions import InputDataError, MirmodulesError
 from mirmodules.inputs.prepared import input_record
 
-__all__ = ["BatchPlan", "CohortSpec", "TaskSpec", "load_plan", "run_batch", "summarise_stability"]
+__all__ = ["BatchPlan", "CohortSpec", "TaskSpec", "load_plan", "local_cluster", "run_batch",
+           "summarise_stability"]
 
 logger = logging.getLogger(__name__)
 
@@ -397,6 +398,17 @@ def _finished(out: Path, task: TaskSpec) -> dict[str, Any] | None:
 SUMMARY_COLUMNS = ["task", "cohort", "method", "seed", "bootstrap", "status", "n_modules", "seconds", "error"]
 
 
+def local_cluster(n_workers: int) -> Any:
+    """A Dask cluster of ``n_workers`` single-threaded worker processes on the loopback interface,
+    without a dashboard. The scheduler's own HTTP server takes a free port: on its default (8787)
+    it warns and moves when another cluster or a notebook holds that port."""
+    from distributed import LocalCluster
+
+    return LocalCluster(n_workers=n_workers, threads_per_worker=1, processes=True, host="127.0.0.1",
+                        dashboard_address=None,
+                        scheduler_kwargs={"dashboard": False, "dashboard_address": "127.0.0.1:0"})
+
+
 def run_batch(
     plan: BatchPlan,
     out_dir: str | Path,
@@ -414,7 +426,7 @@ def run_batch(
     ``skipped`` (their earlier result is kept).
     """
     try:
-        from distributed import Client, LocalCluster, as_completed
+        from distributed import Client, as_completed
     except ImportError as err:
         msg = (
             "The batch command runs on Dask, which is not installed: pip install 'mirmodules[dask]' "
@@ -448,17 +460,7 @@ def run_batch(
             if scheduler:
                 own_client = Client(scheduler)
             else:
-                cluster = LocalCluster(
-                    n_workers=workers or os.cpu_count() or 1,
-                    threads_per_worker=1,
-                    processes=True,
-                    host="127.0.0.1",
-                    dashboard_address=None,
-                    # the scheduler's own HTTP server on a free port: on its default (8787) it only
-                    # warns and moves when another cluster or notebook holds that port
-                    scheduler_kwargs={"dashboard": False, "dashboard_address": "127.0.0.1:0"},
-                )
-                own_client = Client(cluster)
+                own_client = Client(local_cluster(workers or os.cpu_count() or 1))
             client = own_client
         try:
             cohorts = {c.name: c for c in plan.cohorts}
