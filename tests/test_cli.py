@@ -72,7 +72,8 @@ def test_bad_input_exit_code_2_one_message_nothing_written(tmp_path, capsys, mut
 
 
 @pytest.mark.parametrize(("flag", "value", "name"), [("--dropout", "2", "dropout"),
-                                                    ("--refine-alpha", "0.7", "refine_alpha")])
+                                                    ("--refine-alpha", "0.7", "refine_alpha"),
+                                                    ("--refine-weak-fdr", "1.5", "refine_weak_fdr")])
 def test_invalid_parameter_exit_code_2(tmp_path, capsys, flag, value, name):
     code = main(["-q", "run", "--mirna", "a", "--mrna", "b", "--interactions", "c",
                  "--out", str(tmp_path / "o"), flag, value])

@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import numpy as np
 import pandas as pd
 import pytest
 
@@ -179,6 +180,10 @@ def test_join_refuses_an_unknown_choice_naming_the_setting(setting):
     ("min_mrnas", 2.0, "The 'min_mrnas' parameter must be an integer; got 2.0 instead."),
     ("refine_alpha", 0.0, "The 'refine_alpha' parameter must be a number in (0.0, 0.5]; got 0.0 instead."),
     ("refine_alpha", 0.6, "The 'refine_alpha' parameter must be a number in (0.0, 0.5]; got 0.6 instead."),
+    ("refine_weak_fdr", -0.1,
+     "The 'refine_weak_fdr' parameter must be a number in [0.0, 1.0]; got -0.1 instead."),
+    ("refine_weak_fdr", 1.5,
+     "The 'refine_weak_fdr' parameter must be a number in [0.0, 1.0]; got 1.5 instead."),
 ])
 def test_join_refuses_sizes_and_levels_out_of_range_naming_the_setting(setting, value, expected):
     from mirmodules.methods.join import join_modules
@@ -732,6 +737,65 @@ def test_weak_route_admits_a_weak_target_only_through_an_interaction_that_passed
     assert at_home == weak
 
 
+def test_weak_target_gate_share_of_chance_by_hand():
+    from mirmodules.methods.join import WeakTargetGate
+
+    n = 40
+    c = np.sin(np.linspace(0, 6, n))
+    zm = pd.DataFrame([c, c], index=["m0", "m1"])
+    down, up = -c, c
+    genes = {"g0": down, "L1": down, "L2": down, "L3": up, "L4": down,
+             "U1": down, "U2": down, "U3": down, "U4": down, "U5": up}
+    zg = pd.DataFrame(genes).T
+    zg = zg.sub(zg.mean(axis=1), axis=0).div(zg.std(axis=1, ddof=0), axis=0)
+    zm = zm.sub(zm.mean(axis=1), axis=0).div(zm.std(axis=1, ddof=0), axis=0)
+    gate = WeakTargetGate({"m0": {"g0", "L1", "L2"}, "m1": {"L3", "L4"}}, level=-0.2, max_chance=0.5)
+    candidates = {"L1", "L3", "L4", "U1", "U5"}
+    # linked non-members L1-L4: supported (candidate and r <= -0.2) L1, L4 -> 2 / 4;
+    # unlinked U1-U5: supported U1 -> 1 / 5; share (1 / 5) / (2 / 4) = 0.4
+    assert gate.chance_share({"m0", "m1"}, {"g0"}, candidates, zm, zg) == pytest.approx(0.4)
+    # L3 rises with the miRNAs: a candidate that is not supported; more unlinked support -> capped at 1
+    assert gate.chance_share({"m0", "m1"}, {"g0"}, candidates | {"U2", "U3", "U4"}, zm, zg) == 1.0
+    # nothing to compare: no linked non-member, or no linked gene supported
+    assert gate.chance_share({"m0"}, {"g0", "L1", "L2"}, candidates, zm, zg) == 1.0
+    assert gate.chance_share({"m0", "m1"}, {"g0"}, {"U1"}, zm, zg) == 1.0
+    # a constant miRNA profile gives no estimate
+    flat = pd.DataFrame([np.zeros(n)], index=["m0"])
+    assert gate.chance_share({"m0"}, {"g0"}, candidates, flat, zg) == 1.0
+
+
+def test_weak_route_is_taken_where_interactions_tell_targets_apart_and_not_in_a_coexpressed_block():
+    from mirmodules.methods.join import WeakTargetGate, refine_module
+
+    rng = np.random.default_rng(2)
+    n = 80
+    p = rng.standard_normal(n)
+    members = [f"g{i}" for i in range(6)]
+
+    def profiles(*, block: bool):
+        rows = {g: -p + 0.4 * rng.standard_normal(n) for g in members}
+        rows["weak"] = -0.35 * p + rng.standard_normal(n)
+        # ten genes without an interaction: noise, or a block that follows the module weakly
+        rows |= {f"x{i}": (-0.35 * p if block else 0) + rng.standard_normal(n) for i in range(10)}
+        genes = pd.DataFrame(rows).T
+        return genes.sub(genes.mean(axis=1), axis=0).div(genes.std(axis=1, ddof=0), axis=0)
+
+    mirs = pd.DataFrame({f"m{i}": p + 0.4 * rng.standard_normal(n) for i in range(3)}).T
+    zm = mirs.sub(mirs.mean(axis=1), axis=0).div(mirs.std(axis=1, ddof=0), axis=0)
+    targets_of = {"m0": {*members, "weak"}, "m1": set(members), "m2": set(members)}
+    for block, expected in ((False, True), (True, False)):
+        zg = profiles(block=block)
+        gate = WeakTargetGate(targets_of, level=-0.185, max_chance=0.2)
+        mrnas = refine_module(["m0", "m1", "m2"], members, targets_of, zm, zg, weak_fraction=0.25,
+                              strong_targets_of=targets_of, weak_gate=gate)[1]
+        (share, admitted), = gate.decisions
+        assert admitted is expected and ("weak" in mrnas) is expected
+        assert share == (0.0 if not block else pytest.approx(1.0, abs=0.35))
+        # without the gate the weak target joins either way
+        assert "weak" in refine_module(["m0", "m1", "m2"], members, targets_of, zm, zg, weak_fraction=0.25,
+                                       strong_targets_of=targets_of)[1]
+
+
 def test_refine_module_defaults_to_the_centroid_rule_and_needs_both_weak_settings():
     from mirmodules.methods.join import _own_clusters, refine_module, standardised_profiles
 
@@ -870,3 +934,15 @@ def test_join_takes_the_weak_target_route_from_join_modules():
                               refine_weak_fraction=w).modules.groups() for w in (None, 0.25)}
     assert groups[None] == {"M001": (["m0", "m1", "m2"], members)}
     assert groups[0.25] == {"M001": (["m0", "m1", "m2"], [*members, "weak"])}
+    # the gate: the weak target's interaction sets it apart from the eight noise genes -> admitted;
+    # when the eight genes follow the module as weakly, the interaction tells nothing -> held back
+    gated = join_modules(mirna_clusters, mrna_clusters, edges, repression="edges", refine="centroid",
+                         mirna_profiles=mirs, mrna_profiles=genes, refine_weak_fraction=0.25,
+                         refine_weak_fdr=0.2).modules.groups()
+    assert gated == groups[0.25]
+    block = genes.copy()
+    block.loc[[f"x{i}" for i in range(8)]] = [-0.35 * p + rng.standard_normal(n) for _ in range(8)]
+    held = join_modules(mirna_clusters, mrna_clusters, edges, repression="edges", refine="centroid",
+                        mirna_profiles=mirs, mrna_profiles=block, refine_weak_fraction=0.25,
+                        refine_weak_fdr=0.2).modules.groups()
+    assert held == {"M001": (["m0", "m1", "m2"], members)}

@@ -227,10 +227,16 @@ class MicaConfig:
                                    "closeness and a negative interaction; test: it takes the fit test "
                                    "like any other feature (the earlier behaviour; tighter real modules, "
                                    "lower planted recovery)", "modules", ("admit", "test"))
-    refine_weak_fraction: float | None = _opt(None, "refinement also admits an mRNA this close (a "
+    refine_weak_fraction: float | None = _opt(0.25, "refinement also admits an mRNA this close (a "
                                               "fraction of the members' median correlation) when an "
                                               "interaction that passes the join's repression test "
-                                              "links it to the module; None: off", "modules")
+                                              "links it to the module and the module passes "
+                                              "refine_weak_fdr's gate; None (Python): off", "modules")
+    refine_weak_fdr: float = _opt(0.2, "the weak-target route admits into a module only when the "
+                                  "estimated share of chance among its admissions is at most this: "
+                                  "genes without an interaction to the module's miRNAs passing the "
+                                  "route's expression support, as a rate, over genes with one; 0 "
+                                  "turns the route off, 1 admits without the gate", "modules")
     merge: str = _opt(FROM_PRESET, "pieces: merge modules that are pieces of one programme (mean "
                       "mRNA profiles correlated at merge_correlation or more, miRNA sets overlapping "
                       "at merge_overlap of the smaller), so that a module larger than a K-means "
@@ -333,6 +339,7 @@ class MicaConfig:
         check_in_range(self.refine_alpha, "refine_alpha", low=0.0, high=0.5, low_inclusive=False)
         if self.refine_weak_fraction is not None:
             check_in_range(self.refine_weak_fraction, "refine_weak_fraction", low=0.0, high=1.0)
+        check_in_range(self.refine_weak_fdr, "refine_weak_fdr", low=0.0, high=1.0)
         check_in_range(self.merge_correlation, "merge_correlation", low=-1.0, high=1.0)
         check_in_range(self.merge_overlap, "merge_overlap", low=0.0, high=1.0)
         check_in_range(self.min_confidence, "min_confidence", low=0.0, high=1.0)

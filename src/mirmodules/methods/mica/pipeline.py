@@ -256,7 +256,8 @@ def _cluster_and_join_once(
         refine_alpha=config.refine_alpha,
         refine_own_cluster=config.refine_own_cluster,  # type: ignore[arg-type]
         standardised=standardised,
-        refine_weak_fraction=config.refine_weak_fraction,
+        refine_weak_fraction=config.refine_weak_fraction if config.refine_weak_fdr > 0 else None,
+        refine_weak_fdr=config.refine_weak_fdr,
         merge=config.merge,  # type: ignore[arg-type]
         merge_correlation=config.merge_correlation,
         merge_overlap=config.merge_overlap,
