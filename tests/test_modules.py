@@ -796,6 +796,36 @@ def test_weak_route_is_taken_where_interactions_tell_targets_apart_and_not_in_a_
                                        strong_targets_of=targets_of)[1]
 
 
+def test_a_module_whose_targets_have_one_interaction_each_grows_from_a_one_mirna_core():
+    from mirmodules.methods.join import join_modules
+
+    rng = np.random.default_rng(4)
+    n = 60
+    p = rng.standard_normal(n)
+    genes = pd.DataFrame({**{f"g{i}": -p + 0.5 * rng.standard_normal(n) for i in range(6)},
+                          **{f"x{i}": rng.standard_normal(n) for i in range(6)}}).T
+    mirs = pd.DataFrame({"m1": p + 0.4 * rng.standard_normal(n), "m2": p + 0.4 * rng.standard_normal(n),
+                         "m3": rng.standard_normal(n)}).T
+    # each target has one interaction: m1 -> g0-g2, m2 -> g3-g5; chance pairs of m3
+    edges = pd.DataFrame([("m1", f"g{i}") for i in range(3)] + [("m2", f"g{i}") for i in range(3, 6)]
+                         + [("m3", "x0"), ("m3", "x1")], columns=["mirna", "target"])
+    mirna_clusters = pd.Series(0, index=mirs.index)
+    mrna_clusters = pd.Series({**{f"g{i}": 0 for i in range(6)}, **{f"x{i}": 1 for i in range(6)}})
+
+    def groups(cores):
+        return join_modules(mirna_clusters, mrna_clusters, edges, repression="edges", refine="partial",
+                            mirna_profiles=mirs, mrna_profiles=genes,
+                            single_mirna_cores=cores).modules.groups()
+
+    # the join's components in cluster 0 have one miRNA each: no module
+    assert groups("drop") == {}
+    # grown from the largest one (m1's, ties broken by the sorted members): the whole module
+    assert groups("grow") == {"M001": (["m1", "m2"], [f"g{i}" for i in range(6)])}
+    # a one-miRNA core that finds no co-expressed miRNA (m3's chance pairs) is still dropped
+    with pytest.raises(InputDataError, match="single_mirna_cores"):
+        groups("keep")
+
+
 def test_refine_module_defaults_to_the_centroid_rule_and_needs_both_weak_settings():
     from mirmodules.methods.join import _own_clusters, refine_module, standardised_profiles
 

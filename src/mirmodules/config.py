@@ -237,6 +237,11 @@ class MicaConfig:
                                   "genes without an interaction to the module's miRNAs passing the "
                                   "route's expression support, as a rate, over genes with one; 0 "
                                   "turns the route off, 1 admits without the gate", "modules")
+    single_mirna_cores: str = _opt("grow", "a cluster pair whose largest interaction component has one "
+                                   "miRNA (and two mRNAs or more): grow: refine it like a module and keep "
+                                   "it when refinement gives it min_mirnas miRNAs (co-expressed miRNAs "
+                                   "with interactions to its mRNAs; needs a refinement); drop: no module "
+                                   "(the join before this option)", "modules", ("grow", "drop"))
     merge: str = _opt(FROM_PRESET, "pieces: merge modules that are pieces of one programme (mean "
                       "mRNA profiles correlated at merge_correlation or more, miRNA sets overlapping "
                       "at merge_overlap of the smaller), so that a module larger than a K-means "

@@ -66,6 +66,9 @@ REFINE_CHOICES = ("none", "centroid", "partial")
 OwnCluster = Literal["admit", "test"]
 OWN_CLUSTER_CHOICES = ("admit", "test")
 
+SingleMirnaCores = Literal["drop", "grow"]
+SINGLE_MIRNA_CORES_CHOICES = ("drop", "grow")
+
 
 def _component_key(graph: nx.Graph, nodes: set) -> tuple:
     n_edges = graph.subgraph(nodes).number_of_edges()
@@ -125,6 +128,7 @@ def join_modules(
     standardised: tuple[pd.DataFrame, pd.DataFrame] | None = None,
     refine_weak_fraction: float | None = None,
     refine_weak_fdr: float = 1.0,
+    single_mirna_cores: SingleMirnaCores = "drop",
     merge: Merge = "none",
     merge_correlation: float = 0.8,
     merge_overlap: float = 0.5,
@@ -165,6 +169,12 @@ def join_modules(
     standardised
         The profiles' rows standardised (:func:`standardised_profiles`), when several joins run
         on the same profiles; computed here otherwise.
+    single_mirna_cores
+        ``"drop"``: a cluster pair's component with one miRNA forms no module (with
+        ``min_mirnas`` 2); ``"grow"``: with a refinement, it is refined like a module (its miRNA's
+        profile as the miRNA side's mean; :func:`refine_module`, ``star``) and kept when it then
+        has ``min_mirnas`` miRNAs: a planted module whose targets have one interaction each can
+        leave every cluster with a one-miRNA component only.
     refine_weak_fraction, refine_weak_fdr
         The refinement's weak-target route (:func:`refine_module`; None: off) and the largest
         estimated share of chance admissions with which a module takes it
@@ -180,6 +190,7 @@ def join_modules(
     check_one_of(refine, "refine", REFINE_CHOICES)
     check_one_of(refine_own_cluster, "refine_own_cluster", OWN_CLUSTER_CHOICES)
     check_one_of(merge, "merge", MERGE_CHOICES)
+    check_one_of(single_mirna_cores, "single_mirna_cores", SINGLE_MIRNA_CORES_CHOICES)
     if (repression != "any" or refine != "none") and (mirna_profiles is None or mrna_profiles is None):
         msg = (f"repression={repression!r} / refine={refine!r} need mirna_profiles and mrna_profiles "
                "to correlate profiles.")
@@ -213,6 +224,7 @@ def join_modules(
     )
     candidates: list[tuple[list[str], list[str], list[tuple[str, str]]]] = []
     homes: list[tuple[Hashable, Hashable]] = []  # each candidate's (miRNA cluster, mRNA cluster)
+    stars: list[bool] = []  # a one-miRNA candidate kept only if refinement grows its miRNAs
     n_not_repressed = 0
     for home, pair in edges.groupby(["a", "b"], sort=True):
         graph = nx.Graph()
@@ -229,7 +241,9 @@ def join_modules(
         for nodes in groups:
             mirnas = sorted(n for kind, n in nodes if kind == "mirna")
             mrnas = sorted(n for kind, n in nodes if kind == "mrna")
-            if len(mirnas) < min_mirnas or len(mrnas) < min_mrnas:
+            star = (single_mirna_cores == "grow" and refine != "none" and len(mirnas) == 1 < min_mirnas
+                    and len(mrnas) >= max(min_mrnas, 2))
+            if (len(mirnas) < min_mirnas and not star) or len(mrnas) < min_mrnas:
                 continue
             if repression != "any" and centroid_correlation(
                     mirna_profiles.loc[mirnas], mrna_profiles.loc[mrnas]) >= 0:  # type: ignore[union-attr]
@@ -239,6 +253,7 @@ def join_modules(
             module_edges = sorted((u[1], v[1]) if u[0] == "mirna" else (v[1], u[1]) for u, v in sub.edges)
             candidates.append((mirnas, mrnas, module_edges))
             homes.append(home)
+            stars.append(star)
     cores = [(a, b) for a, b, _ in candidates]
     if refine != "none" and candidates:
         own = (_own_clusters(z_mirna, mirna_clusters), _own_clusters(z_mrna, mrna_clusters))
@@ -257,12 +272,18 @@ def join_modules(
         candidates = [refine_module(a, b, targets_of, z_mirna, z_mrna, fraction=refine_fraction, own=own,
                                     partial=refine == "partial",
                                     weak_fraction=refine_weak_fraction, strong_targets_of=strong_targets_of,
-                                    weak_gate=gate,
+                                    weak_gate=gate, star=is_star,
                                     home=(home_a if use_home[0] else None, home_b if use_home[1] else None))
-                      for (a, b, _), (home_a, home_b) in zip(candidates, homes, strict=True)]
+                      for (a, b, _), (home_a, home_b), is_star in zip(candidates, homes, stars, strict=True)]
         logger.info("stage 3: refinement added %d features to %d modules (refine=%s, fraction %.2f)",
                     sum(len(a) + len(b) for a, b, _ in candidates) - before, len(candidates), refine,
                     refine_fraction)
+        if any(stars):
+            grown = [i for i, (a, _, _) in enumerate(candidates) if not stars[i] or len(a) >= min_mirnas]
+            logger.info("stage 3: %d of %d one-miRNA candidates grew to %d miRNAs or more", sum(
+                stars[i] for i in grown), sum(stars), min_mirnas)
+            candidates = [candidates[i] for i in grown]
+            cores = [cores[i] for i in grown]
         if gate is not None and gate.decisions:
             shares = np.array([share for share, _ in gate.decisions])
             logger.info("stage 3: weak-target route taken by %d of %d modules (estimated share of chance "
@@ -529,6 +550,7 @@ def refine_module(
     weak_fraction: float | None = None,
     strong_targets_of: Mapping[str, set[str]] | None = None,
     weak_gate: WeakTargetGate | None = None,
+    star: bool = False,
 ) -> tuple[list[str], list[str], list[tuple[str, str]]]:
     """Complete a module with the features its clustering left in other clusters.
 
@@ -598,7 +620,7 @@ def refine_module(
         return set(corr.index[ok]) | members
 
     close_genes = close(z_mrna, mrna_set, own[1] if own else None, home[1])
-    if len(mirna_set) >= 2:
+    if len(mirna_set) >= 2 or star:
         close_mirnas = close(z_mirna, mirna_set, own[0] if own else None, home[0])
         mirna_set |= {m for m, targets in targets_of.items()
                       if m in close_mirnas and len(targets & close_genes) >= 2}

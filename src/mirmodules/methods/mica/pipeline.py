@@ -258,6 +258,7 @@ def _cluster_and_join_once(
         standardised=standardised,
         refine_weak_fraction=config.refine_weak_fraction if config.refine_weak_fdr > 0 else None,
         refine_weak_fdr=config.refine_weak_fdr,
+        single_mirna_cores=config.single_mirna_cores,  # type: ignore[arg-type]
         merge=config.merge,  # type: ignore[arg-type]
         merge_correlation=config.merge_correlation,
         merge_overlap=config.merge_overlap,
