@@ -501,10 +501,11 @@ class WeakTargetGate:
     miRNAs' mean profile at ``level`` or below), and how many of the genes without one do. If
     interactions were unrelated to the support, the two rates would be equal; their ratio
     (without / with, at most 1) estimates the share of the admissions that chance alone would
-    give, and the route admits only where it is at most ``max_chance``. On planted cohorts the
-    estimate is 0.01-0.16 per module; on real GBM with all miRTarBase evidence it is 0.4-1 (median
-    1): genes with an interaction to a module's miRNAs pass the support no more often than genes
-    without, so weak targets would be co-expressed genes, not targets.
+    give, and the route admits only where it is at most ``max_chance``. On a planted cohort the
+    estimate was 0.006-0.16 per module (median 0.05); on four real sets with all miRTarBase
+    evidence 0.15-1 (median 1 on each): there genes with an interaction to a module's miRNAs pass
+    the support no more often than genes without, so weak targets would be co-expressed genes, not
+    targets.
 
     ``decisions`` collects one ``(estimate, admitted)`` pair per module the gate was asked about.
     """
@@ -577,8 +578,9 @@ def refine_module(
     1. a miRNA joins when it is close and has interactions (``targets_of``: miRNA -> its
        targets; :func:`modules_from_clusters` passes those negatively correlated here when the
        repression test is on, ``refine_alpha``) with at least two close mRNAs
-       (members or not; modules with one miRNA have no miRNA profile to compare with and gain
-       none);
+       (members or not; a module with one miRNA gains none, unless it is a ``star``: a
+       one-miRNA core of the join, whose miRNA's own profile is then the one to be close to, at
+       ``fraction`` of a correlation of 1);
     2. an mRNA joins when it is close and has an interaction with one of the module's miRNAs, or,
        with ``weak_fraction``, when it is close at that lower fraction and one of its
        interactions with the module's miRNAs is in ``strong_targets_of`` (those that passed the
