@@ -227,21 +227,23 @@ class MicaConfig:
                                    "closeness and a negative interaction; test: it takes the fit test "
                                    "like any other feature (the earlier behaviour; tighter real modules, "
                                    "lower planted recovery)", "modules", ("admit", "test"))
-    refine_weak_fraction: float | None = _opt(0.25, "refinement also admits an mRNA this close (a "
-                                              "fraction of the members' median correlation) when an "
-                                              "interaction that passes the join's repression test "
-                                              "links it to the module and the module passes "
-                                              "refine_weak_fdr's gate; None (Python): off", "modules")
-    refine_weak_fdr: float = _opt(0.2, "the weak-target route admits into a module only when the "
-                                  "estimated share of chance among its admissions is at most this: "
-                                  "genes without an interaction to the module's miRNAs passing the "
-                                  "route's expression support, as a rate, over genes with one; 0 "
-                                  "turns the route off, 1 admits without the gate", "modules")
-    single_mirna_cores: str = _opt("grow", "a cluster pair whose largest interaction component has one "
-                                   "miRNA (and two mRNAs or more): grow: refine it like a module and keep "
-                                   "it when refinement gives it min_mirnas miRNAs (co-expressed miRNAs "
-                                   "with interactions to its mRNAs; needs a refinement); drop: no module "
-                                   "(the join before this option)", "modules", ("grow", "drop"))
+    refine_weak_fraction: float | None = _opt(0.25, "the weak-target route of the refinement: it "
+                                              "also admits an mRNA this close (a fraction of the "
+                                              "members' median correlation) when an interaction that "
+                                              "passes the join's repression test links it to the "
+                                              "module and the module passes the gate of "
+                                              "--refine-weak-fdr (turn the route off with "
+                                              "--refine-weak-fdr 0)", "modules")
+    refine_weak_fdr: float = _opt(0.2, "gate of the weak-target route: a module takes the route only "
+                                  "when rate(genes without an interaction to its miRNAs that pass the "
+                                  "route's expression support) / rate(genes with one that pass) is at "
+                                  "most this, an estimate of the share of chance admissions (not a "
+                                  "multiple-testing FDR); 0: route off, 1: no gate", "modules")
+    single_mirna_cores: str = _opt("grow", "a cluster pair whose module candidate has one miRNA (and two "
+                                   "mRNAs or more): grow: refine it like a module and keep it when "
+                                   "co-expressed miRNAs with interactions to two or more of its close "
+                                   "mRNAs bring it to --min-mirnas miRNAs (ignored with --refine none); "
+                                   "drop: no module, the join before 2026-12-02", "modules", ("grow", "drop"))
     merge: str = _opt(FROM_PRESET, "pieces: merge modules that are pieces of one programme (mean "
                       "mRNA profiles correlated at merge_correlation or more, miRNA sets overlapping "
                       "at merge_overlap of the smaller), so that a module larger than a K-means "

@@ -278,12 +278,14 @@ def join_modules(
         logger.info("stage 3: refinement added %d features to %d modules (refine=%s, fraction %.2f)",
                     sum(len(a) + len(b) for a, b, _ in candidates) - before, len(candidates), refine,
                     refine_fraction)
-        if any(stars):
+        if single_mirna_cores == "grow":
             grown = [i for i, (a, _, _) in enumerate(candidates) if not stars[i] or len(a) >= min_mirnas]
-            logger.info("stage 3: %d of %d one-miRNA candidates grew to %d miRNAs or more", sum(
-                stars[i] for i in grown), sum(stars), min_mirnas)
+            logger.info("stage 3: %d of %d one-miRNA candidates grew to %d miRNAs or more and were kept",
+                        sum(stars[i] for i in grown), sum(stars), min_mirnas)
             candidates = [candidates[i] for i in grown]
             cores = [cores[i] for i in grown]
+        if refine_weak_fraction is None or refine_weak_fdr == 0:
+            logger.info("stage 3: weak-target route off")
         if gate is not None and gate.decisions:
             shares = np.array([share for share, _ in gate.decisions])
             logger.info("stage 3: weak-target route taken by %d of %d modules (estimated share of chance "
