@@ -802,26 +802,34 @@ def test_a_module_whose_targets_have_one_interaction_each_grows_from_a_one_mirna
     rng = np.random.default_rng(4)
     n = 60
     p = rng.standard_normal(n)
+    q = rng.standard_normal(n)
     genes = pd.DataFrame({**{f"g{i}": -p + 0.5 * rng.standard_normal(n) for i in range(6)},
-                          **{f"x{i}": rng.standard_normal(n) for i in range(6)}}).T
+                          **{f"x{i}": (-q if i < 2 else 0) + 0.5 * rng.standard_normal(n)
+                             for i in range(6)}}).T
     mirs = pd.DataFrame({"m1": p + 0.4 * rng.standard_normal(n), "m2": p + 0.4 * rng.standard_normal(n),
-                         "m3": rng.standard_normal(n)}).T
-    # each target has one interaction: m1 -> g0-g2, m2 -> g3-g5; chance pairs of m3
+                         "m3": q + 0.4 * rng.standard_normal(n)}).T
+    # each target has one interaction: m1 -> g0-g2, m2 -> g3-g5; m3 represses x0 and x1 alone
     edges = pd.DataFrame([("m1", f"g{i}") for i in range(3)] + [("m2", f"g{i}") for i in range(3, 6)]
                          + [("m3", "x0"), ("m3", "x1")], columns=["mirna", "target"])
     mirna_clusters = pd.Series(0, index=mirs.index)
     mrna_clusters = pd.Series({**{f"g{i}": 0 for i in range(6)}, **{f"x{i}": 1 for i in range(6)}})
 
-    def groups(cores):
+    def joined(cores):
         return join_modules(mirna_clusters, mrna_clusters, edges, repression="edges", refine="partial",
-                            mirna_profiles=mirs, mrna_profiles=genes,
-                            single_mirna_cores=cores).modules.groups()
+                            mirna_profiles=mirs, mrna_profiles=genes, single_mirna_cores=cores)
+
+    def groups(cores):
+        return joined(cores).modules.groups()
 
     # the join's components in cluster 0 have one miRNA each: no module
     assert groups("drop") == {}
     # grown from the largest one (m1's, ties broken by the sorted members): the whole module
     assert groups("grow") == {"M001": (["m1", "m2"], [f"g{i}" for i in range(6)])}
-    # a one-miRNA core that finds no co-expressed miRNA (m3's chance pairs) is still dropped
+    # two one-miRNA cores (m1's in cluster 0, m3's in cluster 1); m3's finds no co-expressed miRNA
+    # and is dropped
+    assert joined("grow").refinement_counts == {"weak_route_modules_asked": 0, "weak_route_modules_taken": 0,
+                                                "single_mirna_candidates": 2, "single_mirna_kept": 1}
+    assert joined("drop").refinement_counts["single_mirna_candidates"] == 0
     with pytest.raises(InputDataError, match="single_mirna_cores"):
         groups("keep")
 
@@ -968,11 +976,16 @@ def test_join_takes_the_weak_target_route_from_join_modules():
     # when the eight genes follow the module as weakly, the interaction tells nothing -> held back
     gated = join_modules(mirna_clusters, mrna_clusters, edges, repression="edges", refine="centroid",
                          mirna_profiles=mirs, mrna_profiles=genes, refine_weak_fraction=0.25,
-                         refine_weak_fdr=0.2).modules.groups()
-    assert gated == groups[0.25]
+                         refine_weak_fdr=0.2)
+    assert gated.modules.groups() == groups[0.25]
     block = genes.copy()
     block.loc[[f"x{i}" for i in range(8)]] = [-0.35 * p + rng.standard_normal(n) for _ in range(8)]
     held = join_modules(mirna_clusters, mrna_clusters, edges, repression="edges", refine="centroid",
                         mirna_profiles=mirs, mrna_profiles=block, refine_weak_fraction=0.25,
-                        refine_weak_fdr=0.2).modules.groups()
-    assert held == {"M001": (["m0", "m1", "m2"], members)}
+                        refine_weak_fdr=0.2)
+    assert held.modules.groups() == {"M001": (["m0", "m1", "m2"], members)}
+    # the counts the manifest sums: one module asked, let through once and held back once
+    assert gated.refinement_counts == {"weak_route_modules_asked": 1, "weak_route_modules_taken": 1,
+                                       "single_mirna_candidates": 0, "single_mirna_kept": 0}
+    assert held.refinement_counts["weak_route_modules_taken"] == 0
+    assert held.refinement_counts["weak_route_modules_asked"] == 1

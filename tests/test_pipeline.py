@@ -294,6 +294,32 @@ def test_manifest_records_the_repression_test_against_random_pairs(small_cohort,
     assert untested.manifest["repression"] is None
 
 
+def test_manifest_sums_the_refinement_counts_of_the_kmeans_runs(small_cohort, fast_config, monkeypatch):
+    from dataclasses import replace
+
+    from mirmodules.methods.mica import pipeline
+
+    seen = []
+    real_join = pipeline.join_modules
+
+    def recording(*args, **kwargs):
+        joined = real_join(*args, **kwargs)
+        seen.append(joined.refinement_counts)
+        return joined
+
+    monkeypatch.setattr(pipeline, "join_modules", recording)
+    args = (small_cohort.mirna, small_cohort.mrna, small_cohort.interactions)
+    record = identify_modules(*args, config=replace(fast_config, kmeans_runs=3)).manifest["refinement"]
+    assert len(seen) == 3
+    assert record == {"kmeans_runs": 3, **{key: sum(counts[key] for counts in seen) for key in seen[0]}}
+    assert 0 <= record["weak_route_modules_taken"] <= record["weak_route_modules_asked"] > 0
+    seen.clear()
+    off = identify_modules(*args, config=replace(fast_config, kmeans_runs=1, refine_weak_fdr=0))
+    assert off.manifest["refinement"]["weak_route_modules_asked"] == 0
+    assert off.manifest["refinement"]["kmeans_runs"] == 1
+    assert identify_modules(*args, config=replace(fast_config, refine="none")).manifest["refinement"] is None
+
+
 def test_kmeans_runs_give_the_consensus_of_single_kmeans_runs(small_cohort, fast_config):
     from dataclasses import replace
 

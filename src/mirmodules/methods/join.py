@@ -94,6 +94,14 @@ class JoinedModules:
     cores: ModuleGroups
     #: With ``repression="edges"``: (interactions tested, interactions that passed); else None
     repression_counts: tuple[int, int] | None = None
+    #: With a refinement: modules the weak-target gate was asked about and let through, one-miRNA
+    #: candidates and those kept (keys of :data:`REFINEMENT_COUNT_KEYS`); else None
+    refinement_counts: dict[str, int] | None = None
+
+
+#: What :attr:`JoinedModules.refinement_counts` counts (summed over K-means runs in the manifest).
+REFINEMENT_COUNT_KEYS = ("weak_route_modules_asked", "weak_route_modules_taken",
+                         "single_mirna_candidates", "single_mirna_kept")
 
 
 def modules_from_clusters(
@@ -255,6 +263,7 @@ def join_modules(
             homes.append(home)
             stars.append(star)
     cores = [(a, b) for a, b, _ in candidates]
+    refinement_counts = dict.fromkeys(REFINEMENT_COUNT_KEYS, 0) if refine != "none" else None
     if refine != "none" and candidates:
         own = (_own_clusters(z_mirna, mirna_clusters), _own_clusters(z_mrna, mrna_clusters))
         targets_of = linking.groupby("mirna")["target"].apply(set).to_dict()
@@ -282,12 +291,16 @@ def join_modules(
             grown = [i for i, (a, _, _) in enumerate(candidates) if not stars[i] or len(a) >= min_mirnas]
             logger.info("stage 3: %d of %d one-miRNA candidates grew to %d miRNAs or more and were kept",
                         sum(stars[i] for i in grown), sum(stars), min_mirnas)
+            refinement_counts["single_mirna_candidates"] = sum(stars)  # type: ignore[index]
+            refinement_counts["single_mirna_kept"] = sum(stars[i] for i in grown)  # type: ignore[index]
             candidates = [candidates[i] for i in grown]
             cores = [cores[i] for i in grown]
         if refine_weak_fraction is None or refine_weak_fdr == 0:
             logger.info("stage 3: weak-target route off")
         if gate is not None and gate.decisions:
             shares = np.array([share for share, _ in gate.decisions])
+            refinement_counts["weak_route_modules_asked"] = len(shares)  # type: ignore[index]
+            refinement_counts["weak_route_modules_taken"] = int((shares <= refine_weak_fdr).sum())  # type: ignore[index]
             logger.info("stage 3: weak-target route taken by %d of %d modules (estimated share of chance "
                         "admissions <= %.2f; median %.2f): interactions %s targets apart in these samples",
                         int((shares <= refine_weak_fdr).sum()), len(shares), refine_weak_fdr,
@@ -313,7 +326,7 @@ def join_modules(
     order = _numbered_order(candidates)
     return JoinedModules(_numbered_module_set(candidates, order),
                          {_module_id(rank, len(order)): cores[i] for rank, i in enumerate(order, start=1)},
-                         repression_counts)
+                         repression_counts, refinement_counts)
 
 
 def merge_groups(

@@ -98,6 +98,9 @@ class JoinedClusters:
     cores: ModuleGroups | None = None
     #: (interactions tested, passed) by the repression test (the same in every run); None when off
     repression_counts: tuple[int, int] | None = None
+    #: The refinement's counts (:attr:`~mirmodules.methods.join.JoinedModules.refinement_counts`),
+    #: summed over the K-means runs; None without a refinement
+    refinement_counts: dict[str, int] | None = None
     #: Each K-means run's own modules (with ``kmeans_runs`` > 1; what ``modules.confidence`` counts)
     runs: tuple[ModuleSet, ...] = ()
 
@@ -156,8 +159,11 @@ def cluster_and_join(
     per_run = tuple(run.modules.n_modules for run in runs)
     logger.info("stage 3: consensus of %d K-means runs: %d modules (per run: %s)", len(runs),
                 modules.n_modules, ", ".join(map(str, per_run)))
+    counted = [run.refinement_counts for run in runs if run.refinement_counts is not None]
+    refinement_counts = ({key: sum(c[key] for c in counted) for key in counted[0]}
+                         if len(counted) == len(runs) else None)
     return JoinedClusters(first.clusterings, modules, first.seeds, per_run,
-                          repression_counts=first.repression_counts,
+                          repression_counts=first.repression_counts, refinement_counts=refinement_counts,
                           runs=tuple(run.modules for run in runs))
 
 
@@ -267,7 +273,7 @@ def _cluster_and_join_once(
     timings["stage3_modules"] = time.perf_counter() - start
     _memory.mark("stage3_modules")
     return JoinedClusters(clusterings, joined.modules, seeds, (joined.modules.n_modules,), joined.cores,
-                          joined.repression_counts)
+                          joined.repression_counts, joined.refinement_counts)
 
 
 def run_mica(
@@ -593,6 +599,8 @@ def _run_mica_stages(
             "share a cluster, cut into at most K clusters by average linkage; joined once",
         },
         "repression": repression_record,
+        "refinement": ({"kmeans_runs": len(joined.runs) or 1, **joined.refinement_counts}
+                       if joined.refinement_counts is not None else None),
         "result": _result_summary(modules),
         "seconds": {k: round(v, 3) for k, v in timings.items()},
         "inputs": {},
