@@ -81,6 +81,20 @@ def test_invalid_parameter_exit_code_2(tmp_path, capsys, flag, value, name):
     assert f"'{name}' parameter" in capsys.readouterr().err
 
 
+@pytest.mark.parametrize(("args", "message"), [
+    (["run", "--single-mirna-cores", "maybe"], "argument --single-mirna-cores: invalid choice: 'maybe'"),
+    (["run", "--refine-weak-fdr", "abc"], "argument --refine-weak-fdr: invalid float value: 'abc'"),
+    (["nosuch"], "argument command: invalid choice: 'nosuch'"),
+])
+def test_argument_errors_are_one_line_with_exit_code_2(args, message, capsys):
+    with pytest.raises(SystemExit) as raised:
+        main(args)
+    err = capsys.readouterr().err
+    assert raised.value.code == 2
+    assert err.count("\n") == 1 and message in err and "usage:" not in err
+    assert err.rstrip().endswith("--help')")
+
+
 def test_existing_output_needs_overwrite(tmp_path, capsys):
     out = tmp_path / "o"
     out.mkdir()

@@ -15,7 +15,7 @@ import time
 from collections.abc import Iterator, Sequence
 from contextlib import nullcontext
 from pathlib import Path
-from typing import Any
+from typing import Any, NoReturn
 
 from mirmodules.config import EvaluationOptions, MicaConfig
 from mirmodules.exceptions import InputDataError, MirmodulesError
@@ -100,12 +100,20 @@ def _add_input_files(group: argparse._ArgumentGroup) -> None:
     )
 
 
+class _OneLineErrors(argparse.ArgumentParser):
+    """An argument parser whose errors are one line (with where to find the options) and exit
+    code 2, like every other error of the command line; argparse's own prints the whole usage."""
+
+    def error(self, message: str) -> NoReturn:
+        self.exit(2, f"{self.prog}: error: {message} (see '{self.prog} --help')\n")
+
+
 def build_parser() -> argparse.ArgumentParser:
     """The argument parser (exposed for documentation and tests)."""
     from mirmodules import __version__
     from mirmodules.config import SimulationParameters
 
-    parser = argparse.ArgumentParser(
+    parser = _OneLineErrors(
         prog="mirmodules",
         description="Find microRNA regulatory modules (MICA) in matched miRNA/mRNA expression.",
     )
