@@ -94,9 +94,12 @@ def main() -> None:
                 gated = run_method("mica", prepared, seed=seed).modules
                 shares = np.array(SHARES)
                 off = run_method("mica", prepared, seed=seed, refine_weak_fdr=0).modules
-            line = (f"{name} seed {seed}: {gated.n_modules} modules; gate asked {len(shares)}, route taken "
-                    f"{int((shares <= MicaConfig().refine_weak_fdr).sum())}; share of chance lowest "
-                    f"{shares.min():.3f}, median {np.median(shares):.3f}; identical to the route off: "
+            estimated = shares[~np.isnan(shares)]
+            line = (f"{name} seed {seed}: {gated.n_modules} modules; gate asked {len(shares)}, no estimate "
+                    f"{len(shares) - len(estimated)}, route taken "
+                    f"{int((estimated <= MicaConfig().refine_weak_fdr).sum())}; share of chance (estimated) "
+                    f"lowest {estimated.min():.3f}, median {np.median(estimated):.3f}, at 1: "
+                    f"{int((estimated == 1).sum())}; identical to the route off: "
                     f"{gated.groups() == off.groups()}")
             if truth is not None:
                 ceiling = float(reachable_members(truth, prepared.interactions)["ceiling"].mean())

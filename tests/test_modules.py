@@ -756,12 +756,13 @@ def test_weak_target_gate_share_of_chance_by_hand():
     assert gate.chance_share({"m0", "m1"}, {"g0"}, candidates, zm, zg) == pytest.approx(0.4)
     # L3 rises with the miRNAs: a candidate that is not supported; more unlinked support -> capped at 1
     assert gate.chance_share({"m0", "m1"}, {"g0"}, candidates | {"U2", "U3", "U4"}, zm, zg) == 1.0
-    # nothing to compare: no linked non-member, or no linked gene supported
-    assert gate.chance_share({"m0"}, {"g0", "L1", "L2"}, candidates, zm, zg) == 1.0
-    assert gate.chance_share({"m0", "m1"}, {"g0"}, {"U1"}, zm, zg) == 1.0
+    # nothing to compare (NaN, which holds the route shut): no linked non-member, or no linked
+    # gene supported
+    assert np.isnan(gate.chance_share({"m0"}, {"g0", "L1", "L2"}, candidates, zm, zg))
+    assert np.isnan(gate.chance_share({"m0", "m1"}, {"g0"}, {"U1"}, zm, zg))
     # a constant miRNA profile gives no estimate
     flat = pd.DataFrame([np.zeros(n)], index=["m0"])
-    assert gate.chance_share({"m0"}, {"g0"}, candidates, flat, zg) == 1.0
+    assert np.isnan(gate.chance_share({"m0"}, {"g0"}, candidates, flat, zg))
 
 
 def test_weak_route_is_taken_where_interactions_tell_targets_apart_and_not_in_a_coexpressed_block():

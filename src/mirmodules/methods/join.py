@@ -299,13 +299,15 @@ def join_modules(
             logger.info("stage 3: weak-target route off")
         if gate is not None and gate.decisions:
             shares = np.array([share for share, _ in gate.decisions])
+            estimated = shares[~np.isnan(shares)]
+            taken = int((estimated <= refine_weak_fdr).sum())
             refinement_counts["weak_route_modules_asked"] = len(shares)  # type: ignore[index]
-            refinement_counts["weak_route_modules_taken"] = int((shares <= refine_weak_fdr).sum())  # type: ignore[index]
+            refinement_counts["weak_route_modules_taken"] = taken  # type: ignore[index]
+            median = float(np.median(estimated)) if len(estimated) else float("nan")
             logger.info("stage 3: weak-target route taken by %d of %d modules (estimated share of chance "
-                        "admissions <= %.2f; median %.2f): interactions %s targets apart in these samples",
-                        int((shares <= refine_weak_fdr).sum()), len(shares), refine_weak_fdr,
-                        float(np.median(shares)),
-                        "tell" if np.median(shares) <= refine_weak_fdr else "do not tell")
+                        "admissions <= %.2f; median %.2f over the %d with an estimate): interactions %s "
+                        "targets apart in these samples", taken, len(shares), refine_weak_fdr, median,
+                        len(estimated), "tell" if median <= refine_weak_fdr else "do not tell")
     logger.info("stage 3: %d cluster pairs with interactions, %d modules kept%s",
                 edges.groupby(["a", "b"]).ngroups if len(edges) else 0, len(candidates),
                 f", {n_not_repressed} dropped as not repressed (centroid correlation >= 0)"
@@ -518,9 +520,9 @@ class WeakTargetGate:
     (without / with, at most 1) estimates the share of the admissions that chance alone would
     give, and the route admits only where it is at most ``max_chance``. On a planted cohort the
     estimate was 0.006-0.16 per module (median 0.05); on four real sets with all miRTarBase
-    evidence 0.15-1 (median 1 on each): there genes with an interaction to a module's miRNAs pass
-    the support no more often than genes without, so weak targets would be co-expressed genes, not
-    targets.
+    evidence 0.15-1 (median 1 on each; NaN, no estimate, for a few): there genes with an
+    interaction to a module's miRNAs pass the support no more often than genes without, so weak
+    targets would be co-expressed genes, not targets.
 
     ``decisions`` collects one ``(estimate, admitted)`` pair per module the gate was asked about.
     """
@@ -533,10 +535,12 @@ class WeakTargetGate:
     def chance_share(self, mirnas: set[str], members: set[str], candidates: set[str],
                      z_mirna: pd.DataFrame, z_mrna: pd.DataFrame) -> float:
         """The estimated share of chance among ``candidates`` (weakly close genes) of the module
-        of ``mirnas`` and ``members`` (its mRNAs); 1 when nothing can be estimated."""
+        of ``mirnas`` and ``members`` (its mRNAs); NaN when it cannot be estimated (a constant
+        miRNA profile, no gene with an interaction outside the module or none without one, or no
+        gene with an interaction passing the support), which holds the route shut."""
         centroid = _standardised_centroid(z_mirna, sorted(mirnas))
         if centroid is None:
-            return 1.0
+            return float("nan")
         r = z_mrna.to_numpy() @ centroid / z_mrna.shape[1]
         genes = z_mrna.index
         outside = ~genes.isin(list(members))
@@ -544,11 +548,11 @@ class WeakTargetGate:
         supported = genes.isin(list(candidates)) & (r <= self.level) & outside
         unlinked = outside & ~linked
         if not linked.any() or not unlinked.any():
-            return 1.0
+            return float("nan")
         rate_linked = (supported & linked).sum() / linked.sum()
         rate_unlinked = (supported & unlinked).sum() / unlinked.sum()
         if rate_linked == 0:
-            return 1.0
+            return float("nan")
         return float(min(1.0, rate_unlinked / rate_linked))
 
 
@@ -651,7 +655,7 @@ def refine_module(
         if weak_gate is not None:
             members = mrna_set | (linked & close_genes)
             share = weak_gate.chance_share(mirna_set, members, weakly_close - members, z_mirna, z_mrna)
-            admitted = share <= weak_gate.max_chance
+            admitted = bool(share <= weak_gate.max_chance)  # NaN: not estimable, shut
             weak_gate.decisions.append((share, admitted))
             if not admitted:
                 weak = set()
