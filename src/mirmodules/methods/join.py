@@ -263,7 +263,7 @@ def join_modules(
             homes.append(home)
             stars.append(star)
     cores = [(a, b) for a, b, _ in candidates]
-    refinement_counts = dict.fromkeys(REFINEMENT_COUNT_KEYS, 0) if refine != "none" else None
+    counts = dict.fromkeys(REFINEMENT_COUNT_KEYS, 0)
     if refine != "none" and candidates:
         own = (_own_clusters(z_mirna, mirna_clusters), _own_clusters(z_mrna, mrna_clusters))
         targets_of = linking.groupby("mirna")["target"].apply(set).to_dict()
@@ -291,8 +291,8 @@ def join_modules(
             grown = [i for i, (a, _, _) in enumerate(candidates) if not stars[i] or len(a) >= min_mirnas]
             logger.info("stage 3: %d of %d one-miRNA candidates grew to %d miRNAs or more and were kept",
                         sum(stars[i] for i in grown), sum(stars), min_mirnas)
-            refinement_counts["single_mirna_candidates"] = sum(stars)  # type: ignore[index]
-            refinement_counts["single_mirna_kept"] = sum(stars[i] for i in grown)  # type: ignore[index]
+            counts["single_mirna_candidates"] = sum(stars)
+            counts["single_mirna_kept"] = sum(stars[i] for i in grown)
             candidates = [candidates[i] for i in grown]
             cores = [cores[i] for i in grown]
         if refine_weak_fraction is None or refine_weak_fdr == 0:
@@ -301,8 +301,8 @@ def join_modules(
             shares = np.array([share for share, _ in gate.decisions])
             estimated = shares[~np.isnan(shares)]
             taken = int((estimated <= refine_weak_fdr).sum())
-            refinement_counts["weak_route_modules_asked"] = len(shares)  # type: ignore[index]
-            refinement_counts["weak_route_modules_taken"] = taken  # type: ignore[index]
+            counts["weak_route_modules_asked"] = len(shares)
+            counts["weak_route_modules_taken"] = taken
             median = float(np.median(estimated)) if len(estimated) else float("nan")
             logger.info("stage 3: weak-target route taken by %d of %d modules (estimated share of chance "
                         "admissions <= %.2f; median %.2f over the %d with an estimate): interactions %s "
@@ -328,7 +328,7 @@ def join_modules(
     order = _numbered_order(candidates)
     return JoinedModules(_numbered_module_set(candidates, order),
                          {_module_id(rank, len(order)): cores[i] for rank, i in enumerate(order, start=1)},
-                         repression_counts, refinement_counts)
+                         repression_counts, counts if refine != "none" else None)
 
 
 def merge_groups(
