@@ -36,7 +36,7 @@ def _recording(refine):
         out = refine(*args, **kwargs)
         gate = kwargs.get("weak_gate")
         if gate is not None and gate.decisions:
-            SHARES.append(gate.decisions[-1][0])
+            SHARES.append(gate.decisions[-1])
         return out
     return wrapped
 

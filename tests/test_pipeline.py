@@ -309,14 +309,15 @@ def test_manifest_sums_the_refinement_counts_of_the_kmeans_runs(small_cohort, fa
 
     monkeypatch.setattr(pipeline, "join_modules", recording)
     args = (small_cohort.mirna, small_cohort.mrna, small_cohort.interactions)
-    record = identify_modules(*args, config=replace(fast_config, kmeans_runs=3)).manifest["refinement"]
-    assert len(seen) == 3
-    assert record == {"kmeans_runs": 3, **{key: sum(counts[key] for counts in seen) for key in seen[0]}}
+    manifest = identify_modules(*args, config=replace(fast_config, kmeans_runs=3)).manifest
+    record = manifest["refinement"]
+    assert len(seen) == 3 and manifest["kmeans_consensus"]["runs"] == 3
+    assert record == {key: sum(counts[key] for counts in seen) for key in seen[0]}
     assert 0 <= record["weak_route_modules_taken"] <= record["weak_route_modules_asked"] > 0
     seen.clear()
     off = identify_modules(*args, config=replace(fast_config, kmeans_runs=1, refine_weak_fdr=0))
     assert off.manifest["refinement"]["weak_route_modules_asked"] == 0
-    assert off.manifest["refinement"]["kmeans_runs"] == 1
+    assert off.manifest["refinement"] == seen[0] and off.manifest["kmeans_consensus"]["runs"] == 1
     assert identify_modules(*args, config=replace(fast_config, refine="none")).manifest["refinement"] is None
 
 

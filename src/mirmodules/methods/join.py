@@ -186,7 +186,7 @@ def join_modules(
     refine_weak_fraction, refine_weak_fdr
         The refinement's weak-target route (:func:`refine_module`; None: off) and the largest
         estimated share of chance admissions with which a module takes it
-        (:class:`WeakTargetGate`; 1: no gate).
+        (:class:`WeakTargetGate`; 0: the route off, 1: no gate).
 
     Returns
     -------
@@ -207,6 +207,8 @@ def join_modules(
     check_in_range(min_mrnas, "min_mrnas", low=1, integer=True)
     check_in_range(refine_alpha, "refine_alpha", low=0.0, high=0.5, low_inclusive=False)
     check_in_range(refine_weak_fdr, "refine_weak_fdr", low=0.0, high=1.0)
+    if refine_weak_fdr == 0:
+        refine_weak_fraction = None  # the gate shut for every module: the route off
     edges = interactions[["mirna", "target"]].drop_duplicates()
     edges = edges[edges["mirna"].isin(mirna_clusters.index) & edges["target"].isin(mrna_clusters.index)]
     all_edges = edges
@@ -295,10 +297,10 @@ def join_modules(
             counts["single_mirna_kept"] = sum(stars[i] for i in grown)
             candidates = [candidates[i] for i in grown]
             cores = [cores[i] for i in grown]
-        if refine_weak_fraction is None or refine_weak_fdr == 0:
+        if refine_weak_fraction is None:
             logger.info("stage 3: weak-target route off")
         if gate is not None and gate.decisions:
-            shares = np.array([share for share, _ in gate.decisions])
+            shares = np.array(gate.decisions)
             estimated = shares[~np.isnan(shares)]
             taken = int((estimated <= refine_weak_fdr).sum())
             counts["weak_route_modules_asked"] = len(shares)
@@ -524,13 +526,14 @@ class WeakTargetGate:
     interaction to a module's miRNAs pass the support no more often than genes without, so weak
     targets would be co-expressed genes, not targets.
 
-    ``decisions`` collects one ``(estimate, admitted)`` pair per module the gate was asked about.
+    ``decisions`` collects the estimate of every module the gate was asked about (NaN where
+    none could be made); a module takes the route where it is at most ``max_chance``.
     """
 
     linked_to: Mapping[str, set[str]]
     level: float
     max_chance: float
-    decisions: list = field(default_factory=list, compare=False)
+    decisions: list[float] = field(default_factory=list, compare=False)
 
     def chance_share(self, mirnas: set[str], members: set[str], candidates: set[str],
                      z_mirna: pd.DataFrame, z_mrna: pd.DataFrame) -> float:
@@ -655,9 +658,8 @@ def refine_module(
         if weak_gate is not None:
             members = mrna_set | (linked & close_genes)
             share = weak_gate.chance_share(mirna_set, members, weakly_close - members, z_mirna, z_mrna)
-            admitted = bool(share <= weak_gate.max_chance)  # NaN: not estimable, shut
-            weak_gate.decisions.append((share, admitted))
-            if not admitted:
+            weak_gate.decisions.append(share)
+            if not share <= weak_gate.max_chance:  # NaN (no estimate) keeps the route shut too
                 weak = set()
     mrna_set |= weak | (linked & close_genes)
     module_edges = sorted((m, g) for m in mirna_set for g in targets_of.get(m, set()) & mrna_set)

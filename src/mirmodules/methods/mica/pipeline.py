@@ -159,9 +159,10 @@ def cluster_and_join(
     per_run = tuple(run.modules.n_modules for run in runs)
     logger.info("stage 3: consensus of %d K-means runs: %d modules (per run: %s)", len(runs),
                 modules.n_modules, ", ".join(map(str, per_run)))
-    counted = [run.refinement_counts for run in runs if run.refinement_counts is not None]
-    refinement_counts = ({key: sum(c[key] for c in counted) for key in counted[0]}
-                         if len(counted) == len(runs) else None)
+    refinement_counts = None
+    if first.refinement_counts is not None:  # every run has the same settings, so the same keys
+        refinement_counts = {key: sum((run.refinement_counts or {}).get(key, 0) for run in runs)
+                             for key in first.refinement_counts}
     return JoinedClusters(first.clusterings, modules, first.seeds, per_run,
                           repression_counts=first.repression_counts, refinement_counts=refinement_counts,
                           runs=tuple(run.modules for run in runs))
@@ -262,7 +263,7 @@ def _cluster_and_join_once(
         refine_alpha=config.refine_alpha,
         refine_own_cluster=config.refine_own_cluster,  # type: ignore[arg-type]
         standardised=standardised,
-        refine_weak_fraction=config.refine_weak_fraction if config.refine_weak_fdr > 0 else None,
+        refine_weak_fraction=config.refine_weak_fraction,
         refine_weak_fdr=config.refine_weak_fdr,
         single_mirna_cores=config.single_mirna_cores,  # type: ignore[arg-type]
         merge=config.merge,  # type: ignore[arg-type]
@@ -599,8 +600,7 @@ def _run_mica_stages(
             "share a cluster, cut into at most K clusters by average linkage; joined once",
         },
         "repression": repression_record,
-        "refinement": ({"kmeans_runs": len(joined.runs) or 1, **joined.refinement_counts}
-                       if joined.refinement_counts is not None else None),
+        "refinement": joined.refinement_counts,
         "result": _result_summary(modules),
         "seconds": {k: round(v, 3) for k, v in timings.items()},
         "inputs": {},
