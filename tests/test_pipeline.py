@@ -360,6 +360,24 @@ def test_kmeans_runs_give_the_consensus_of_single_kmeans_runs(small_cohort, fast
         identify_modules(*args, config=replace(fast_config, kmeans_runs=0))
 
 
+def test_join_clusters_is_the_join_of_a_single_kmeans_run(small_cohort, fast_config):
+    from dataclasses import replace
+
+    from mirmodules.methods.mica.pipeline import join_clusters
+
+    args = (small_cohort.mirna, small_cohort.mrna, small_cohort.interactions)
+    config = replace(fast_config, kmeans_runs=1, seed=3)
+    result = identify_modules(*args, config=config)
+    mirna_labels, mrna_labels = (result.clusterings[kind].labels for kind in ("mirna", "mrna"))
+    joined = join_clusters(result.prepared, mirna_labels, mrna_labels, config)
+    assert result.modules.n_modules > 0
+    pd.testing.assert_frame_equal(result.modules.members, joined.modules.members)
+    pd.testing.assert_frame_equal(result.modules.edges, joined.modules.edges)
+    # the labels given are the ones joined: one mRNA cluster for all gives other modules
+    lumped = join_clusters(result.prepared, mirna_labels, mrna_labels * 0, config)
+    assert not lumped.modules.members.equals(joined.modules.members)
+
+
 def test_coassociation_clusters_once_from_many_kmeans_runs(small_cohort, fast_config):
     from dataclasses import replace
 

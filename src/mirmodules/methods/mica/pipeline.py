@@ -29,7 +29,12 @@ from mirmodules.inputs.identifiers import (
 )
 from mirmodules.inputs.prepared import prepare_inputs
 from mirmodules.methods.consensus import RULE_DESCRIPTIONS, consensus_modules, edges_of
-from mirmodules.methods.join import join_modules, repression_background, standardised_profiles
+from mirmodules.methods.join import (
+    JoinedModules,
+    join_modules,
+    repression_background,
+    standardised_profiles,
+)
 from mirmodules.methods.mica.clustering import (
     Clustering,
     auto_n_init,
@@ -247,9 +252,30 @@ def _cluster_and_join_once(
         timings[f"stage2_kmeans_{kind}"] = time.perf_counter() - start
         _memory.mark(f"stage2_kmeans_{kind}")
     start = time.perf_counter()
-    joined = join_modules(
-        clusterings["mirna"].labels,
-        clusterings["mrna"].labels,
+    joined = join_clusters(prepared, clusterings["mirna"].labels, clusterings["mrna"].labels, config,
+                           standardised=standardised)
+    timings["stage3_modules"] = time.perf_counter() - start
+    _memory.mark("stage3_modules")
+    return JoinedClusters(clusterings, joined.modules, seeds, (joined.modules.n_modules,), joined.cores,
+                          joined.repression_counts, joined.refinement_counts)
+
+
+def join_clusters(
+    prepared: PreparedInputs,
+    mirna_labels: pd.Series,
+    mrna_labels: pd.Series,
+    config: MicaConfig,
+    *,
+    standardised: tuple[pd.DataFrame, pd.DataFrame] | None = None,
+) -> JoinedModules:
+    """MICA's stage 3 with ``config``'s join settings on given cluster labels (one per feature).
+
+    The join of every K-means run; also what a benchmark calls on clusters from elsewhere (a
+    consensus partition, the planted modules).
+    """
+    return join_modules(
+        mirna_labels,
+        mrna_labels,
         prepared.interactions,
         combine=config.combine,  # type: ignore[arg-type]
         min_mirnas=config.min_mirnas,
@@ -271,10 +297,6 @@ def _cluster_and_join_once(
         merge_overlap=config.merge_overlap,
         merge_linkage=config.merge_linkage,
     )
-    timings["stage3_modules"] = time.perf_counter() - start
-    _memory.mark("stage3_modules")
-    return JoinedClusters(clusterings, joined.modules, seeds, (joined.modules.n_modules,), joined.cores,
-                          joined.repression_counts, joined.refinement_counts)
 
 
 def run_mica(
