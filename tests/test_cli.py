@@ -78,7 +78,7 @@ def test_invalid_parameter_exit_code_2(tmp_path, capsys, flag, value, name):
     code = main(["-q", "run", "--mirna", "a", "--mrna", "b", "--interactions", "c",
                  "--out", str(tmp_path / "o"), flag, value])
     assert code == 2
-    assert f"'{name}' parameter" in capsys.readouterr().err
+    assert f"'{name}' parameter ({flag}) must be" in capsys.readouterr().err  # the flag the user typed
 
 
 @pytest.mark.parametrize(("args", "message"), [

@@ -869,6 +869,30 @@ def _resolve_references(args: argparse.Namespace) -> None:
             setattr(args, role, [resolve(v, role) for v in value])
 
 
+def _named_by_flag(message: str, parser: argparse.ArgumentParser, command: str) -> str:
+    """``The 'k_max' parameter`` → ``The 'k_max' parameter (--k-max)``: a setting's check names the
+    Python field; on the command line the user typed the flag.
+
+    >>> _named_by_flag("The 'k_max' parameter must be ...", build_parser(), "run")
+    "The 'k_max' parameter (--k-max) must be ..."
+    """
+    import re
+
+    flags: dict[str, str] = {}
+    for action in parser._actions:  # the subcommand's parser holds the options
+        if isinstance(action, argparse._SubParsersAction) and command in action.choices:
+            for option in action.choices[command]._actions:
+                long = [o for o in option.option_strings if o.startswith("--")]
+                if long:
+                    flags.setdefault(option.dest, long[0])
+
+    def add_flag(match: re.Match[str]) -> str:
+        flag = flags.get(match.group(1))
+        return f"{match.group(0)} ({flag})" if flag else match.group(0)
+
+    return re.sub(r"'(\w+)' parameter", add_flag, message)
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     """Entry point of the ``mirmodules`` command; returns the exit code.
 
@@ -903,7 +927,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     except InputDataError as err:
         if args.debug:
             raise
-        print(f"mirmodules {args.command}: error: {err}", file=sys.stderr)
+        print(f"mirmodules {args.command}: error: {_named_by_flag(str(err), parser, args.command)}",
+              file=sys.stderr)
         return 2
     except OSError as err:
         # disk full, permission denied, not a directory...: the system's word, the path, no traceback
