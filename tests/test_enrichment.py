@@ -103,6 +103,29 @@ def test_family_enrichment_background_and_bh_over_all_tests():
     np.testing.assert_allclose(table["q_value"], multipletests(table["p_value"], method="fdr_bh")[1])
 
 
+def test_one_family_member_in_a_module_is_never_enriched():
+    # 40 analysed miRNAs: F1 = {a, b} (two arms, as miFam lists them), the rest in one-member
+    # families (not tested). A module of four miRNAs holding 'a' alone: P(X >= 1), X ~
+    # Hypergeom(40, 2, 4) = 1 - C(38,4)/C(40,4) = 1 - 73815/91390 = 0.1923; with b as well,
+    # P(X >= 2) = C(38,2)/C(40,4) = 703/91390.
+    others = [f"m{i:02d}" for i in range(38)]
+    fam = FamilyAnnotation(pd.DataFrame({"mirna": ["a", "b", *others],
+                                         "family_id": ["F1", "F1", *others],
+                                         "family_name": ["F1", "F1", *others]}), "toy")
+    analysed = ["a", "b", *others]
+    one = _modules({"M1": (["a", *others[:3]], ["g1", "g2"])})
+    table = family_enrichment(one, fam, analysed, q_threshold=0.5)
+    row = table.iloc[0]
+    assert row["n_in_module"] == 1 and row["p_value"] == pytest.approx(1 - 73815 / 91390)
+    assert row["q_value"] < 0.5 and not row["enriched"]  # passes q, but one member is no enrichment
+    assert bool(family_enrichment(one, fam, analysed, q_threshold=0.5, min_overlap=1)["enriched"].iloc[0])
+    both = _modules({"M1": (["a", "b", *others[:2]], ["g1", "g2"])})
+    row = family_enrichment(both, fam, analysed).iloc[0]
+    assert row["n_in_module"] == 2 and row["p_value"] == pytest.approx(703 / 91390) and row["enriched"]
+    with pytest.raises(InputDataError, match=r"^The 'min_overlap' parameter must be"):
+        family_enrichment(one, fam, analysed, min_overlap=0)
+
+
 def test_term_enrichment_background_size_limits_and_hand_p(caplog):
     import logging
 

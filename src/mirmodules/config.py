@@ -473,6 +473,9 @@ class EvaluationOptions:
 
     family_q: float = _opt(0.05, "a module is family-enriched when a family has BH q below this", "families")
     min_family_size: int = _opt(2, "families with fewer analysed members are not tested", "families")
+    min_family_overlap: int = _opt(2, "a family is enriched in a module only with at least this many "
+                                   "of the module's miRNAs in it (one member is no "
+                                   "over-representation)", "families")
     term_q: float = _opt(0.05, "a GO/KEGG term counts (headline) at BH q below this ...", "gene sets")
     min_term_overlap: int = _opt(3, "... and with at least this many module genes in it", "gene sets")
     term_p: float = _opt(0.005, "the lenient count beside it: raw p below this, any overlap (the "
@@ -500,6 +503,7 @@ class EvaluationOptions:
         """Raise :class:`~mirmodules.exceptions.InputDataError` for an invalid setting."""
         check_in_range(self.family_q, "family_q", low=0.0, high=1.0)
         check_in_range(self.min_family_size, "min_family_size", low=1, integer=True)
+        check_in_range(self.min_family_overlap, "min_family_overlap", low=1, integer=True)
         check_in_range(self.term_p, "term_p", low=0.0, high=1.0)
         check_in_range(self.term_q, "term_q", low=0.0, high=1.0)
         check_in_range(self.min_term_overlap, "min_term_overlap", low=1, integer=True)

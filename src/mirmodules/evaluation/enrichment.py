@@ -89,6 +89,7 @@ def family_enrichment(
     *,
     min_family_size: int = 2,
     q_threshold: float = 0.05,
+    min_overlap: int = 2,
 ) -> pd.DataFrame:
     """miRNA-family over-representation in each module.
 
@@ -103,8 +104,11 @@ def family_enrichment(
     min_family_size
         Families with fewer background members are not tested (a one-member family cannot be
         over-represented in a meaningful way).
-    q_threshold
-        ``enriched`` is ``q_value < q_threshold``.
+    q_threshold, min_overlap
+        ``enriched`` is ``q_value < q_threshold`` with at least ``min_overlap`` module miRNAs in
+        the family. One member is no over-representation, yet a module of four miRNAs holding one
+        of a two-member family has p = 0.026 against 464 miRNAs, and BH over the rows (each with
+        a member) can pass it: on CancerSubtypes GBM 54 of Mirsynergy's 62 calls were such.
 
     Returns
     -------
@@ -130,6 +134,7 @@ def family_enrichment(
     """
     check_in_range(min_family_size, "min_family_size", low=1)
     check_in_range(q_threshold, "q_threshold", low=0.0, high=1.0)
+    check_in_range(min_overlap, "min_overlap", low=1, integer=True)
     family_of = families.family_of()
     names = dict(zip(families.table["family_id"], families.table["family_name"], strict=False))
     background = sorted({m for m in analysed_mirnas if m in family_of})
@@ -158,7 +163,7 @@ def family_enrichment(
     table = _with_p_and_q(
         pd.DataFrame(rows, columns=FAMILY_ENRICHMENT_COLUMNS[:8]), len(background), "family_size"
     )
-    table["enriched"] = table["q_value"] < q_threshold
+    table["enriched"] = (table["q_value"] < q_threshold) & (table["n_in_module"] >= min_overlap)
     logger.info(
         "family enrichment: %d tests, %d significant at q < %g (background %d miRNAs)",
         len(table),

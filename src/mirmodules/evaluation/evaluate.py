@@ -196,6 +196,7 @@ def evaluate_modules(
             prepared.mirna.index,
             min_family_size=options.min_family_size,
             q_threshold=options.family_q,
+            min_overlap=options.min_family_overlap,
         )
         analysed = set(prepared.mirna.index)
         inputs["families"] = {
