@@ -294,7 +294,9 @@ def test_manifest_records_the_repression_test_against_random_pairs(small_cohort,
     assert untested.manifest["repression"] is None
 
 
-def test_manifest_sums_the_refinement_counts_of_the_kmeans_runs(small_cohort, fast_config, monkeypatch):
+def test_manifest_sums_the_refinement_counts_of_the_kmeans_runs(small_cohort, fast_config, monkeypatch,
+                                                                 caplog):
+    import logging
     from dataclasses import replace
 
     from mirmodules.methods.mica import pipeline
@@ -309,11 +311,16 @@ def test_manifest_sums_the_refinement_counts_of_the_kmeans_runs(small_cohort, fa
 
     monkeypatch.setattr(pipeline, "join_modules", recording)
     args = (small_cohort.mirna, small_cohort.mrna, small_cohort.interactions)
-    manifest = identify_modules(*args, config=replace(fast_config, kmeans_runs=3)).manifest
+    with caplog.at_level(logging.INFO, logger="mirmodules.methods.mica.pipeline"):
+        manifest = identify_modules(*args, config=replace(fast_config, kmeans_runs=3)).manifest
     record = manifest["refinement"]
     assert len(seen) == 3 and manifest["kmeans_consensus"]["runs"] == 3
     assert record == {key: sum(counts[key] for counts in seen) for key in seen[0]}
     assert 0 <= record["weak_route_modules_taken"] <= record["weak_route_modules_asked"] > 0
+    # the log says the sums too, not only the first run's lines
+    assert (f"over the 3 K-means runs the weak-target route was taken by {record['weak_route_modules_taken']} "
+            f"of the {record['weak_route_modules_asked']} modules asked, and {record['single_mirna_kept']} of "
+            f"{record['single_mirna_candidates']} one-miRNA candidates were kept") in caplog.text
     seen.clear()
     off = identify_modules(*args, config=replace(fast_config, kmeans_runs=1, refine_weak_fdr=0))
     assert off.manifest["refinement"]["weak_route_modules_asked"] == 0

@@ -168,6 +168,12 @@ def cluster_and_join(
     if first.refinement_counts is not None:  # every run has the same settings, so the same keys
         refinement_counts = {key: sum((run.refinement_counts or {}).get(key, 0) for run in runs)
                              for key in first.refinement_counts}
+        logger.info("stage 3: over the %d K-means runs the weak-target route was taken by %d of the %d "
+                    "modules asked, and %d of %d one-miRNA candidates were kept (the lines above are "
+                    "the first run's)", len(runs), refinement_counts.get("weak_route_modules_taken", 0),
+                    refinement_counts.get("weak_route_modules_asked", 0),
+                    refinement_counts.get("single_mirna_kept", 0),
+                    refinement_counts.get("single_mirna_candidates", 0))
     return JoinedClusters(first.clusterings, modules, first.seeds, per_run,
                           repression_counts=first.repression_counts, refinement_counts=refinement_counts,
                           runs=tuple(run.modules for run in runs))
