@@ -318,9 +318,10 @@ def test_manifest_sums_the_refinement_counts_of_the_kmeans_runs(small_cohort, fa
     assert record == {key: sum(counts[key] for counts in seen) for key in seen[0]}
     assert 0 <= record["weak_route_modules_taken"] <= record["weak_route_modules_asked"] > 0
     # the log says the sums too, not only the first run's lines
-    assert (f"over the 3 K-means runs the weak-target route was taken by {record['weak_route_modules_taken']} "
-            f"of the {record['weak_route_modules_asked']} modules asked, and {record['single_mirna_kept']} of "
-            f"{record['single_mirna_candidates']} one-miRNA candidates were kept") in caplog.text
+    taken, asked = record["weak_route_modules_taken"], record["weak_route_modules_asked"]
+    kept, candidates = record["single_mirna_kept"], record["single_mirna_candidates"]
+    assert (f"over the 3 K-means runs the weak-target route was taken by {taken} of the {asked} modules "
+            f"asked, and {kept} of {candidates} one-miRNA candidates were kept") in caplog.text
     seen.clear()
     off = identify_modules(*args, config=replace(fast_config, kmeans_runs=1, refine_weak_fdr=0))
     assert off.manifest["refinement"]["weak_route_modules_asked"] == 0
@@ -469,3 +470,42 @@ def test_long_cohorts_are_encoded_from_a_seeded_sample_subset(small_cohort, fast
     assert (MicaConfig().max_encoder_samples, MicaConfig.paper().max_encoder_samples) == (2000, None)
     with pytest.raises(InputDataError, match="max_encoder_samples"):
         identify_modules(*args, config=replace(config, max_encoder_samples=-1))
+
+
+@pytest.mark.parametrize(("scores", "warned"), [([1.0, 1.0, 0.5, 0.8], True),  # 2 of 4 below 1
+                                                ([1.0, 1.0, 1.0, 0.5], False),  # one is not many
+                                                ([1.0] * 6 + [0.5, 0.9], True),  # 2 of 8: a quarter
+                                                ([1.0] * 7 + [0.5, 0.9], False),  # 2 of 9: fewer
+                                                (None, False)])  # not measured
+def test_a_run_warns_when_many_modules_have_low_confidence(caplog, scores, warned):
+    import logging
+
+    from mirmodules.config import MicaConfig
+    from mirmodules.datatypes import _numbered_module_set
+    from mirmodules.methods.mica.pipeline import _warn_low_confidence
+
+    n = len(scores) if scores else 3
+    modules = _numbered_module_set([([f"mir{i}a", f"mir{i}b"], [f"g{i}a", f"g{i}b"], [])
+                                    for i in range(n)], confidence=scores)
+    with caplog.at_level(logging.WARNING, logger="mirmodules.methods.mica.pipeline"):
+        _warn_low_confidence(modules, MicaConfig())
+    assert ("were not found by every internal rerun" in caplog.text) is warned
+    if warned:
+        low = sum(s < 1 for s in scores)
+        assert f"{low} of {n} modules" in caplog.text and "--consensus-seeds 5" in caplog.text
+        caplog.clear()
+        with caplog.at_level(logging.WARNING, logger="mirmodules.methods.mica.pipeline"):
+            _warn_low_confidence(modules, MicaConfig(consensus_seeds=5))
+        assert "not found by every internal rerun" in caplog.text and "--consensus-seeds" not in caplog.text
+
+
+def test_planted_modules_of_the_defaults_raise_no_confidence_warning(small_cohort, caplog):
+    import logging
+
+    from mirmodules.config import MicaConfig
+
+    with caplog.at_level(logging.WARNING, logger="mirmodules.methods.mica.pipeline"):
+        result = identify_modules(small_cohort.mirna, small_cohort.mrna, small_cohort.interactions,
+                                  config=MicaConfig(seed=1, threads=1, max_steps=60))
+    assert result.modules.confidence is not None
+    assert "internal rerun" not in caplog.text
