@@ -563,6 +563,60 @@ def test_a_planted_module_cut_into_two_clusters_comes_back_whole_with_merge(merg
         assert sets == sorted([*halves, other])
 
 
+def test_maxedge_keeps_the_component_with_most_edges_then_most_nodes_then_first_names():
+    # one cluster pair, three components of repression-free interactions (repression="any"):
+    # A: m1, m2 x g8, g9 (4 edges, 4 nodes); B: m3 -> g3, g4, g5 and m4 -> g5 (4 edges, 5 nodes);
+    # C: m5, m6 x g6, g7 (4 edges, 4 nodes; the same shape as A; its miRNAs' names come later, its
+    # mRNAs' earlier, and the names are compared in order, miRNAs first)
+    edges = pd.DataFrame([("m1", "g8"), ("m1", "g9"), ("m2", "g8"), ("m2", "g9"),
+                          ("m3", "g3"), ("m3", "g4"), ("m3", "g5"), ("m4", "g5"),
+                          ("m5", "g6"), ("m5", "g7"), ("m6", "g6"), ("m6", "g7")],
+                         columns=["mirna", "target"])
+
+    from mirmodules.methods.join import join_modules
+
+    def kept(pairs: pd.DataFrame) -> list[list[str]]:
+        mirnas = sorted(set(pairs["mirna"]))
+        mrnas = sorted(set(pairs["target"]))
+        joined = join_modules(pd.Series(0, index=mirnas), pd.Series(0, index=mrnas), pairs,
+                              combine="maxedge", repression="any")
+        return [sorted(a) + sorted(b) for a, b in joined.modules.groups().values()]
+
+    assert kept(edges) == [["m3", "m4", "g3", "g4", "g5"]]  # a tie on edges: more nodes wins
+    without_b = edges[~edges["mirna"].isin(["m3", "m4"])]
+    assert kept(without_b) == [["m1", "m2", "g8", "g9"]]  # a full tie: the first names win
+    # edges come before nodes: D (m7, m8, m9 x h1, h2, h3: 9 edges, 6 nodes) against a tree of 8
+    # nodes and 7 edges (m3 -> h4..h9, m4 -> h9)
+    dense = [(m, h) for m in ("m7", "m8", "m9") for h in ("h1", "h2", "h3")]
+    tree = [("m3", f"h{i}") for i in range(4, 10)] + [("m4", "h9")]
+    assert kept(pd.DataFrame(dense + tree, columns=["mirna", "target"])) == [
+        ["m7", "m8", "m9", "h1", "h2", "h3"]]
+
+
+def test_merge_defaults_are_half_the_smaller_mirna_set_and_r_0_8():
+    import numpy as np
+
+    from mirmodules.methods.join import merge_groups
+
+    t = np.linspace(0, 6, 50)
+    z = pd.DataFrame([np.sin(t), np.sin(t) + 0.02], index=["g1", "g2"])
+    z = z.sub(z.mean(axis=1), axis=0).div(z.std(axis=1, ddof=0), axis=0)
+    # one shared miRNA: half of the smaller set of two merges, a third of three does not
+    assert merge_groups([(["a", "b"], ["g1"]), (["a", "c", "d"], ["g2"])], z) == [[0, 1]]
+    assert merge_groups([(["a", "b", "e"], ["g1"]), (["a", "c", "d"], ["g2"])], z) == [[0], [1]]
+    # the profiles: r = 0.79 stays apart, r = 0.81 merges (g2 = 0.81 g1 + noise, standardised)
+    rng = np.random.default_rng(0)
+    noise = rng.normal(size=50)
+    noise -= noise.mean()
+    noise -= (noise @ z.loc["g1"]) / 50 * z.loc["g1"].to_numpy()  # orthogonal to g1
+    noise /= noise.std()
+    for r, merged in ((0.79, False), (0.81, True)):
+        zz = pd.DataFrame([z.loc["g1"].to_numpy(), r * z.loc["g1"].to_numpy() + np.sqrt(1 - r * r) * noise],
+                          index=["g1", "g2"])
+        groups = merge_groups([(["a", "b"], ["g1"]), (["a", "b"], ["g2"])], zz)
+        assert (groups == [[0, 1]]) is merged
+
+
 def test_merge_needs_both_a_shared_mirna_set_and_co_varying_mrnas():
     import numpy as np
 
