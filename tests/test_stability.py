@@ -61,6 +61,22 @@ def test_deterministic_method_over_seeds_has_stability_one(planted):
     assert list(result.per_run["kind"]) == ["seed"] * 3
 
 
+def test_stability_gives_the_pipelines_advice_once_not_per_rerun(planted, caplog, monkeypatch):
+    from mirmodules.methods.mica import pipeline
+
+    def advise(modules, config):  # stands in for a warning about the run's modules
+        pipeline.logger.warning("advice about %d modules", modules.n_modules)
+
+    monkeypatch.setattr(pipeline, "_warn_low_confidence", advise)
+    _, prepared = planted
+    config = MicaConfig(max_steps=40, threads=1, kmeans_runs=1)
+    with caplog.at_level(logging.WARNING, logger="mirmodules.methods.mica.pipeline"):
+        result = stability(prepared, "mica", n_seeds=2, n_bootstraps=1, config=config)
+    assert len(result.per_run) == 3
+    assert caplog.text.count("advice about") == 1  # the reference run's
+    assert logging.getLogger("mirmodules.methods.mica.pipeline").level == logging.NOTSET  # restored
+
+
 def test_planted_modules_are_stable_and_significant_permuted_ones_are_not(planted, caplog):
     cohort, prepared = planted
     result = stability(prepared, "mirsynergy", n_seeds=1, n_bootstraps=4)

@@ -106,9 +106,10 @@ def family_enrichment(
         over-represented in a meaningful way).
     q_threshold, min_overlap
         ``enriched`` is ``q_value < q_threshold`` with at least ``min_overlap`` module miRNAs in
-        the family. One member is no over-representation, yet a module of four miRNAs holding one
-        of a two-member family has p = 0.026 against 464 miRNAs, and BH over the rows (each with
-        a member) can pass it: on CancerSubtypes GBM 54 of Mirsynergy's 62 calls were such.
+        the family. One member is no over-representation, yet a module of six annotated miRNAs
+        holding one of a two-member family has p = 0.026 against 464 miRNAs, and BH over the rows
+        (each with a member) can pass it: on CancerSubtypes GBM 54 of Mirsynergy's 62 calls were
+        such.
 
     Returns
     -------
@@ -165,10 +166,12 @@ def family_enrichment(
     )
     table["enriched"] = (table["q_value"] < q_threshold) & (table["n_in_module"] >= min_overlap)
     logger.info(
-        "family enrichment: %d tests, %d significant at q < %g (background %d miRNAs)",
+        "family enrichment: %d tests, %d enriched at q < %g with at least %d module miRNAs "
+        "(background %d miRNAs)",
         len(table),
         int(table["enriched"].sum()),
         q_threshold,
+        min_overlap,
         len(background),
     )
     return table[FAMILY_ENRICHMENT_COLUMNS]

@@ -8,6 +8,8 @@ from __future__ import annotations
 
 import json
 import logging
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -61,6 +63,20 @@ class StabilityResult:
     parameters: dict[str, Any] = field(default_factory=dict)
 
 
+@contextmanager
+def _advice_once() -> Iterator[None]:
+    """Within the block, the MICA pipeline's warnings (advice on the run's modules: low confidence,
+    large merged modules) are held back: the reference run gave them, and every rerun would repeat
+    them. Errors still show."""
+    pipeline_log = logging.getLogger("mirmodules.methods.mica.pipeline")
+    level = pipeline_log.level
+    pipeline_log.setLevel(logging.ERROR)
+    try:
+        yield
+    finally:
+        pipeline_log.setLevel(level)
+
+
 def stability(
     prepared: PreparedInputs,
     method: str = "mica",
@@ -104,7 +120,8 @@ def stability(
     runs, run_rows, matches = [], [], []
     bar = Progress(f"stability {method}", len(jobs), "reruns", enabled=progress, logger=logger)
     for label, kind, data, run_seed in jobs:
-        modules = run_method(method, data, seed=run_seed, config=config, **params).modules
+        with _advice_once():
+            modules = run_method(method, data, seed=run_seed, config=config, **params).modules
         table = best_match_jaccard(reference, modules)
         runs.append((label, modules))
         matches.append(table.assign(run=label))
