@@ -718,8 +718,9 @@ def test_repression_background_messages_defaults_and_edges(caplog):
     text = str(caught[0].message)
     assert text.startswith(f"The interactions pass the repression test only {share / random_share:.2f} times")
     assert f"({100 * share:.1f}% of {n_tested} against {100 * random_share:.1f}% of 2000)" in text
-    assert text.endswith("pairs share too. Prefer modules with high confidence and check them with "
-                         "significance (--significance) and held-out samples.")
+    assert text.endswith("pairs share too. Prefer modules with high confidence (--min-confidence 1) and "
+                         "check them with the significance tests (mirmodules evaluate --significance-nulls "
+                         "200) and patient resampling (mirmodules stability --n-bootstraps 5).")
     # exactly 1.5 times the random share is not weak
     k = round(random_share * 2000)
     assert 3 * k / 4000 == 1.5 * random_share

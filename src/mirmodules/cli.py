@@ -43,7 +43,9 @@ def _add_dataclass_options(parser: argparse.ArgumentParser, cls: type, *, skip: 
         group = groups.setdefault(group_name, parser.add_argument_group(group_name))
         flag = "--" + f.name.replace("_", "-")
         default = f.default
-        help_text = f.metadata.get("help", "") + f" (default: {default})"
+        help_text = f.metadata.get("help", "")
+        if default is not None:  # None: the help says what happens without the option
+            help_text += f" (default: {default})"
         if isinstance(default, tuple) or str(f.type).startswith("tuple"):
             group.add_argument(
                 flag, type=int, nargs=2, default=None,

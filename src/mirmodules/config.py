@@ -243,7 +243,8 @@ class MicaConfig:
                                    "mRNAs or more): grow: refine it like a module and keep it when "
                                    "co-expressed miRNAs with interactions to two or more of its close "
                                    "mRNAs bring it to --min-mirnas miRNAs (ignored with --refine none); "
-                                   "drop: no module, the join before 2026-12-02", "modules", ("grow", "drop"))
+                                   "drop: no module (mirmodules 0.1 and the paper)", "modules",
+                                   ("grow", "drop"))
     merge: str = _opt(FROM_PRESET, "pieces: merge modules that are pieces of one programme (mean "
                       "mRNA profiles correlated at merge_correlation or more, miRNA sets overlapping "
                       "at merge_overlap of the smaller), so that a module larger than a K-means "

@@ -745,8 +745,9 @@ def repression_background(
             f"The interactions pass the repression test only {share / random_share:.2f} times as often as "
             f"random miRNA-mRNA pairs of these data ({100 * share:.1f}% of {tested} against "
             f"{100 * random_share:.1f}% of {n_pairs}): many module edges may be co-expression that random "
-            "pairs share too. Prefer modules with high confidence and check them with significance "
-            "(--significance) and held-out samples.", DataQualityWarning, stacklevel=2)
+            "pairs share too. Prefer modules with high confidence (--min-confidence 1) and check them "
+            "with the significance tests (mirmodules evaluate --significance-nulls 200) and patient "
+            "resampling (mirmodules stability --n-bootstraps 5).", DataQualityWarning, stacklevel=2)
     if tested and share <= random_share:
         warnings.warn(
             f"The interactions pass the repression test no more often than random miRNA-mRNA pairs "

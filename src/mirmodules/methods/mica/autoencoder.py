@@ -381,7 +381,7 @@ class ConvAutoencoderEmbedder:
             log("%s: training stopped by %s before early stopping fired (validation loss: last "
                 "%.4f, best %.4f, %.1f%% lower than %d checks before)%s", self.progress_label,
                 stop_reason, history[-1]["val_loss"], best_loss, 100 * drop, len(recent) - 1,
-                "; raise max_steps/max_epochs if modules change with the seed"
+                "; if modules change with the seed, raise the budget (--max-steps, --max-epochs)"
                 if drop > STILL_IMPROVING else "")
         return self
 

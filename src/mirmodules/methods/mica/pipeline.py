@@ -377,10 +377,12 @@ def _warn_low_confidence(modules: ModuleSet, config: MicaConfig) -> None:
     if len(low) >= 2 and len(low) >= LOW_CONFIDENCE_SHARE * len(scores):
         pool = ("" if config.consensus_seeds > 1 else
                 ", or pool autoencoder seeds with --consensus-seeds 5 (five times the time)")
-        logger.warning("%d of %d modules were not found by every internal rerun (confidence below 1; "
-                       "lowest %.2f): on real tumours such modules often change with the seed. Read "
+        reruns = "autoencoder seeds" if config.consensus_seeds > 1 else "internal K-means runs"
+        logger.warning("%d of %d modules were not found by every one of the run's %s (confidence "
+                       "below 1; lowest %.2f): on real tumours such modules often change with the seed. Read "
                        "the confidence column of module_summary.tsv, keep the modules found every "
-                       "time with --min-confidence 1%s.", len(low), len(scores), float(low.min()), pool)
+                       "time with --min-confidence 1%s.", len(low), len(scores), reruns, float(low.min()),
+                       pool)
 
 
 def apply_predicted(result: MicaResult, config: MicaConfig) -> MicaResult:
