@@ -15,7 +15,9 @@ and the family-enriched modules (q < 0.05) over the modules. Seed stability: one
 runs (pooled over the modules); a method whose runs are identical for two seeds is marked
 deterministic. Bootstrap stability: ``mirmodules.workflows.stability.stability`` with
 ``n_bootstraps`` sample bootstraps (no seed or order reruns), the mean best-match Jaccard of the
-reference modules over its bootstrap reruns. Seconds: mean over the seed runs of one method.
+reference modules over its bootstrap reruns, and for a method with a confidence column (MICA) the
+same split by the reference modules' confidence (1 against below 1). Seconds: mean over the seed
+runs of one method.
 
     python benchmarks/real_data_table.py --gene-map ensembl_symbol.tsv --seeds 0 1 2 3 --n-bootstraps 3
     python benchmarks/real_data_table.py --sets cancersubtypes_gbm --methods mirsynergy --seeds 0 1 \\
@@ -111,6 +113,13 @@ def measure(name: str, method: str, prepared: PreparedInputs, families: object, 
         print(f"  {name} {method} bootstraps: modules {per_run['n_modules'].tolist()}, Jaccard "
               f"{[round(j, 3) for j in per_run['mean_jaccard']]}, {boot_seconds:.1f} s per run",
               flush=True)
+        per_module = result.per_module
+        if per_module["confidence"].notna().any():  # split by the reference run's own confidence
+            full = per_module["confidence"] >= 1.0 - 1e-9
+            print(f"  {name} {method} bootstrap stability by confidence: 1: "
+                  f"{per_module.loc[full, 'mean_jaccard'].mean():.3f} over {int(full.sum())} modules; "
+                  f"below 1: {per_module.loc[~full, 'mean_jaccard'].mean():.3f} over "
+                  f"{int((~full).sum())}", flush=True)
     return {
         "set": name,
         "method": method,
