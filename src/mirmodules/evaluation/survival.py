@@ -170,9 +170,8 @@ def read_clinical(
         {"sample": frame[sample_column].astype(str).str.strip(), "os_time_days": times, "os_event": events}
     )
     usable = out["os_time_days"].notna() & out["os_event"].notna()
-    if (~usable).any():
-        share = float((~usable).mean())
-        (logger.warning if share > 0.05 else logger.info)(
+    if (~usable).any():  # counted here; what it costs the analysis is warned about when matching
+        logger.info(
             "clinical: %d of %d rows lack a time or an event and are not used", int((~usable).sum()), len(out)
         )
     out = out[usable].astype({"os_event": int})
