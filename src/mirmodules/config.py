@@ -166,8 +166,9 @@ class MicaConfig:
                                  "preset); kmeans: autoencoder + K-means on miRNAs too (paper)",
                                  "clustering", ("none", "kmeans"))
     k_min: int = _opt(2, "smallest K tried", "clustering")
-    k_max: int | None = _opt(FROM_PRESET, "largest K tried, capped at n_features - 1 (default preset: "
-                             "auto = max(30, n_features // 150) up to 150; paper: 30)", "clustering")
+    k_max: int | None = _opt(FROM_PRESET, "largest K tried, above --k-min, capped at n_features - 1 "
+                             "(default preset: auto = max(30, n_features // 150) up to 150; paper: "
+                             "30)", "clustering")
     n_init: int | None = _opt(FROM_PRESET, "K-means restarts for the chosen K in each K-means run "
                               "(default preset: auto = 10 up to 5,000 features; above, 3 in all "
                               "spread over the kmeans_runs, 1 each with 3; paper: 10)", "clustering")
