@@ -69,6 +69,24 @@ def _family_table() -> pd.DataFrame:
     )
 
 
+def test_a_family_signal_needs_an_enriched_family_not_a_low_q_alone():
+    # M002: a one-member family at q 0.001 (not enriched: one module miRNA) and an enriched family
+    # at q 0.01; M001: only a one-member family at q 0.002
+    family = pd.DataFrame({
+        "module_id": ["M002", "M002", "M001"], "family_id": ["F2", "F1", "F3"],
+        "family_name": ["mir-191", "mir-9", "mir-449"], "members": ["c", "c;d", "a"],
+        "n_in_module": [1, 2, 1], "n_module_annotated": [2, 2, 2], "family_size": [2, 2, 2],
+        "p_value": [0.0005, 0.001, 0.001], "q_value": [0.001, 0.01, 0.002],
+        "enriched": [False, True, False]})
+    modules = _modules(GROUPS)
+    evaluation = replace(evaluate_modules(modules, _prepared(list("abcd"), list("xyzuv"))),
+                         family_enrichment=family)
+    table = follow_up_table(evaluation).set_index("module_id")
+    assert table.loc["M002", "best_family"] == "mir-9 (2/2)"  # the enriched one, not the lower q
+    assert "family" in table.loc["M002", "signals"]
+    assert "family" not in table.loc["M001", "signals"]  # q 0.002 from one miRNA is no signal
+
+
 def test_follow_up_ranks_hubs_and_signals_as_computed_by_hand():
     modules = _modules(GROUPS, confidence={"M001": 1.0, "M002": 0.5})
     evaluation = evaluate_modules(modules, _prepared(list("abcd"), list("xyzuv")))

@@ -55,7 +55,9 @@ def module_overview(evaluation: Evaluation) -> pd.DataFrame:
     ids = table["module_id"]
     fam = evaluation.family_enrichment
     if fam is not None:
-        best = fam.sort_values("q_value").drop_duplicates("module_id").set_index("module_id")
+        # an enriched family first (two or more of the module's miRNAs, EvaluationOptions), then q
+        best = (fam.sort_values(["enriched", "q_value"], ascending=[False, True])
+                .drop_duplicates("module_id").set_index("module_id"))
         label = (
             best["family_name"]
             + " ("
@@ -66,6 +68,7 @@ def module_overview(evaluation: Evaluation) -> pd.DataFrame:
         )
         table["best_family"] = ids.map(label).fillna("")
         table["family_q"] = ids.map(best["q_value"])
+        table["family_enriched"] = ids.isin(best.index[best["enriched"].astype(bool)])
     terms = evaluation.term_enrichment
     if terms is not None:
         table["n_enriched_terms"] = (
@@ -136,7 +139,7 @@ def follow_up_table(evaluation: Evaluation, *, n_hubs: int = 3, n_targets: int =
         if pd.notna(confidence) and confidence >= CONFIDENT:
             reasons.append(f"came back in {confidence:.0%} of the internal reruns")
             tags.append("confidence")
-        if pd.notna(row.get("family_q", np.nan)) and row["family_q"] < opts.family_q:
+        if bool(row.get("family_enriched", False)):  # q below family_q with >= 2 module miRNAs
             reasons.append(f"miRNA family {row['best_family']} enriched (q {row['family_q']:.2g})")
             tags.append("family")
         if row.get("n_enriched_terms", 0) > 0:
