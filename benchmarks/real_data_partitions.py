@@ -25,12 +25,16 @@ from __future__ import annotations
 import argparse
 import itertools
 import time
-import warnings
 from dataclasses import replace
 
 import numpy as np
 import pandas as pd
-from real_data_summary import DATA, SETS, prepare_set, seed_stability_by_module
+from real_data_summary import (
+    gbm_set_arguments,
+    prepare_set,
+    seed_stability_by_module,
+    start_real_data_benchmark,
+)
 from scipy.cluster.hierarchy import fcluster, linkage
 from scipy.spatial.distance import squareform
 from sklearn.cluster import KMeans
@@ -87,18 +91,11 @@ def agreement(partitions: list[pd.Series]) -> str:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__,
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--sets", nargs="+", default=["cancersubtypes_gbm", "stategra_gbm"],
-                        choices=[s for s in SETS if s != "sponge_brca"])
-    parser.add_argument("--seeds", type=int, nargs="+", default=[0, 1, 2])
+    gbm_set_arguments(parser, seeds=[0, 1, 2])
     parser.add_argument("--autoencoders", type=int, default=10)
     parser.add_argument("--kmeans-runs", type=int, default=20)
     args = parser.parse_args()
-    if not DATA.exists():
-        raise SystemExit(f"shared data folder not found: {DATA}")
-    import torch
-
-    torch.set_num_threads(1)
-    warnings.simplefilter("ignore")
+    start_real_data_benchmark()
     for name in args.sets:
         prepared = prepare_set(name)
         config = MicaConfig(threads=1)

@@ -64,6 +64,30 @@ def set_families(families_file: str, mirbase: list[str]):
     return read_families(DATA / families_file, name_map=load_mirbase_tables([DATA / p for p in mirbase]))
 
 
+def gbm_set_arguments(parser: argparse.ArgumentParser, *, seeds: list[int]) -> None:
+    """``--sets`` (the real sets that need no gene map) and ``--seeds`` of the real-data benchmarks."""
+    parser.add_argument("--sets", nargs="+", default=["cancersubtypes_gbm", "stategra_gbm"],
+                        choices=[s for s in SETS if s != "sponge_brca"])
+    parser.add_argument("--seeds", type=int, nargs="+", default=seeds)
+
+
+def start_real_data_benchmark() -> None:
+    """Stop when the shared data folder is absent; one torch thread; library warnings quiet."""
+    if not DATA.exists():
+        raise SystemExit(f"shared data folder not found: {DATA}")
+    import torch
+
+    torch.set_num_threads(1)
+    warnings.simplefilter("ignore")
+
+
+def by_confidence(per_module: pd.DataFrame, column: str) -> str:
+    """``column`` averaged over the modules of confidence 1 and over the others, with counts."""
+    full = per_module["confidence"] >= 1.0 - 1e-9
+    return (f"confidence 1: {per_module.loc[full, column].mean():.3f} over {int(full.sum())} modules; "
+            f"below 1: {per_module.loc[~full, column].mean():.3f} over {int((~full).sum())}")
+
+
 def seed_stability_by_module(runs) -> list[tuple[object, pd.Series]]:
     """Each run with modules as the reference in turn: (the run, the mean best-match Jaccard of each
     of its modules in the other runs, indexed by module id)."""

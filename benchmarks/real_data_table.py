@@ -37,7 +37,15 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
-from real_data_summary import DATA, SETS, parameter, prepare_set, seed_stability_by_module, set_families
+from real_data_summary import (
+    DATA,
+    SETS,
+    by_confidence,
+    parameter,
+    prepare_set,
+    seed_stability_by_module,
+    set_families,
+)
 
 from mirmodules import MicaConfig, evaluate_modules
 from mirmodules.datatypes import ModuleSet, PreparedInputs
@@ -113,13 +121,9 @@ def measure(name: str, method: str, prepared: PreparedInputs, families: object, 
         print(f"  {name} {method} bootstraps: modules {per_run['n_modules'].tolist()}, Jaccard "
               f"{[round(j, 3) for j in per_run['mean_jaccard']]}, {boot_seconds:.1f} s per run",
               flush=True)
-        per_module = result.per_module
-        if per_module["confidence"].notna().any():  # split by the reference run's own confidence
-            full = per_module["confidence"] >= 1.0 - 1e-9
-            print(f"  {name} {method} bootstrap stability by confidence: 1: "
-                  f"{per_module.loc[full, 'mean_jaccard'].mean():.3f} over {int(full.sum())} modules; "
-                  f"below 1: {per_module.loc[~full, 'mean_jaccard'].mean():.3f} over "
-                  f"{int((~full).sum())}", flush=True)
+        if result.per_module["confidence"].notna().any():  # split by the reference run's own confidence
+            print(f"  {name} {method} bootstrap stability by "
+                  f"{by_confidence(result.per_module, 'mean_jaccard')}", flush=True)
     return {
         "set": name,
         "method": method,

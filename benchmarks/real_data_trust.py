@@ -16,12 +16,19 @@ from __future__ import annotations
 
 import argparse
 import time
-import warnings
 
 import numpy as np
 import pandas as pd
 from real_data_stability import settings
-from real_data_summary import DATA, SETS, prepare_set, seed_stability_by_module, set_families
+from real_data_summary import (
+    SETS,
+    by_confidence,
+    gbm_set_arguments,
+    prepare_set,
+    seed_stability_by_module,
+    set_families,
+    start_real_data_benchmark,
+)
 
 from mirmodules import MicaConfig, evaluate_modules
 from mirmodules.evaluation.topology import module_topology
@@ -31,17 +38,10 @@ from mirmodules.methods.mica.pipeline import run_mica
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__,
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--sets", nargs="+", default=["cancersubtypes_gbm", "stategra_gbm"],
-                        choices=[s for s in SETS if s != "sponge_brca"])
-    parser.add_argument("--seeds", type=int, nargs="+", default=[0, 1, 2, 3])
+    gbm_set_arguments(parser, seeds=[0, 1, 2, 3])
     parser.add_argument("--settings", nargs="+", default=[""])
     args = parser.parse_args()
-    if not DATA.exists():
-        raise SystemExit(f"shared data folder not found: {DATA}")
-    import torch
-
-    torch.set_num_threads(1)
-    warnings.simplefilter("ignore")
+    start_real_data_benchmark()
     for name in args.sets:
         _, _, mirbase, families_file, _, _ = SETS[name]
         prepared = prepare_set(name)
@@ -55,7 +55,6 @@ def main() -> None:
                                   "confidence": run.confidence_of().reindex(stability.index)})
                     for run, stability in seed_stability_by_module(runs)]
             per_module = pd.concat(rows, ignore_index=True)
-            full = per_module["confidence"] >= 1.0 - 1e-9
             topo = module_topology(runs[0], mirna_expression=prepared.mirna, mrna_expression=prepared.mrna)
             evaluation = evaluate_modules(runs[0], prepared, families=families)
             row = evaluation.summary().iloc[0]
@@ -64,10 +63,8 @@ def main() -> None:
                   f"{topo['mean_correlation'].mean():.3f} (least negative "
                   f"{topo['mean_correlation'].max():.3f}), "
                   f"family-enriched {int(row['n_family_enriched'])} of {int(row['n_modules'])}, seed "
-                  f"stability {per_module['stability'].mean():.3f} (confidence 1: "
-                  f"{per_module.loc[full, 'stability'].mean():.3f} over {int(full.sum())} modules; "
-                  f"below 1: {per_module.loc[~full, 'stability'].mean():.3f} over {int((~full).sum())}), "
-                  f"{seconds:.1f} s per run", flush=True)
+                  f"stability {per_module['stability'].mean():.3f} "
+                  f"({by_confidence(per_module, 'stability')}), {seconds:.1f} s per run", flush=True)
     print("(stability: mean best-match Jaccard of each run's modules in the other runs; "
           f"seeds {args.seeds}; {np.__name__} {np.__version__})")
 

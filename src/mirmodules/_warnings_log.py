@@ -3,7 +3,8 @@ records, so that they reach stderr, ``--log-file``, ``manifest.json`` (``warning
 report's warnings panel alike.
 
 :func:`collecting` is active for the length of a command (the CLI wraps every command in it);
-:func:`collected` gives what was collected so far (empty outside a command). Python warnings are
+:func:`collected` gives what was collected so far (empty outside a command); :func:`held_back`
+quiets chosen loggers for a block (repeated work). Python warnings are
 shown through the ``mirmodules.warnings`` logger inside the block; the warning filters are left as
 they are (``-W error`` still raises).
 """
@@ -58,6 +59,22 @@ def collecting() -> Iterator[list[str]]:
         root.removeHandler(handler)
         if previous_level is not None:
             root.setLevel(previous_level)
+
+
+@contextmanager
+def held_back(names: tuple[str, ...], level: int) -> Iterator[None]:
+    """Within the block, records of the loggers ``names`` below ``level`` are held back (neither
+    shown nor collected); a logger already at a higher level keeps it. For repeated work whose
+    lines (or advice) the first pass gave already."""
+    loggers = [logging.getLogger(name) for name in names]
+    levels = [log.level for log in loggers]
+    for log in loggers:
+        log.setLevel(max(log.getEffectiveLevel(), level))
+    try:
+        yield
+    finally:
+        for log, previous in zip(loggers, levels, strict=True):
+            log.setLevel(previous)
 
 
 def collected() -> list[str]:

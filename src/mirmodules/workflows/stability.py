@@ -8,8 +8,6 @@ from __future__ import annotations
 
 import json
 import logging
-from collections.abc import Iterator
-from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -19,7 +17,7 @@ import pandas as pd
 
 from mirmodules._random import derive_seed
 from mirmodules._validation import check_in_range
-from mirmodules._warnings_log import collected
+from mirmodules._warnings_log import collected, held_back
 from mirmodules.config import MicaConfig
 from mirmodules.datatypes import ModuleSet, PreparedInputs
 from mirmodules.evaluation.perturbation import bootstrap_prepared, reorder_prepared
@@ -61,20 +59,6 @@ class StabilityResult:
     per_run: pd.DataFrame
     score: float
     parameters: dict[str, Any] = field(default_factory=dict)
-
-
-@contextmanager
-def _advice_once() -> Iterator[None]:
-    """Within the block, the MICA pipeline's warnings (advice on the run's modules: low confidence,
-    large merged modules) are held back: the reference run gave them, and every rerun would repeat
-    them. Errors still show."""
-    pipeline_log = logging.getLogger("mirmodules.methods.mica.pipeline")
-    level = pipeline_log.level
-    pipeline_log.setLevel(logging.ERROR)
-    try:
-        yield
-    finally:
-        pipeline_log.setLevel(level)
 
 
 def stability(
@@ -120,7 +104,9 @@ def stability(
     runs, run_rows, matches = [], [], []
     bar = Progress(f"stability {method}", len(jobs), "reruns", enabled=progress, logger=logger)
     for label, kind, data, run_seed in jobs:
-        with _advice_once():
+        # the pipeline's advice on the run's modules (low confidence, large merged modules) was
+        # given for the reference run; every rerun would repeat it
+        with held_back(("mirmodules.methods.mica.pipeline",), logging.ERROR):
             modules = run_method(method, data, seed=run_seed, config=config, **params).modules
         table = best_match_jaccard(reference, modules)
         runs.append((label, modules))

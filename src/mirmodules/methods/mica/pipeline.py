@@ -10,8 +10,7 @@ from __future__ import annotations
 import logging
 import platform
 import time
-from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import AbstractContextManager, nullcontext
 from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING, Any
 
@@ -21,6 +20,7 @@ import pandas as pd
 from mirmodules import _memory
 from mirmodules._random import derive_seed
 from mirmodules._versions import package_versions
+from mirmodules._warnings_log import held_back
 from mirmodules.config import MicaConfig
 from mirmodules.datatypes import ModuleGroups, ModuleSet, PreparedInputs
 from mirmodules.inputs.identifiers import (
@@ -179,22 +179,11 @@ def cluster_and_join(
                           runs=tuple(run.modules for run in runs))
 
 
-@contextmanager
-def _first_run_logs_only(*, quiet: bool) -> Iterator[None]:
+def _first_run_logs_only(*, quiet: bool) -> AbstractContextManager[None]:
     """Within the block, INFO lines of the clustering and join loggers are held back (``quiet``)."""
     if not quiet:
-        yield
-        return
-    loggers = [logging.getLogger(name) for name in ("mirmodules.methods.join",
-                                                     "mirmodules.methods.mica.clustering")]
-    levels = [log.level for log in loggers]
-    for log in loggers:
-        log.setLevel(max(log.getEffectiveLevel(), logging.WARNING))
-    try:
-        yield
-    finally:
-        for log, level in zip(loggers, levels, strict=True):
-            log.setLevel(level)
+        return nullcontext()
+    return held_back(("mirmodules.methods.join", "mirmodules.methods.mica.clustering"), logging.WARNING)
 
 
 def resolved_n_init(config: MicaConfig, n_features: int) -> int:
